@@ -1,0 +1,41 @@
+// forklab: watch how processes are started. See README.md and `forklab --help`.
+#include "cli/Commands.hpp"
+
+#include "core/sandbox/PidsCgroup.hpp"
+#include "core/sandbox/ShmJournal.hpp"
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+    using namespace forklab;
+    // What a forklab that was killed left behind (fallback mode only) is removed first, and said.
+    for (auto& line : ShmJournal::recoverStale()) fprintf(stderr, "forklab: %s\n", line.c_str());
+    PidsCgroup::removeStale();
+
+    CLI::App app{"forklab — run programs in a sandbox and watch, from outside, how their processes "
+                 "are started: fork, exec, threads, inherited fds, mutexes and named semaphores."};
+    app.require_subcommand(0, 1);
+    app.set_version_flag("--version", "forklab 0.1.0");
+    app.footer("Without a subcommand forklab opens the GUI (or, without a display, tells a run in "
+               "the terminal).\nExit codes: the traced program's status (128+N if signal N killed "
+               "it), 2 usage error, 3 no display for `forklab gui`, 127 program not found.");
+    cli::Run trace = cli::addTrace(app);
+    cli::Run gui = cli::addGui(app);
+    cli::Run bench = cli::addBench(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return cli::kExitUsage;
+    }
+    if (app.got_subcommand("trace")) return trace();
+    if (app.got_subcommand("gui")) return gui();
+    if (app.got_subcommand("bench")) return bench();
+    return cli::runDefault();
+}

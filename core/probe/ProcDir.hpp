@@ -1,0 +1,34 @@
+#pragma once
+// A held /proc/PID directory handle. Every read goes through openat() on it, so a reaped pid
+// gives ESRCH/ENOENT instead of silently reading a new process that reused the number.
+#include "core/base/ScopedFd.hpp"
+
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace forklab {
+
+class ProcDir {
+  public:
+    // /proc/PID (works for any TID too). Empty when the task does not exist.
+    static std::optional<ProcDir> open(pid_t pid);
+    static std::optional<ProcDir> openTask(pid_t pid, pid_t tid); // /proc/PID/task/TID
+
+    pid_t pid() const { return pid_; }
+    int fd() const { return dir_.get(); }
+
+    // Whole file relative to this directory ("status", "fdinfo/3"); empty optional on error.
+    std::optional<std::string> readFile(const char* rel) const;
+    std::optional<std::string> readLink(const char* rel) const;
+    // Numeric entries of a subdirectory ("fd", "task"), sorted; empty optional on error.
+    std::optional<std::vector<int>> listNumbers(const char* rel) const;
+
+  private:
+    ProcDir(pid_t pid, ScopedFd dir) : pid_(pid), dir_(std::move(dir)) {}
+    pid_t pid_;
+    ScopedFd dir_;
+};
+
+} // namespace forklab

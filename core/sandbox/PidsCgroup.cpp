@@ -1,0 +1,101 @@
+#include "PidsCgroup.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <dirent.h>
+#include <fcntl.h>
+#include <string_view>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace forklab {
+namespace {
+
+bool writeFile(const std::string& path, const std::string& text) {
+    int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = write(fd, text.data(), text.size()) == ssize_t(text.size());
+    close(fd);
+    return ok;
+}
+
+// The pids controller's mount: v1 "pids" hierarchy, or a v2 tree that offers "pids".
+std::string pidsRoot() {
+    for (const char* v1 : {"/sys/fs/cgroup/pids"}) {
+        if (access((std::string(v1) + "/cgroup.procs").c_str(), W_OK) == 0) return v1;
+    }
+    for (const char* v2 : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
+        std::string ctl = std::string(v2) + "/cgroup.controllers";
+        int fd = open(ctl.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        char buf[512] = {};
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n > 0 && std::string_view(buf, n).find("pids") != std::string_view::npos) {
+            writeFile(std::string(v2) + "/cgroup.subtree_control", "+pids");
+            return v2;
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+std::optional<PidsCgroup> PidsCgroup::create(int maxTasks) {
+    static std::atomic<int> seq{0};
+    std::string root = pidsRoot();
+    if (root.empty()) return std::nullopt;
+    std::string path = root + "/forklab." + std::to_string(getpid()) + "." + std::to_string(seq++);
+    if (mkdir(path.c_str(), 0755) != 0) return std::nullopt;
+    PidsCgroup cg(path);
+    if (!writeFile(path + "/pids.max", std::to_string(maxTasks))) return std::nullopt;
+    return cg;
+}
+
+PidsCgroup::PidsCgroup(PidsCgroup&& o) noexcept : path_(std::move(o.path_)) {
+    o.path_.clear();
+}
+
+PidsCgroup& PidsCgroup::operator=(PidsCgroup&& o) noexcept {
+    if (this != &o) {
+        if (!path_.empty()) rmdir(path_.c_str());
+        path_ = std::move(o.path_);
+        o.path_.clear();
+    }
+    return *this;
+}
+
+PidsCgroup::~PidsCgroup() {
+    if (!path_.empty()) rmdir(path_.c_str());
+}
+
+bool PidsCgroup::add(pid_t pid) const {
+    return writeFile(path_ + "/cgroup.procs", std::to_string(pid));
+}
+
+int PidsCgroup::peak() const {
+    int fd = open((path_ + "/pids.peak").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char buf[32] = {};
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    return n > 0 ? atoi(buf) : -1;
+}
+
+void PidsCgroup::removeStale() {
+    std::string root = pidsRoot();
+    if (root.empty()) return;
+    DIR* d = opendir(root.c_str());
+    if (!d) return;
+    while (dirent* e = readdir(d)) {
+        std::string_view name = e->d_name;
+        if (name.substr(0, 8) != "forklab.") continue;
+        pid_t owner = atoi(std::string(name.substr(8)).c_str());
+        if (owner > 0 && (owner == getpid() || kill(owner, 0) == 0)) continue;
+        rmdir((root + "/" + std::string(name)).c_str()); // fails harmlessly if not empty
+    }
+    closedir(d);
+}
+
+} // namespace forklab

@@ -1,0 +1,65 @@
+#pragma once
+// Runs a command as a ptrace'd, contained process tree and records what the kernel shows into a
+// Trace (DESIGN §3). The recorder is one dedicated thread: ptrace and PDEATHSIG are bound to the
+// thread that attached, so it lives exactly as long as the run.
+#include "core/trace/Trace.hpp"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace forklab {
+
+struct SandboxOptions {
+    std::vector<std::string> argv; // argv[0] is looked up in PATH
+    int deadlineMs = 60'000;       // safety net; counts running time only (not time held at a gate)
+    int graceMs = 1'000;           // after the root exits, how long the rest may finish on its own
+    int idleProbeMs = 100;         // quiet time before the idle probe looks for deadlocks
+    int maxProcs = 256;            // tasks (processes + threads) the program may have at once
+    bool namespaces = true;        // try user+pid+ipc+mount namespaces (falls back if refused)
+    bool stepping = false;         // hold the whole sandbox at each marker until step()
+    bool inheritStdio = false;     // else stdin/out/err are /dev/null: output is captured by trap
+    bool snapshots = true;         // fd/thread snapshots at fork/exec/exit stops
+};
+
+// The command could not be started at all (exit code 127: not found, 126: not executable).
+class LaunchError : public std::runtime_error {
+  public:
+    LaunchError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+    int exitCode() const { return code_; }
+
+  private:
+    int code_;
+};
+
+class Sandbox {
+  public:
+    Sandbox(SandboxOptions options, Trace& trace);
+    Sandbox(const Sandbox&) = delete;
+    ~Sandbox(); // stops the run (teardown) and joins
+
+    // Resolves the program (throws LaunchError) and starts the recorder thread.
+    void start();
+    // Blocks until the run has ended; returns forklab's exit code for it (the root's status,
+    // 128+N if signal N killed it).
+    int wait();
+    bool finished() const;
+
+    // Thread-safe controls.
+    void stop();       // teardown now
+    void step();       // release the current step gate
+    bool held() const; // the sandbox is stopped at a gate
+
+    // Resolve argv[0] against PATH the way execvp would; empty if not found.
+    static std::string resolveProgram(const std::string& name);
+
+  private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
+
+// Convenience for the CLI and tests: start, wait, return the exit code.
+int runSandbox(SandboxOptions options, Trace& trace);
+
+} // namespace forklab

@@ -1,0 +1,87 @@
+#include "SeccompFilter.hpp"
+
+#include "MarkerSyscall.hpp"
+
+#include <cstddef>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
+
+namespace forklab {
+namespace {
+
+constexpr unsigned kX32Bit = 0x40000000;
+
+struct Builder {
+    std::vector<sock_filter> prog;
+    void stmt(unsigned short code, unsigned k) { prog.push_back(BPF_STMT(code, k)); }
+    void jump(unsigned short code, unsigned k, unsigned char jt, unsigned char jf) {
+        prog.push_back(BPF_JUMP(code, k, jt, jf));
+    }
+    void loadNr() { stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)); }
+    void loadArgLow(int i) { stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args) + 8 * i); }
+    void ret(unsigned v) { stmt(BPF_RET | BPF_K, v); }
+    static unsigned trace(Trap t) { return SECCOMP_RET_TRACE | unsigned(t); }
+
+    // if (nr == n) return trace(t)
+    void trapIf(unsigned n, Trap t) {
+        jump(BPF_JMP | BPF_JEQ | BPF_K, n, 0, 1);
+        ret(trace(t));
+    }
+    // if (nr == n && (args[i] & mask)) return trace(t); leaves nr reloaded either way
+    void trapIfArgHas(unsigned n, int i, unsigned mask, Trap t) {
+        jump(BPF_JMP | BPF_JEQ | BPF_K, n, 0, 4);
+        loadArgLow(i);
+        jump(BPF_JMP | BPF_JSET | BPF_K, mask, 0, 1);
+        ret(trace(t));
+        loadNr();
+    }
+    // if (nr == n && (args[0] == 1 || args[0] == 2)) return trace(t)
+    void trapIfStdout(unsigned n, Trap t) {
+        jump(BPF_JMP | BPF_JEQ | BPF_K, n, 0, 5);
+        loadArgLow(0);
+        jump(BPF_JMP | BPF_JEQ | BPF_K, 1, 1, 0);
+        jump(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 1);
+        ret(trace(Trap::Write));
+        loadNr();
+    }
+};
+
+} // namespace
+
+std::vector<sock_filter> buildSeccompFilter() {
+    Builder b;
+    // i386 binaries: trap their execs (11, 358) so no exec goes unseen; the rest is allowed.
+    b.stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch));
+    b.jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 5, 0);
+    b.loadNr();
+    b.jump(BPF_JMP | BPF_JEQ | BPF_K, 11, 1, 0);
+    b.jump(BPF_JMP | BPF_JEQ | BPF_K, 358, 0, 1);
+    b.ret(Builder::trace(Trap::Exec));
+    b.ret(SECCOMP_RET_ALLOW);
+
+    b.loadNr();
+    // x32 syscalls carry bit 30; their execve/execveat have numbers of their own.
+    b.trapIf(kX32Bit | 520, Trap::Exec);
+    b.trapIf(kX32Bit | 545, Trap::Exec);
+    b.trapIf(SYS_execve, Trap::Exec);
+    b.trapIf(SYS_execveat, Trap::Exec);
+    b.trapIf(kMarkerSyscall, Trap::Marker);
+    b.trapIfStdout(SYS_write, Trap::Write);
+    b.trapIfStdout(SYS_writev, Trap::Write);
+    b.trapIfArgHas(SYS_openat, 2, O_CREAT, Trap::Create);
+    b.trapIfArgHas(SYS_open, 1, O_CREAT, Trap::Create);
+    b.trapIf(SYS_creat, Trap::Create);
+    b.trapIf(SYS_link, Trap::Link);
+    b.trapIf(SYS_linkat, Trap::Link);
+    b.trapIf(SYS_unlink, Trap::Unlink);
+    b.trapIf(SYS_unlinkat, Trap::Unlink);
+    b.trapIf(SYS_kill, Trap::Kill);
+    b.trapIf(SYS_tkill, Trap::Kill);
+    b.trapIf(SYS_tgkill, Trap::Kill);
+    b.ret(SECCOMP_RET_ALLOW);
+    return b.prog;
+}
+
+} // namespace forklab

@@ -1,0 +1,55 @@
+#include "WakeTimer.hpp"
+
+#include <csignal>
+#include <mutex>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace forklab {
+namespace {
+
+int wakeSignal() {
+    return SIGRTMIN + 3;
+}
+
+void installHandler() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction sa {};
+        sa.sa_handler = [](int) {};
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0; // no SA_RESTART: the point is to interrupt waitpid
+        sigaction(wakeSignal(), &sa, nullptr);
+    });
+}
+
+} // namespace
+
+WakeTimer::WakeTimer(long periodMs) : tid_(gettid()) {
+    installHandler();
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, wakeSignal());
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    sigevent sev{};
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = wakeSignal();
+    sev._sigev_un._tid = tid_;
+    if (timer_create(CLOCK_MONOTONIC, &sev, &timer_) == 0) {
+        itimerspec its{};
+        its.it_interval.tv_sec = periodMs / 1000;
+        its.it_interval.tv_nsec = (periodMs % 1000) * 1'000'000;
+        its.it_value = its.it_interval;
+        armed_ = timer_settime(timer_, 0, &its, nullptr) == 0;
+    }
+}
+
+WakeTimer::~WakeTimer() {
+    if (armed_) timer_delete(timer_);
+}
+
+void WakeTimer::poke(pid_t tid) {
+    if (tid > 0) syscall(SYS_tgkill, getpid(), tid, wakeSignal());
+}
+
+} // namespace forklab

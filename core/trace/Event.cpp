@@ -1,0 +1,101 @@
+#include "Event.hpp"
+
+namespace forklab {
+
+const char* toString(Role r) {
+    switch (r) {
+    case Role::Sandbox:
+        return "sandbox";
+    case Role::Program:
+        return "program";
+    }
+    return "?";
+}
+
+const char* toString(ForkKind k) {
+    switch (k) {
+    case ForkKind::Fork:
+        return "fork";
+    case ForkKind::Vfork:
+        return "vfork";
+    case ForkKind::Thread:
+        return "thread";
+    }
+    return "?";
+}
+
+const char* toString(SnapReason r) {
+    switch (r) {
+    case SnapReason::Start:
+        return "start";
+    case SnapReason::Fork:
+        return "fork";
+    case SnapReason::PreExec:
+        return "pre-exec";
+    case SnapReason::Exec:
+        return "exec";
+    case SnapReason::Exit:
+        return "exit";
+    case SnapReason::Probe:
+        return "probe";
+    case SnapReason::Marker:
+        return "marker";
+    }
+    return "?";
+}
+
+const char* toString(EndReason r) {
+    switch (r) {
+    case EndReason::AllExited:
+        return "all-exited";
+    case EndReason::Grace:
+        return "grace";
+    case EndReason::Deadline:
+        return "deadline";
+    case EndReason::Stopped:
+        return "stopped";
+    case EndReason::LaunchFailed:
+        return "launch-failed";
+    }
+    return "?";
+}
+
+const char* kindName(const Event& e) {
+    switch (e.kind) {
+    case EventKind::RunStart:
+        return "run_start";
+    case EventKind::Proc:
+        return "proc";
+    case EventKind::Fork:
+        return toString(e.as<ev::Fork>().how);
+    case EventKind::Exec:
+        return "exec";
+    case EventKind::Exit:
+        return "exit";
+    case EventKind::ThreadExit:
+        return "thread_exit";
+    case EventKind::Snapshot:
+        return "snapshot";
+    case EventKind::Output:
+        return "output";
+    case EventKind::Deadlock:
+        return "deadlock";
+    case EventKind::ShmCreate:
+        return "shm_create";
+    case EventKind::ShmUnlink:
+        return "shm_unlink";
+    case EventKind::Leak:
+        return "leak";
+    case EventKind::Kill:
+        return "kill";
+    case EventKind::Marker:
+        return "marker";
+    case EventKind::KilledBySandbox:
+        return "killed_by_sandbox";
+    case EventKind::RunEnd:
+        return "run_end";
+    }
+    return "?";
+}
+
+} // namespace forklab

@@ -1,0 +1,162 @@
+#pragma once
+// One thing the recorder observed. Small and typed: a fixed header (time, pid, kind) and a
+// payload per kind. Strings and snapshots live in the Trace's pools and are named by id, so an
+// event stays a few dozen bytes whatever it carries.
+#include "core/base/WaitStatus.hpp"
+
+#include <cstdint>
+#include <sys/types.h>
+#include <variant>
+
+namespace forklab {
+
+using StrId = uint32_t;  // index into Trace's string pool; 0 is the empty string
+using SnapId = uint32_t; // index into Trace's snapshot pool
+constexpr SnapId kNoSnap = UINT32_MAX;
+
+// Who a process is, for the views: forklab's own plumbing or the observed program.
+// Later roles (forkserver, tracker, spawn-child...) are added here.
+enum class Role : uint8_t { Sandbox, Program };
+const char* toString(Role);
+
+enum class ForkKind : uint8_t { Fork, Vfork, Thread };
+const char* toString(ForkKind);
+
+// Why a snapshot was taken: the stop it was taken at.
+enum class SnapReason : uint8_t { Start, Fork, PreExec, Exec, Exit, Probe, Marker };
+const char* toString(SnapReason);
+
+// How a run ended (DESIGN §3).
+enum class EndReason : uint8_t { AllExited, Grace, Deadline, Stopped, LaunchFailed };
+const char* toString(EndReason);
+
+// Isolation the sandbox obtained; checked at run time, so the trace says what really held.
+enum IsolationFlags : uint8_t {
+    kIsoUserNs = 1,
+    kIsoPidNs = 2,
+    kIsoIpcNs = 4,
+    kIsoMountNs = 8,
+    kIsoPrivateShm = 16,
+    kIsoPidsCgroup = 32,
+};
+
+namespace ev {
+
+struct RunStart {
+    StrId command;     // the command line, shell-quoted
+    uint8_t isolation; // IsolationFlags
+    int32_t maxProcs;
+    int32_t deadlineMs;
+    int32_t graceMs;
+};
+struct Proc { // a process first seen
+    pid_t nspid;
+    pid_t parent; // 0 for the sandbox's first process
+    Role role;
+    ForkKind how;
+    StrId name;
+};
+struct Fork { // pid (parent) created child
+    pid_t child;
+    ForkKind how;
+};
+struct Exec {
+    StrId path;    // the filename execve was given
+    StrId exe;     // what the kernel ran (/proc/PID/exe: symlinks resolved)
+    StrId argv;    // NUL-separated
+    SnapId before; // fd table at the execve stop (kNoSnap if unseen)
+    SnapId after;  // fd table right after exec
+};
+struct Exit {
+    WaitStatus status;
+};
+struct ThreadExit {
+    pid_t tid;
+};
+struct Snapshot {
+    SnapId snap;
+    SnapReason reason;
+};
+struct Output {
+    int32_t fd;
+    StrId text;
+    bool truncated;
+};
+struct Deadlock {
+    pid_t tid;
+    uint8_t rule; // DeadlockRule
+    uint64_t addr;
+    pid_t ownerTid;   // as the tracer sees it; 0 if none / nowhere
+    pid_t ownerNsTid; // as the mutex stores it
+    StrId evidence;
+};
+struct Shm {    // create or unlink of a /dev/shm entry
+    StrId name; // "sem.NAME" (relative to /dev/shm)
+    uint64_t inode;
+};
+struct Leak {
+    StrId name;
+    pid_t creator; // 0 if unknown
+};
+struct Kill {
+    pid_t target; // as the tracer sees it (translated from the sender's namespace)
+    int32_t sig;
+    bool group; // target was a process group (kill with pid <= 0)
+};
+struct Marker {
+    StrId label;
+    bool key;
+};
+struct KilledBySandbox {};
+struct RunEnd {
+    EndReason reason;
+    WaitStatus rootStatus;
+    int32_t exitCode; // what forklab exits with
+};
+
+} // namespace ev
+
+using Payload = std::variant<ev::RunStart, ev::Proc, ev::Fork, ev::Exec, ev::Exit, ev::ThreadExit,
+                             ev::Snapshot, ev::Output, ev::Deadlock, ev::Shm, ev::Leak, ev::Kill,
+                             ev::Marker, ev::KilledBySandbox, ev::RunEnd>;
+
+// The `kind` names of the trace file, one per payload, plus shm_create/shm_unlink sharing ev::Shm.
+enum class EventKind : uint8_t {
+    RunStart,
+    Proc,
+    Fork, // fork / vfork / thread by ev::Fork::how
+    Exec,
+    Exit,
+    ThreadExit,
+    Snapshot,
+    Output,
+    Deadlock,
+    ShmCreate,
+    ShmUnlink,
+    Leak,
+    Kill,
+    Marker,
+    KilledBySandbox,
+    RunEnd,
+};
+
+struct Event {
+    int64_t t = 0; // ns since the run started
+    pid_t pid = 0; // the acting process, as the tracer sees it
+    EventKind kind = EventKind::RunStart;
+    Payload data;
+
+    template <class T>
+    const T& as() const {
+        return std::get<T>(data);
+    }
+    template <class T>
+    const T* get() const {
+        return std::get_if<T>(&data);
+    }
+};
+
+// The name used in files and the story: "fork", "vfork", "thread", "exec", "shm_create"...
+const char* kindName(const Event&);
+
+} // namespace forklab

@@ -1,0 +1,284 @@
+#include "Story.hpp"
+
+#include "World.hpp"
+#include "core/probe/Deadlock.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+#include <set>
+
+namespace forklab {
+namespace {
+
+std::string hex(uint64_t v) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+    return buf;
+}
+
+std::string printable(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '\n')
+            out += "\\n";
+        else if (c == '\t')
+            out += "\\t";
+        else if (static_cast<unsigned char>(c) < 0x20)
+            out += '?';
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string joinArgv(std::string_view nulSeparated) {
+    std::string out;
+    for (char c : nulSeparated) out += c == '\0' ? ' ' : c;
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+}
+
+std::string isolationText(uint8_t f) {
+    if (!(f & (kIsoPidNs | kIsoMountNs)))
+        return "no namespaces (the kernel refused them): host /dev/shm, names journalled";
+    std::string s;
+    auto add = [&](const char* w) { s += s.empty() ? w : std::string("+") + w; };
+    if (f & kIsoUserNs) add("user");
+    if (f & kIsoPidNs) add("pid");
+    if (f & kIsoIpcNs) add("ipc");
+    if (f & kIsoMountNs) add("mount");
+    s += " namespaces";
+    if (f & kIsoMountNs) s += ", private /dev/shm";
+    return s;
+}
+
+} // namespace
+
+std::string Story::who(pid_t pid) const {
+    auto it = names_.find(pid);
+    std::string s = std::to_string(pid);
+    if (it != names_.end() && !it->second.empty()) s += " " + it->second;
+    return s;
+}
+
+std::string Story::fdList(SnapId snap, const char* sep) const {
+    if (snap == kNoSnap) return "?";
+    const ProcessSnapshot& s = trace_.snapshot(snap);
+    std::string out;
+    for (auto& f : s.fds) {
+        if (!out.empty()) out += sep;
+        out += std::to_string(f.fd) + " " + f.target + (f.cloexec ? " (CLOEXEC)" : "");
+    }
+    return out.empty() ? "none" : out;
+}
+
+void Story::line(std::ostream& out, const Event& e, const std::string& text) const {
+    char ts[32];
+    snprintf(ts, sizeof ts, "[%8.3f] ", double(e.t) / 1e9);
+    out << ts << text << '\n';
+}
+
+void Story::feed(size_t upto, std::ostream& out) {
+    upto = std::min(upto, trace_.size());
+    for (; told_ < upto; ++told_) {
+        const Event& e = trace_[told_];
+        switch (e.kind) {
+        case EventKind::RunStart: {
+            auto& d = e.as<ev::RunStart>();
+            line(out, e, "forklab runs: " + std::string(trace_.str(d.command)));
+            line(out, e,
+                 "sandbox: " + isolationText(d.isolation) + "; at most " +
+                     std::to_string(d.maxProcs) + " tasks" +
+                     (d.isolation & kIsoPidsCgroup ? " (pids cgroup)" : " (enforced at fork)") +
+                     "; deadline " + std::to_string(d.deadlineMs / 1000) + " s");
+            break;
+        }
+        case EventKind::Proc: {
+            auto& d = e.as<ev::Proc>();
+            names_[e.pid] = std::string(trace_.str(d.name));
+            nspids_[e.pid] = d.nspid;
+            if (d.role == Role::Sandbox) sandbox_.insert(e.pid);
+            if (d.role == Role::Sandbox)
+                line(out, e,
+                     who(e.pid) + ": forklab's launcher and reaper (role sandbox" +
+                         (d.nspid != e.pid ? ", pid " + std::to_string(d.nspid) + " inside" : "") +
+                         ")");
+            else if (d.nspid != e.pid)
+                line(out, e,
+                     "  " + who(e.pid) + " is pid " + std::to_string(d.nspid) +
+                         " inside the sandbox");
+            break;
+        }
+        case EventKind::Fork: {
+            auto& d = e.as<ev::Fork>();
+            if (d.how == ForkKind::Thread)
+                line(out, e, who(e.pid) + " started thread " + std::to_string(d.child));
+            else
+                line(out, e,
+                     who(e.pid) +
+                         (d.how == ForkKind::Vfork ? " vforked (or posix_spawned) " : " forked ") +
+                         std::to_string(d.child));
+            break;
+        }
+        case EventKind::Snapshot: {
+            auto& d = e.as<ev::Snapshot>();
+            if (d.reason == SnapReason::Fork)
+                line(out, e, "  " + who(e.pid) + " inherited: " + fdList(d.snap));
+            break;
+        }
+        case EventKind::Exec: {
+            auto& d = e.as<ev::Exec>();
+            std::string path(trace_.str(d.path));
+            auto slash = path.rfind('/');
+            names_[e.pid] = slash == std::string::npos ? path : path.substr(slash + 1);
+            line(out, e,
+                 who(e.pid) + " exec " + path + "  (argv: " + joinArgv(trace_.str(d.argv)) + ")");
+            if (d.before != kNoSnap && d.after != kNoSnap) {
+                const auto& before = trace_.snapshot(d.before);
+                const auto& after = trace_.snapshot(d.after);
+                std::string closed, kept;
+                for (auto& f : before.fds) {
+                    const FdEntry* a = after.findFd(f.fd);
+                    std::string item = std::to_string(f.fd) + " " + f.target;
+                    if (a)
+                        kept += (kept.empty() ? "" : ", ") + item;
+                    else
+                        closed +=
+                            (closed.empty() ? "" : ", ") + item + (f.cloexec ? " (CLOEXEC)" : "");
+                }
+                line(out, e, "  kept across exec: " + (kept.empty() ? "none" : kept));
+                if (!closed.empty()) line(out, e, "  closed by exec: " + closed);
+            }
+            break;
+        }
+        case EventKind::Exit: {
+            auto& d = e.as<ev::Exit>();
+            if (nspids_.count(e.pid) && sandbox_.count(e.pid)) break; // forklab's own plumbing
+            line(out, e, who(e.pid) + " " + d.status.describe());
+            break;
+        }
+        case EventKind::Output: {
+            auto& d = e.as<ev::Output>();
+            std::string stream = d.fd == 1   ? "stdout"
+                                 : d.fd == 2 ? "stderr"
+                                             : "fd " + std::to_string(d.fd);
+            line(out, e,
+                 who(e.pid) + " wrote to " + stream + ": \"" + printable(trace_.str(d.text)) +
+                     (d.truncated ? "…(truncated)" : "") + "\"");
+            break;
+        }
+        case EventKind::Deadlock: {
+            auto& d = e.as<ev::Deadlock>();
+            if (d.rule == uint8_t(DeadlockRule::OrphanedMutex))
+                line(out, e,
+                     "DEADLOCK (a) " + who(e.pid) + ": thread " + std::to_string(d.tid) +
+                         " waits for mutex " + hex(d.addr) + " held by TID " +
+                         std::to_string(d.ownerNsTid) +
+                         ", which is not a thread of this process: the owner was left behind "
+                         "at fork, nobody can ever unlock it");
+            else
+                line(out, e,
+                     "DEADLOCK (b) " + who(e.pid) + ": its only thread " + std::to_string(d.tid) +
+                         " waits without timeout on private futex " + hex(d.addr) +
+                         ": no other thread exists that could wake it");
+            line(out, e, "  evidence: " + std::string(trace_.str(d.evidence)));
+            break;
+        }
+        case EventKind::ShmCreate:
+            line(out, e,
+                 who(e.pid) + " created /dev/shm/" + std::string(trace_.str(e.as<ev::Shm>().name)));
+            break;
+        case EventKind::ShmUnlink:
+            line(out, e,
+                 who(e.pid) + " unlinked /dev/shm/" +
+                     std::string(trace_.str(e.as<ev::Shm>().name)));
+            break;
+        case EventKind::Leak: {
+            auto& d = e.as<ev::Leak>();
+            line(out, e,
+                 "LEAK: /dev/shm/" + std::string(trace_.str(d.name)) +
+                     (d.creator ? " created by " + who(d.creator) : std::string()) +
+                     " was never unlinked; the sandbox removed it");
+            break;
+        }
+        case EventKind::Kill: {
+            auto& d = e.as<ev::Kill>();
+            line(out, e,
+                 who(e.pid) + " sent " + signalName(d.sig) + " to " +
+                     (d.group ? "process group " + std::to_string(-d.target) : who(d.target)));
+            break;
+        }
+        case EventKind::Marker: {
+            auto& d = e.as<ev::Marker>();
+            line(out, e,
+                 std::string(d.key ? "── ★ key step: " : "── step: ") +
+                     std::string(trace_.str(d.label)) + " (" + who(e.pid) + ") ──");
+            break;
+        }
+        case EventKind::KilledBySandbox:
+            line(out, e, "teardown: the sandbox kills " + who(e.pid));
+            break;
+        case EventKind::RunEnd: {
+            auto& d = e.as<ev::RunEnd>();
+            const char* why = d.reason == EndReason::AllExited ? "every process has exited"
+                              : d.reason == EndReason::Grace
+                                  ? "the grace period after the root's exit ran out"
+                              : d.reason == EndReason::Deadline ? "the deadline was reached"
+                              : d.reason == EndReason::Stopped  ? "it was stopped"
+                                                                : "the launch failed";
+            line(out, e,
+                 std::string("run ended: ") + why + "; exit code " + std::to_string(d.exitCode));
+            break;
+        }
+        case EventKind::ThreadExit:
+            break;
+        }
+    }
+}
+
+void Story::summary(std::ostream& out) const {
+    World w = World::at(trace_, trace_.size());
+    out << "\nProcess tree:\n";
+    std::set<pid_t> shown;
+    auto describe = [&](const ProcessView& p) {
+        std::string s = std::to_string(p.pid);
+        if (p.nspid && p.nspid != p.pid) s += " (" + std::to_string(p.nspid) + " inside)";
+        s += " ";
+        if (!p.argv.empty()) {
+            for (size_t i = 0; i < p.argv.size(); ++i) s += (i ? " " : "") + p.argv[i];
+        } else {
+            s += p.name;
+        }
+        if (p.role == Role::Sandbox) s += "  [sandbox]";
+        if (p.how == ForkKind::Vfork) s += "  [vfork]";
+        if (!p.alive) s += "  — " + p.status.describe();
+        if (p.killedBySandbox) s += " by the sandbox";
+        if (!p.deadlocks.empty()) s += "  DEADLOCKED";
+        return s;
+    };
+    std::function<void(pid_t, const std::string&, bool)> walk =
+        [&](pid_t pid, const std::string& prefix, bool last) {
+            const ProcessView* p = w.find(pid);
+            if (!p || !shown.insert(pid).second) return;
+            out << prefix << (prefix.empty() ? "" : last ? "└─ " : "├─ ") << describe(*p) << '\n';
+            std::string next = prefix.empty() ? "   " : prefix + (last ? "   " : "│  ");
+            for (size_t i = 0; i < p->children.size(); ++i)
+                walk(p->children[i], prefix.empty() ? "" : next, i + 1 == p->children.size());
+        };
+    // Roots print flush left; their children get branches.
+    for (pid_t r : w.roots) {
+        const ProcessView* p = w.find(r);
+        if (!p) continue;
+        out << describe(*p) << '\n';
+        shown.insert(r);
+        for (size_t i = 0; i < p->children.size(); ++i) {
+            std::function<void(pid_t, const std::string&, bool)> rec;
+            walk(p->children[i], " ", i + 1 == p->children.size());
+        }
+    }
+    int leaks = 0;
+    for (auto& s : w.shm) leaks += s.leaked;
+    if (leaks) out << leaks << " /dev/shm leak(s) reported and removed.\n";
+}
+
+} // namespace forklab

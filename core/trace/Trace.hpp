@@ -1,0 +1,40 @@
+#pragma once
+// The single source of truth of a run: an append-only list of events with pools for the strings
+// and snapshots they name. The recorder appends from its thread; views, the stepper, exporters
+// and tests read from any thread at any time and see a consistent prefix.
+#include "AppendOnly.hpp"
+#include "Event.hpp"
+#include "core/probe/Snapshot.hpp"
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace forklab {
+
+class Trace {
+  public:
+    Trace();
+
+    // --- writer (one thread) ---
+    size_t append(Event e);
+    StrId intern(std::string_view s); // equal strings share one id
+    SnapId addSnapshot(ProcessSnapshot s);
+
+    // --- readers (any thread) ---
+    size_t size() const { return events_.size(); }
+    const Event& operator[](size_t i) const { return events_[i]; }
+    std::string_view str(StrId id) const { return strings_[id]; }
+    const ProcessSnapshot& snapshot(SnapId id) const { return snapshots_[id]; }
+    size_t snapshotCount() const { return snapshots_.size(); }
+    // True once the RunEnd event is in (nothing more will be appended).
+    bool finished() const;
+
+  private:
+    AppendOnly<Event> events_;
+    AppendOnly<std::string> strings_;
+    AppendOnly<ProcessSnapshot, 10> snapshots_;
+    std::unordered_map<std::string, StrId> interned_; // writer-side only
+};
+
+} // namespace forklab

@@ -1,0 +1,56 @@
+#pragma once
+// What everything looked like after the first N events of a trace: the process tree with each
+// process's state, newest snapshot, threads and verdicts, and the /dev/shm ledger. Views, the
+// story and tests ask the World, never the raw events.
+#include "Trace.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace forklab {
+
+struct ProcessView {
+    pid_t pid = 0;
+    pid_t nspid = 0;
+    pid_t parent = 0;
+    Role role = Role::Program;
+    ForkKind how = ForkKind::Fork;
+    std::string name;              // comm at first sight, then the exec'd path's basename
+    std::string exe;               // last exec path
+    std::vector<std::string> argv; // last exec argv
+    int execs = 0;
+    bool alive = true;
+    bool killedBySandbox = false;
+    WaitStatus status; // valid when !alive
+    int64_t born = 0, died = -1;
+    SnapId snap = kNoSnap;         // newest snapshot
+    std::vector<pid_t> threads;    // tids (from the newest snapshot and thread events)
+    std::vector<size_t> deadlocks; // event indices of verdicts about this process
+    std::vector<pid_t> children;
+};
+
+struct ShmView {
+    std::string name;
+    pid_t creator = 0;
+    uint64_t inode = 0;
+    int64_t created = 0;
+    pid_t unlinkedBy = 0; // 0: still linked
+    bool leaked = false;  // found by the sandbox's final sweep
+};
+
+struct World {
+    size_t upto = 0;
+    std::map<pid_t, ProcessView> procs;
+    std::vector<ShmView> shm;
+    std::vector<pid_t> roots; // processes with no recorded parent (the sandbox launcher)
+
+    static World at(const Trace& trace, size_t upto);
+    const ProcessView* find(pid_t pid) const {
+        auto it = procs.find(pid);
+        return it == procs.end() ? nullptr : &it->second;
+    }
+    const ProcessView* programRoot() const; // the first process of the observed program
+};
+
+} // namespace forklab

@@ -1,0 +1,82 @@
+#pragma once
+// Shared by the tests that start processes: run a command in the sandbox, then prove that none
+// of the processes it recorded survives and that it left nothing in /dev/shm.
+#include "core/sandbox/Sandbox.hpp"
+#include "core/trace/Story.hpp"
+#include "core/trace/World.hpp"
+
+#include <catch2/catch.hpp>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+namespace forklab::test {
+
+inline std::string fixture(const std::string& name) {
+    return std::string(FORKLAB_FIXTURE_DIR) + "/" + name;
+}
+
+struct Run {
+    std::unique_ptr<Trace> trace = std::make_unique<Trace>();
+    int exitCode = -1;
+    World world() const { return World::at(*trace, trace->size()); }
+    // The run as text, for failure messages: what the recorder saw.
+    std::string story() const {
+        std::ostringstream out;
+        Story s(*trace);
+        s.feed(trace->size(), out);
+        s.summary(out);
+        return out.str();
+    }
+    std::vector<const Event*> events(EventKind k) const {
+        std::vector<const Event*> out;
+        for (size_t i = 0; i < trace->size(); ++i)
+            if ((*trace)[i].kind == k) out.push_back(&(*trace)[i]);
+        return out;
+    }
+};
+
+inline bool processExists(pid_t pid) {
+    struct stat st;
+    return stat(("/proc/" + std::to_string(pid)).c_str(), &st) == 0;
+}
+
+// Nothing survives: every process the trace recorded is gone, and every /dev/shm name the run
+// created or leaked is gone from the host's /dev/shm.
+inline void requireNothingSurvives(const Run& run) {
+    const Trace& t = *run.trace;
+    REQUIRE(t.finished());
+    for (size_t i = 0; i < t.size(); ++i) {
+        const Event& e = t[i];
+        if (e.kind == EventKind::Proc) {
+            INFO("recorded process " << e.pid << " survived the run");
+            CHECK_FALSE(processExists(e.pid));
+        }
+        const StrId* name = nullptr;
+        if (auto* s = e.get<ev::Shm>()) name = &s->name;
+        if (auto* l = e.get<ev::Leak>()) name = &l->name;
+        if (name) {
+            std::string path = "/dev/shm/" + std::string(t.str(*name));
+            INFO(path << " survived the run");
+            CHECK(access(path.c_str(), F_OK) != 0);
+        }
+    }
+}
+
+inline Run runInSandbox(SandboxOptions o) {
+    Run r;
+    r.exitCode = runSandbox(std::move(o), *r.trace);
+    requireNothingSurvives(r);
+    return r;
+}
+
+inline Run runInSandbox(std::vector<std::string> argv, bool namespaces = true) {
+    SandboxOptions o;
+    o.argv = std::move(argv);
+    o.namespaces = namespaces;
+    return runInSandbox(std::move(o));
+}
+
+} // namespace forklab::test
