@@ -43,7 +43,7 @@ struct Builder {
         loadArgLow(0);
         jump(BPF_JMP | BPF_JEQ | BPF_K, 1, 1, 0);
         jump(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 1);
-        ret(trace(Trap::Write));
+        ret(trace(t));
         loadNr();
     }
 };
