@@ -1,13 +1,19 @@
 // forklab: watch how processes are started. See README.md and `forklab --help`.
+#include "cli/BenchLoop.hpp"
 #include "cli/Commands.hpp"
 
 #include "core/sandbox/PidsCgroup.hpp"
 #include "core/sandbox/ShmJournal.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 int main(int argc, char** argv) {
     using namespace forklab;
+    // The workload `forklab bench` measures (run by the benchmark itself, not by users).
+    if (argc == 4 && std::string(argv[1]) == "bench-loop")
+        return cli::benchLoop(argv[2], atoi(argv[3]));
     // What a forklab that was killed left behind (fallback mode only) is removed first, and said.
     for (auto& line : ShmJournal::recoverStale()) fprintf(stderr, "forklab: %s\n", line.c_str());
     PidsCgroup::removeStale();

@@ -1,17 +1,170 @@
-// `forklab bench`: measured ratios, never assumed (filled in below per benchmark).
+// `forklab bench`: ratios measured in the same run, never assumed.
+#include "BenchLoop.hpp"
 #include "Commands.hpp"
 
+#include "core/base/Clock.hpp"
+#include "core/sandbox/Sandbox.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fcntl.h>
+#include <fstream>
 #include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace forklab::cli {
+namespace {
+
+std::string selfExe() {
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, size_t(n)) : "forklab";
+}
+
+// Runs argv directly and returns what it printed (the loop's "<ns> <n>").
+std::string runPlain(const std::vector<std::string>& argv) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return {};
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], 1);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 2);
+        std::vector<char*> args;
+        std::vector<std::string> copy = argv;
+        for (auto& a : copy) args.push_back(a.data());
+        args.push_back(nullptr);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+    close(p[1]);
+    std::string out;
+    char buf[256];
+    ssize_t n;
+    while ((n = read(p[0], buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    return out;
+}
+
+double perIterationUs(const std::string& out) {
+    long long ns = 0;
+    int n = 0;
+    if (sscanf(out.c_str(), "%lld %d", &ns, &n) != 2 || n <= 0) return -1;
+    return double(ns) / n / 1000.0;
+}
+
+struct Traced {
+    double us = -1;
+    size_t events = 0;
+    double seconds = 0;
+};
+
+Traced runTraced(const std::vector<std::string>& argv, bool snapshots) {
+    SandboxOptions o;
+    o.argv = argv;
+    o.snapshots = snapshots;
+    o.maxProcs = 64;
+    o.deadlineMs = 600'000;
+    Trace trace;
+    runSandbox(o, trace);
+    Traced t;
+    int64_t first = -1, last = 0;
+    for (size_t i = 0; i < trace.size(); ++i) {
+        const Event& e = trace[i];
+        if (e.kind == EventKind::Output)
+            t.us = perIterationUs(std::string(trace.str(e.as<ev::Output>().text)));
+        if (e.kind == EventKind::Exec && first < 0) first = e.t;
+        if (e.kind == EventKind::Exit) last = e.t;
+    }
+    t.events = trace.size();
+    t.seconds = double(last - first) / 1e9;
+    return t;
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return -1;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+int benchTracer(int rounds, const std::string& jsonPath) {
+    bool haveStrace = system("command -v strace >/dev/null 2>&1") == 0;
+    std::string self = selfExe();
+    struct Loop {
+        const char* name;
+        const char* kind;
+        int n;
+    } loops[] = {{"1000 x fork+_exit+wait", "fork", 1000},
+                 {"200 x fork+exec /bin/true", "exec", 200}};
+    nlohmann::json report = nlohmann::json::object();
+    printf("forklab bench tracer: %d rounds, interleaved; median per-iteration time\n\n", rounds);
+    printf("%-28s %10s %10s %7s %10s %7s %12s %7s\n", "loop", "untraced", "traced", "ratio",
+           "events-only", "ratio", "strace -f", "ratio");
+    for (auto& l : loops) {
+        std::vector<std::string> argv = {self, "bench-loop", l.kind, std::to_string(l.n)};
+        std::vector<double> plain, traced, eventsOnly, strace;
+        double eventsPerSec = 0;
+        for (int r = 0; r < rounds; ++r) {
+            plain.push_back(perIterationUs(runPlain(argv)));
+            Traced t = runTraced(argv, true);
+            traced.push_back(t.us);
+            if (t.seconds > 0) eventsPerSec = std::max(eventsPerSec, double(t.events) / t.seconds);
+            eventsOnly.push_back(runTraced(argv, false).us);
+            if (haveStrace) {
+                std::vector<std::string> s = {"strace",        "-f", "-qq",      "-e",
+                                              "trace=process", "-o", "/dev/null"};
+                s.insert(s.end(), argv.begin(), argv.end());
+                strace.push_back(perIterationUs(runPlain(s)));
+            }
+        }
+        double u = median(plain), t = median(traced), e = median(eventsOnly), s = median(strace);
+        char straceCol[32] = "n/a", straceRatio[16] = "";
+        if (haveStrace) {
+            snprintf(straceCol, sizeof straceCol, "%.1f us", s);
+            snprintf(straceRatio, sizeof straceRatio, "%.2fx", s / u);
+        }
+        printf("%-28s %7.1f us %7.1f us %6.2fx %8.1f us %6.2fx %12s %7s\n", l.name, u, t, t / u, e,
+               e / u, straceCol, straceRatio);
+        report[l.kind] = {{"iterations", l.n},
+                          {"untraced_us", u},
+                          {"traced_us", t},
+                          {"traced_ratio", t / u},
+                          {"events_only_us", e},
+                          {"events_only_ratio", e / u},
+                          {"strace_us", haveStrace ? nlohmann::json(s) : nlohmann::json(nullptr)},
+                          {"events_per_second", eventsPerSec}};
+        printf("%-28s events recorded per second (with snapshots): %.0f\n", "", eventsPerSec);
+    }
+    printf("\ntraced = every fork/exec/exit stop snapshotted (fds, threads, maps); events-only = "
+           "no snapshots.\n");
+    if (!jsonPath.empty()) {
+        std::ofstream(jsonPath) << report.dump(2) << '\n';
+        printf("wrote %s\n", jsonPath.c_str());
+    }
+    return 0;
+}
+
+} // namespace
 
 Run addBench(CLI::App& app) {
-    CLI::App* sub = app.add_subcommand("bench", "Measure forklab against the OS floor.");
-    sub->add_subcommand("tracer", "fork/exec loops, untraced vs traced, events per second");
+    auto rounds = std::make_shared<int>(5);
+    auto json = std::make_shared<std::string>();
+    CLI::App* sub = app.add_subcommand("bench", "Measure forklab against the OS floor and strace.");
     sub->require_subcommand(1);
-    return [] {
-        std::cerr << "forklab bench: not implemented yet\n";
-        return 1;
+    CLI::App* tracer = sub->add_subcommand(
+        "tracer", "fork+_exit+wait and fork+exec loops: untraced vs traced vs strace -f");
+    tracer->add_option("--rounds", *rounds, "Interleaved rounds (median reported)")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    tracer->add_option("--json", *json, "Also write the numbers as JSON to FILE");
+    return [=] {
+        if (tracer->parsed()) return benchTracer(*rounds, *json);
+        return kExitUsage;
     };
 }
 

@@ -22,10 +22,10 @@ struct DeadlockVerdict {
     pid_t tid = 0;
     uint64_t addr = 0;
     DeadlockRule rule = DeadlockRule::NobodyToWake;
-    pid_t ownerTid = 0;       // rule a: owner TID as the tracer sees it (0 if it exists nowhere)
-    pid_t ownerNsTid = 0;     // rule a: owner TID as stored in the mutex (locker's namespace)
+    pid_t ownerTid = 0;   // rule a: owner TID as the tracer sees it (0 if it exists nowhere)
+    pid_t ownerNsTid = 0; // rule a: owner TID as stored in the mutex (locker's namespace)
     std::optional<MutexState> mutex;
-    std::string evidence;     // one readable line: the syscall, the bytes, the thread list
+    std::string evidence; // one readable line: the syscall, the bytes, the thread list
 };
 
 // Reads memory of snap.pid (must be stopped) when a waiting futex needs decoding.

@@ -62,7 +62,7 @@ bool parseFdInfoFlags(const std::string& fdinfo, uint32_t* flags) {
     return false;
 }
 
-std::vector<FdEntry> readFdTable(const ProcDir& dir, bool* partial) {
+std::vector<FdEntry> readFdTable(const ProcDir& dir, bool* partial, bool fileInodes) {
     std::vector<FdEntry> out;
     auto fds = dir.listNumbers("fd");
     if (!fds) {
@@ -82,7 +82,7 @@ std::vector<FdEntry> readFdTable(const ProcDir& dir, bool* partial) {
         }
         e.target = std::move(*target);
         e.kind = classifyFdTarget(e.target, &e.inode);
-        if (e.kind == FdKind::File) {
+        if (e.kind == FdKind::File && fileInodes) {
             struct stat st {};
             if (::fstatat(dir.fd(), link.c_str(), &st, 0) == 0) {
                 e.inode = st.st_ino;

@@ -8,7 +8,8 @@
 namespace forklab {
 
 // Reads every fd. Fds that vanish between listing and reading are skipped and set *partial.
-std::vector<FdEntry> readFdTable(const ProcDir&, bool* partial = nullptr);
+// fileInodes: also stat each plain file for its inode (one more syscall per fd).
+std::vector<FdEntry> readFdTable(const ProcDir&, bool* partial = nullptr, bool fileInodes = true);
 
 // Pure parsers (unit-tested on fixed text).
 FdKind classifyFdTarget(const std::string& target, uint64_t* inode); // "pipe:[N]", "socket:[N]"...

@@ -88,8 +88,8 @@ std::optional<std::vector<int>> ProcDir::listNumbers(const char* rel) const {
         if (ec != std::errc() || end != name.data() + name.size()) continue;
         // Listing our own fd table shows the descriptor doing the listing: leave it out.
         if (n == dfd) {
-            struct stat self {
-            }, entry{};
+            struct stat self = {};
+            struct stat entry = {};
             std::string path = std::string(rel) + "/" + std::string(name);
             if (::fstat(dfd, &self) == 0 && ::fstatat(fd(), path.c_str(), &entry, 0) == 0 &&
                 self.st_dev == entry.st_dev && self.st_ino == entry.st_ino)

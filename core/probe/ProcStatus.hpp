@@ -9,8 +9,8 @@
 namespace forklab {
 
 struct ProcStatus {
-    std::string name;         // Name: (comm)
-    char state = '?';         // first letter of State:
+    std::string name; // Name: (comm)
+    char state = '?'; // first letter of State:
     pid_t tgid = 0;
     pid_t ppid = 0;
     std::vector<pid_t> nspid; // NSpid: outermost first; back() is the pid in its own namespace

@@ -8,9 +8,10 @@
 
 namespace forklab {
 
-ProcessSnapshot snapshotProcess(pid_t pid) {
+ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
     ProcessSnapshot snap;
     snap.pid = pid;
+    snap.full = depth == SnapshotDepth::Full;
     // Everything below reads through this one handle: once pid is reaped every read fails,
     // even if the number is reused meanwhile.
     auto dir = ProcDir::open(pid);
@@ -19,11 +20,25 @@ ProcessSnapshot snapshotProcess(pid_t pid) {
         return snap;
     }
     bool partial = false;
-    if (auto st = readProcStatus(*dir)) {
+    auto st = readProcStatus(*dir);
+    if (st) {
         snap.nspid = st->innermostPid();
         snap.ppid = st->ppid;
+        snap.state = st->state;
     } else {
         partial = true;
+    }
+    if (!snap.full) {
+        snap.fds = readFdTable(*dir, &partial, false);
+        for (pid_t tid : listThreads(*dir)) {
+            ThreadState t;
+            t.tid = tid;
+            t.nstid = tid == pid ? snap.nspid : 0; // other threads' inner tids: full snapshots
+            t.syscall.running = true;              // unknown at this depth
+            snap.threads.push_back(std::move(t));
+        }
+        snap.partial = partial;
+        return snap;
     }
     if (auto stat = dir->readFile("stat"))
         snap.state = parseStatState(*stat);

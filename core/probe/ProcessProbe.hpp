@@ -4,7 +4,12 @@
 
 namespace forklab {
 
+enum class SnapshotDepth : uint8_t {
+    Stop, // what fork/exec/exit need, at about half the cost: fds, thread ids
+    Full, // plus each thread's state, wchan and syscall, file inodes, /dev/shm mappings
+};
+
 // Never throws; a process that vanishes mid-read yields partial = true.
-ProcessSnapshot snapshotProcess(pid_t pid);
+ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth = SnapshotDepth::Full);
 
 } // namespace forklab

@@ -17,12 +17,12 @@ const char* toString(AccessMode);
 
 struct FdEntry {
     int fd = -1;
-    std::string target;      // readlink of /proc/PID/fd/N: "/etc/passwd", "pipe:[123]", ...
+    std::string target; // readlink of /proc/PID/fd/N: "/etc/passwd", "pipe:[123]", ...
     FdKind kind = FdKind::Other;
-    uint64_t inode = 0;      // pipe/socket inode from the target, else st_ino of the file
+    uint64_t inode = 0; // pipe/socket inode from the target, else st_ino of the file
     AccessMode access = AccessMode::Read;
-    bool cloexec = false;    // fdinfo "flags:" & 02000000 (per fd, from the fd-table bitmap)
-    uint32_t flags = 0;      // fdinfo "flags:" as parsed (octal in the file)
+    bool cloexec = false; // fdinfo "flags:" & 02000000 (per fd, from the fd-table bitmap)
+    uint32_t flags = 0;   // fdinfo "flags:" as parsed (octal in the file)
 
     friend bool operator==(const FdEntry&, const FdEntry&) = default;
 };
@@ -40,10 +40,10 @@ struct SyscallState {
 };
 
 struct ThreadState {
-    pid_t tid = 0;   // as forklab sees it
-    pid_t nstid = 0; // inside the thread's own pid namespace (last field of NSpid)
-    char state = '?';   // from /proc/TID/stat
-    std::string wchan;  // kernel-version specific: show it, never match it
+    pid_t tid = 0;     // as forklab sees it
+    pid_t nstid = 0;   // inside the thread's own pid namespace (last field of NSpid)
+    char state = '?';  // from /proc/TID/stat
+    std::string wchan; // kernel-version specific: show it, never match it
     SyscallState syscall;
 
     friend bool operator==(const ThreadState&, const ThreadState&) = default;
@@ -53,7 +53,7 @@ struct ThreadState {
 // glibc's temporary file, so the dev:inode pair is what identifies it.
 struct ShmMapping {
     std::string path; // as in /proc/PID/maps, e.g. "/dev/shm/sem.AbC123 (deleted)"
-    uint64_t dev = 0;  // makedev(major, minor)
+    uint64_t dev = 0; // makedev(major, minor)
     uint64_t inode = 0;
     uint64_t start = 0; // mapping base address (the sem_t lives there)
 
@@ -62,13 +62,16 @@ struct ShmMapping {
 
 struct ProcessSnapshot {
     pid_t pid = 0;
-    pid_t nspid = 0;     // inside the process's own pid namespace
-    pid_t ppid = 0;      // /proc PPid (changes on reparenting: not the tree)
-    char state = '?';    // process state from /proc/PID/stat
-    std::vector<FdEntry> fds;          // sorted by fd
-    std::vector<ThreadState> threads;  // sorted by tid, leader first when present
+    pid_t nspid = 0;                  // inside the process's own pid namespace
+    pid_t ppid = 0;                   // /proc PPid (changes on reparenting: not the tree)
+    char state = '?';                 // process state from /proc/PID/stat
+    std::vector<FdEntry> fds;         // sorted by fd
+    std::vector<ThreadState> threads; // sorted by tid, leader first when present
     std::vector<ShmMapping> shm;
     bool partial = false; // the process vanished (or was mid-exit) while it was read
+    // A stop snapshot (fork/exec/exit) has fds and thread ids only: no per-thread state, no
+    // maps, no inodes of plain files; the idle probe and markers take full ones.
+    bool full = true;
 
     const FdEntry* findFd(int fd) const;
     friend bool operator==(const ProcessSnapshot&, const ProcessSnapshot&) = default;

@@ -11,6 +11,6 @@ std::vector<pid_t> listThreads(const ProcDir&);
 std::vector<ThreadState> readThreads(const ProcDir&, bool* partial = nullptr);
 
 SyscallState parseSyscallLine(const std::string& line); // /proc/TID/syscall text
-char parseStatState(const std::string& stat);          // the state letter after "(comm) "
+char parseStatState(const std::string& stat);           // the state letter after "(comm) "
 
 } // namespace forklab

@@ -540,7 +540,7 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
 }
 
 SnapId Tracer::snapshot(pid_t pid, SnapReason why) {
-    SnapId id = trace_.addSnapshot(snapshotProcess(pid));
+    SnapId id = trace_.addSnapshot(snapshotProcess(pid, SnapshotDepth::Stop));
     emit(pid, EventKind::Snapshot, ev::Snapshot{id, why});
     return id;
 }

@@ -66,9 +66,9 @@ json snapshotToJson(const ProcessSnapshot& s) {
     for (auto& m : s.shm)
         shm.push_back(
             json{{"path", m.path}, {"dev", m.dev}, {"inode", m.inode}, {"start", m.start}});
-    return json{{"nspid", s.nspid},   {"ppid", s.ppid},      {"state", std::string(1, s.state)},
-                {"threads", threads}, {"fds", fds},          {"thread_states", states},
-                {"shm_maps", shm},    {"partial", s.partial}};
+    return json{{"nspid", s.nspid},   {"ppid", s.ppid},       {"state", std::string(1, s.state)},
+                {"threads", threads}, {"fds", fds},           {"thread_states", states},
+                {"shm_maps", shm},    {"partial", s.partial}, {"depth", s.full ? "full" : "stop"}};
 }
 
 json eventToJson(const Trace& t, const Event& e) {

@@ -1,0 +1,108 @@
+// The CLI as a user meets it: help, usage errors, exit codes, and what survives a killed forklab.
+#include "CliRunner.hpp"
+
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <regex>
+#include <set>
+#include <sys/stat.h>
+
+using namespace forklab::test;
+
+TEST_CASE("forklab --help and trace --help explain themselves", "[cli]") {
+    auto r = runForklab({"--help"});
+    CHECK(r.exitCode == 0);
+    CHECK(r.out.find("trace") != std::string::npos);
+    CHECK(r.out.find("Exit codes") != std::string::npos);
+    r = runForklab({"trace", "--help"});
+    CHECK(r.exitCode == 0);
+    CHECK(r.out.find("--max-procs") != std::string::npos);
+    CHECK(r.out.find("--deadline") != std::string::npos);
+}
+
+TEST_CASE("bad usage exits with 2, a missing program with 127", "[cli]") {
+    CHECK(runForklab({"--no-such-option"}).exitCode == 2);
+    CHECK(runForklab({"trace", "--max-procs", "zero", "--", "true"}).exitCode == 2);
+    CHECK(runForklab({"trace"}).exitCode == 2);
+    auto r = runForklab({"trace", "--", "forklab-no-such-program"});
+    CHECK(r.exitCode == 127);
+    CHECK(r.out.find("command not found") != std::string::npos);
+}
+
+TEST_CASE("forklab exits with the traced program's status", "[cli][sandbox]") {
+    CHECK(runForklab({"trace", "-q", "--", "sh", "-c", "exit 3"}).exitCode == 3);
+    CHECK(runForklab({"trace", "-q", "--", "true"}).exitCode == 0);
+    // Killed by a signal: 128+N, like a shell.
+    CHECK(runForklab({"trace", "-q", "--", "sh", "-c", "kill -TERM $$"}).exitCode == 128 + 15);
+}
+
+TEST_CASE("the story names what each process wrote, from the trapped write", "[cli][sandbox]") {
+    auto r = runForklab({"trace", "--", "sh", "-c", "echo hello from the child"});
+    CHECK(r.exitCode == 0);
+    CHECK(std::regex_search(r.out,
+                            std::regex(R"(\d+ \w+ wrote to stdout: "hello from the child\\n")")));
+}
+
+TEST_CASE("SIGKILL of forklab in mid-run leaves no process behind", "[cli][sandbox][containment]") {
+    for (const char* ns : {"", "--no-namespaces"}) {
+        CAPTURE(ns);
+        int p[2];
+        REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+        pid_t forklab = fork();
+        if (forklab == 0) {
+            dup2(p[1], 1);
+            std::vector<std::string> args = {FORKLAB_BINARY, "trace"};
+            if (*ns) args.push_back(ns);
+            for (const char* a :
+                 {"--", "sh", "-c", "sleep 30 & (setsid sleep 31 &); sleep 32; wait"})
+                args.push_back(a);
+            std::vector<char*> argv;
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            execv(argv[0], argv.data());
+            _exit(126);
+        }
+        close(p[1]);
+        // Read the story until all three sleeps have exec'd; collect every pid it names.
+        std::set<pid_t> pids;
+        std::string text;
+        std::regex pidRe(R"(\] (\d+) )");
+        int sleeps = 0;
+        char buf[4096];
+        while (sleeps < 3) {
+            ssize_t n = read(p[0], buf, sizeof buf);
+            if (n <= 0) break;
+            text.append(buf, size_t(n));
+            sleeps = 0;
+            for (size_t at = 0; (at = text.find("exec /usr/bin/sleep", at)) != std::string::npos;
+                 ++at)
+                ++sleeps;
+        }
+        REQUIRE(sleeps == 3);
+        for (std::sregex_iterator it(text.begin(), text.end(), pidRe), end; it != end; ++it)
+            pids.insert(std::stoi((*it)[1]));
+        REQUIRE(pids.size() >= 5); // launcher, sh, three sleeps (and the subshell)
+        kill(forklab, SIGKILL);
+        int st = 0;
+        waitpid(forklab, &st, 0);
+        close(p[0]);
+        // EXITKILL delivers SIGKILL to every tracee as the tracer goes; give the kernel a moment
+        // to finish (bounded by a count, never a time limit on the assertion).
+        auto alive = [&] {
+            int n = 0;
+            for (pid_t pid : pids) {
+                struct stat s;
+                std::string path = "/proc/" + std::to_string(pid) + "/stat";
+                FILE* f = fopen(path.c_str(), "r");
+                if (!f) continue;
+                char state = '?';
+                if (fscanf(f, "%*d (%*[^)]) %c", &state) == 1 && state != 'Z') ++n;
+                fclose(f);
+                (void)s;
+            }
+            return n;
+        };
+        for (int i = 0; i < 200 && alive() > 0; ++i) usleep(10000);
+        CHECK(alive() == 0);
+    }
+}
