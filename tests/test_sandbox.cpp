@@ -156,9 +156,16 @@ TEST_CASE("a mutex held by another thread at fork deadlocks the child: verdict (
     const ProcessView* parent = w.find(child->parent);
     REQUIRE(parent);
     CHECK(parent->role == Role::Program);
-    // The child has one thread, blocked in futex on the verdict's address.
-    REQUIRE(child->snap != kNoSnap);
-    const ProcessSnapshot& s = r.trace->snapshot(child->snap);
+    // The probe's snapshot the verdict was drawn from: one thread, blocked in futex on the
+    // verdict's address.
+    SnapId probed = kNoSnap;
+    for (size_t i = 0; i < r.trace->size() && &(*r.trace)[i] != &v; ++i) {
+        const Event& e = (*r.trace)[i];
+        if (e.kind == EventKind::Snapshot && e.pid == v.pid) probed = e.as<ev::Snapshot>().snap;
+    }
+    REQUIRE(probed != kNoSnap);
+    const ProcessSnapshot& s = r.trace->snapshot(probed);
+    CHECK(s.full);
     REQUIRE(s.threads.size() == 1);
     CHECK(s.threads[0].syscall.inFutexWait());
     CHECK(s.threads[0].syscall.args[0] == d.addr);

@@ -31,7 +31,20 @@ std::vector<std::string> splitNul(std::string_view s) {
 json isolationJson(uint8_t f) {
     return json{{"user_ns", bool(f & kIsoUserNs)},      {"pid_ns", bool(f & kIsoPidNs)},
                 {"ipc_ns", bool(f & kIsoIpcNs)},        {"mount_ns", bool(f & kIsoMountNs)},
-                {"private_shm", bool(f & kIsoMountNs)}, {"pids_cgroup", bool(f & kIsoPidsCgroup)}};
+                {"private_shm", bool(f & kIsoPrivateShm)}, {"pids_cgroup", bool(f & kIsoPidsCgroup)}};
+}
+
+// How a process ended: "code" (exited) or "signal" (killed), the other null.
+void statusJson(json& j, WaitStatus s, const std::string& prefix) {
+    if (s.exited()) {
+        j[prefix + "code"] = s.exitCode();
+        j[prefix + "signal"] = nullptr;
+    } else {
+        j[prefix + "code"] = nullptr;
+        j[prefix + "signal"] = s.termSignal();
+        j[prefix + "signal_name"] = signalName(s.termSignal());
+    }
+    j[prefix + "core_dumped"] = s.coreDumped();
 }
 
 } // namespace
@@ -99,14 +112,7 @@ json eventToJson(const Trace& t, const Event& e) {
                 j["before_snap"] = d.before == kNoSnap ? json(nullptr) : json(d.before);
                 j["after_snap"] = d.after == kNoSnap ? json(nullptr) : json(d.after);
             } else if constexpr (std::is_same_v<T, ev::Exit>) {
-                if (d.status.exited()) {
-                    j["code"] = d.status.exitCode();
-                    j["signal"] = nullptr;
-                } else {
-                    j["code"] = nullptr;
-                    j["signal"] = d.status.termSignal();
-                    j["signal_name"] = signalName(d.status.termSignal());
-                }
+                statusJson(j, d.status, "");
             } else if constexpr (std::is_same_v<T, ev::ThreadExit>) {
                 j["tid"] = d.tid;
             } else if constexpr (std::is_same_v<T, ev::Snapshot>) {
@@ -144,6 +150,7 @@ json eventToJson(const Trace& t, const Event& e) {
             } else if constexpr (std::is_same_v<T, ev::RunEnd>) {
                 j["reason"] = toString(d.reason);
                 j["exit_code"] = d.exitCode;
+                statusJson(j, d.rootStatus, "root_");
             }
         },
         e.data);
