@@ -3,12 +3,15 @@
 // the sandbox's seccomp filter (SECCOMP_RET_TRACE) so the tracer reads the label from the
 // process's memory. It needs no fd and no shared memory in the observed process; outside forklab
 // it simply fails with ENOSYS and costs one syscall.
+//   syscall(kMarkerSyscall, label, length, flags, value)
 #include <cstddef>
 
 namespace forklab {
 
 constexpr long kMarkerSyscall = 4001;
-constexpr unsigned kMarkerKey = 1; // flag: this is the lesson's key step
+constexpr unsigned kMarkerKey = 1;      // a step, and the lesson's key step
+constexpr unsigned kMarkerNameAddr = 2; // not a step: "the mutex at address `value` is LABEL"
+constexpr unsigned kMarkerNameFd = 4;   // not a step: "fd `value` of this process is LABEL"
 constexpr size_t kMarkerMaxLabel = 256;
 
 } // namespace forklab

@@ -3,6 +3,7 @@
 #include "Launcher.hpp"
 #include "MarkerSyscall.hpp"
 #include "PidsCgroup.hpp"
+#include "Roles.hpp"
 #include "SeccompFilter.hpp"
 #include "ShmJournal.hpp"
 #include "TraceeMemory.hpp"
@@ -553,17 +554,21 @@ void Tracer::onExec(Task& t, pid_t formerTid) {
     Proc* p = proc(pid);
     if (!p) return;
     std::string exe, argv;
+    std::vector<std::string> args;
     if (auto dir = ProcDir::open(pid)) {
         exe = dir->readLink("exe").value_or("");
-        for (auto& a : readCmdline(*dir)) {
+        args = readCmdline(*dir);
+        for (auto& a : args) {
             argv += a;
             argv += '\0';
         }
     }
+    if (p->role != Role::Sandbox) p->role = roleFromCommandLine(args);
     SnapId after = opt_.snapshots ? snapshot(pid, SnapReason::Exec) : kNoSnap;
     std::string path = p->execPath.empty() ? exe : p->execPath;
     emit(pid, EventKind::Exec,
-         ev::Exec{trace_.intern(path), trace_.intern(exe), trace_.intern(argv), p->preExec, after});
+         ev::Exec{trace_.intern(path), trace_.intern(exe), trace_.intern(argv), p->preExec, after,
+                  p->role});
     p->preExec = kNoSnap;
     p->execPath.clear();
 }
@@ -735,11 +740,26 @@ void Tracer::onSeccomp(Task& t, unsigned data) {
     }
     case Trap::Marker: {
         std::string label = mem.read(regs.rdi, std::min<uint64_t>(regs.rsi, kMarkerMaxLabel));
-        bool key = (regs.rdx & kMarkerKey) != 0;
+        unsigned flags = unsigned(regs.rdx);
+        uint64_t value = regs.r10;
         regs.orig_rax = uint64_t(-1); // skip the (nonexistent) syscall; it returns 0
         regs.rax = 0;
         ptrace(PTRACE_SETREGS, t.tid, 0, &regs);
-        emit(pid, EventKind::Marker, ev::Marker{trace_.intern(label), key});
+        if (flags & (kMarkerNameAddr | kMarkerNameFd)) {
+            bool fd = flags & kMarkerNameFd;
+            std::string target;
+            if (fd) {
+                std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(value);
+                char buf[PATH_MAX];
+                ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
+                if (n > 0) target.assign(buf, size_t(n));
+            }
+            emit(pid, EventKind::Annotation,
+                 ev::Annotation{fd ? ev::NameOf::Fd : ev::NameOf::Mutex, trace_.intern(label),
+                                value, trace_.intern(target)});
+            break;
+        }
+        emit(pid, EventKind::Marker, ev::Marker{trace_.intern(label), (flags & kMarkerKey) != 0});
         markerPending_ = true;
         break;
     }

@@ -8,6 +8,12 @@ const char* toString(Role r) {
         return "sandbox";
     case Role::Program:
         return "program";
+    case Role::SpawnChild:
+        return "spawn-child";
+    case Role::Forkserver:
+        return "forkserver";
+    case Role::Tracker:
+        return "resource-tracker";
     }
     return "?";
 }
@@ -94,6 +100,8 @@ const char* kindName(const Event& e) {
         return "killed_by_sandbox";
     case EventKind::RunEnd:
         return "run_end";
+    case EventKind::Annotation:
+        return e.as<ev::Annotation>().what == ev::NameOf::Mutex ? "name_mutex" : "name_fd";
     }
     return "?";
 }

@@ -14,9 +14,15 @@ using StrId = uint32_t;  // index into Trace's string pool; 0 is the empty strin
 using SnapId = uint32_t; // index into Trace's snapshot pool
 constexpr SnapId kNoSnap = UINT32_MAX;
 
-// Who a process is, for the views: forklab's own plumbing or the observed program.
-// Later roles (forkserver, tracker, spawn-child...) are added here.
-enum class Role : uint8_t { Sandbox, Program };
+// Who a process is, for the views. Recognised by the recorder from the command line it observed
+// at exec (forklab's lesson runtime and CPython's multiprocessing alike), never declared.
+enum class Role : uint8_t {
+    Sandbox,    // forklab's own launcher / pid-1 reaper: not part of the program
+    Program,    // the observed program
+    SpawnChild, // a child started by spawn (a fresh image running a target)
+    Forkserver, // the forkserver
+    Tracker,    // the semaphore (resource) tracker
+};
 const char* toString(Role);
 
 enum class ForkKind : uint8_t { Fork, Vfork, Thread };
@@ -66,6 +72,7 @@ struct Exec {
     StrId argv;    // NUL-separated
     SnapId before; // fd table at the execve stop (kNoSnap if unseen)
     SnapId after;  // fd table right after exec
+    Role role;     // the role recognised from the new command line
 };
 struct Exit {
     WaitStatus status;
@@ -108,6 +115,15 @@ struct Marker {
     bool key;
 };
 struct KilledBySandbox {};
+// A name the program gave to one of its objects (a mutex address, an fd): shown beside the
+// kernel's facts, never taken for one.
+enum class NameOf : uint8_t { Mutex, Fd };
+struct Annotation {
+    NameOf what;
+    StrId label;
+    uint64_t value; // the address, or the fd number
+    StrId target;   // for an fd: its /proc target when it was named (a reused number won't match)
+};
 struct RunEnd {
     EndReason reason;
     WaitStatus rootStatus;
@@ -118,7 +134,7 @@ struct RunEnd {
 
 using Payload = std::variant<ev::RunStart, ev::Proc, ev::Fork, ev::Exec, ev::Exit, ev::ThreadExit,
                              ev::Snapshot, ev::Output, ev::Deadlock, ev::Shm, ev::Leak, ev::Kill,
-                             ev::Marker, ev::KilledBySandbox, ev::RunEnd>;
+                             ev::Marker, ev::KilledBySandbox, ev::RunEnd, ev::Annotation>;
 
 // The `kind` names of the trace file, one per payload, plus shm_create/shm_unlink sharing ev::Shm.
 enum class EventKind : uint8_t {
@@ -138,6 +154,7 @@ enum class EventKind : uint8_t {
     Marker,
     KilledBySandbox,
     RunEnd,
+    Annotation,
 };
 
 struct Event {

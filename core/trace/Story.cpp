@@ -132,7 +132,10 @@ void Story::feed(size_t upto, std::ostream& out) {
             auto slash = path.rfind('/');
             names_[e.pid] = slash == std::string::npos ? path : path.substr(slash + 1);
             line(out, e,
-                 who(e.pid) + " exec " + path + "  (argv: " + joinArgv(trace_.str(d.argv)) + ")");
+                 who(e.pid) + " exec " + path + "  (argv: " + joinArgv(trace_.str(d.argv)) + ")" +
+                     (d.role == Role::Program || d.role == Role::Sandbox
+                          ? std::string()
+                          : std::string("  → recognised as the ") + toString(d.role)));
             if (d.before != kNoSnap && d.after != kNoSnap) {
                 const auto& before = trace_.snapshot(d.before);
                 const auto& after = trace_.snapshot(d.after);
@@ -228,6 +231,14 @@ void Story::feed(size_t upto, std::ostream& out) {
                                                                 : "the launch failed";
             line(out, e,
                  std::string("run ended: ") + why + "; exit code " + std::to_string(d.exitCode));
+            break;
+        }
+        case EventKind::Annotation: {
+            auto& d = e.as<ev::Annotation>();
+            if (d.what == ev::NameOf::Mutex)
+                line(out, e,
+                     "  " + who(e.pid) + " calls the mutex at " + hex(d.value) + " \"" +
+                         std::string(trace_.str(d.label)) + "\"");
             break;
         }
         case EventKind::ThreadExit:

@@ -29,9 +29,10 @@ std::vector<std::string> splitNul(std::string_view s) {
 }
 
 json isolationJson(uint8_t f) {
-    return json{{"user_ns", bool(f & kIsoUserNs)},      {"pid_ns", bool(f & kIsoPidNs)},
-                {"ipc_ns", bool(f & kIsoIpcNs)},        {"mount_ns", bool(f & kIsoMountNs)},
-                {"private_shm", bool(f & kIsoPrivateShm)}, {"pids_cgroup", bool(f & kIsoPidsCgroup)}};
+    return json{
+        {"user_ns", bool(f & kIsoUserNs)},         {"pid_ns", bool(f & kIsoPidNs)},
+        {"ipc_ns", bool(f & kIsoIpcNs)},           {"mount_ns", bool(f & kIsoMountNs)},
+        {"private_shm", bool(f & kIsoPrivateShm)}, {"pids_cgroup", bool(f & kIsoPidsCgroup)}};
 }
 
 // How a process ended: "code" (exited) or "signal" (killed), the other null.
@@ -108,6 +109,7 @@ json eventToJson(const Trace& t, const Event& e) {
             } else if constexpr (std::is_same_v<T, ev::Exec>) {
                 j["path"] = str(t, d.path);
                 j["exe"] = str(t, d.exe);
+                j["role"] = toString(d.role);
                 j["argv"] = splitNul(t.str(d.argv));
                 j["before_snap"] = d.before == kNoSnap ? json(nullptr) : json(d.before);
                 j["after_snap"] = d.after == kNoSnap ? json(nullptr) : json(d.after);
@@ -147,6 +149,14 @@ json eventToJson(const Trace& t, const Event& e) {
             } else if constexpr (std::is_same_v<T, ev::Marker>) {
                 j["label"] = str(t, d.label);
                 j["key"] = d.key;
+            } else if constexpr (std::is_same_v<T, ev::Annotation>) {
+                j["label"] = str(t, d.label);
+                if (d.what == ev::NameOf::Mutex) {
+                    j["addr"] = d.value;
+                } else {
+                    j["fd"] = d.value;
+                    j["target"] = str(t, d.target);
+                }
             } else if constexpr (std::is_same_v<T, ev::RunEnd>) {
                 j["reason"] = toString(d.reason);
                 j["exit_code"] = d.exitCode;

@@ -68,6 +68,7 @@ World World::at(const Trace& trace, size_t upto) {
             it->second.argv = splitNul(trace.str(d.argv));
             it->second.name = basename(it->second.exe);
             it->second.execs++;
+            it->second.role = d.role;
             it->second.threads = {e.pid}; // exec leaves one thread
             break;
         }

@@ -1,0 +1,245 @@
+#include "ForkServer.hpp"
+
+#include "Marker.hpp"
+#include "Runtime.hpp"
+#include "SemaphoreTracker.hpp"
+#include "SpawnSelf.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace forklab::launch {
+namespace {
+
+struct Server {
+    pid_t pid = 0;
+    std::string dir, path;
+    int aliveW = -1;
+};
+Server g_server;
+
+bool writeAll(int fd, const void* buf, size_t n) {
+    const char* p = static_cast<const char*>(buf);
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        p += w;
+        n -= size_t(w);
+    }
+    return true;
+}
+
+bool readAll(int fd, void* buf, size_t n) {
+    char* p = static_cast<char*>(buf);
+    while (n > 0) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return false;
+        p += r;
+        n -= size_t(r);
+    }
+    return true;
+}
+
+void removeSocketDir() {
+    if (g_server.path.empty()) return;
+    unlink(g_server.path.c_str());
+    rmdir(g_server.dir.c_str());
+}
+
+bool startServer() {
+    char tmpl[] = "/tmp/forklab-fs-XXXXXX";
+    if (!mkdtemp(tmpl)) return false; // 0700
+    g_server.dir = tmpl;
+    g_server.path = g_server.dir + "/listener";
+    int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", g_server.path.c_str());
+    // listen() before the server exists: the kernel queues the first connections meanwhile.
+    if (l < 0 || bind(l, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        chmod(g_server.path.c_str(), 0600) != 0 || listen(l, 64) != 0) {
+        if (l >= 0) close(l);
+        return false;
+    }
+    int alive[2];
+    if (pipe2(alive, O_CLOEXEC) != 0) return false;
+    g_server.pid = spawnSelf(
+        {kForkserverFlag, "listener=" + std::to_string(l), "alive=" + std::to_string(alive[0])},
+        {l, alive[0]});
+    close(l);
+    close(alive[0]);
+    g_server.aliveW = alive[1];
+    nameFd(alive[1], "forkserver alive pipe (write end)");
+    atexit(removeSocketDir);
+    return g_server.pid > 0;
+}
+
+} // namespace
+
+pid_t forkServerPid() {
+    return g_server.pid;
+}
+
+ForkServerLaunch forkServerLaunch(const std::string& callData, const std::vector<int>& extraFds) {
+    ForkServerLaunch out;
+    int tracker = ensureTracker();
+    if (g_server.pid <= 0 && !startServer()) return out;
+
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", g_server.path.c_str());
+    if (s < 0 || connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        if (s >= 0) close(s);
+        return out;
+    }
+    int status[2], data[2]; // status: parent_r / child_w; data: child_r / parent_w
+    if (pipe2(status, O_CLOEXEC) != 0 || pipe2(data, O_CLOEXEC) != 0) {
+        close(s);
+        return out;
+    }
+    std::vector<int> fds = {data[0], status[1], g_server.aliveW, tracker};
+    fds.insert(fds.end(), extraFds.begin(), extraFds.end());
+    char body = char(fds.size() % 256);
+    iovec iov{&body, 1};
+    std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()));
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+    bool sent = sendmsg(s, &msg, 0) == 1;
+    close(s);
+    close(data[0]);
+    close(status[1]);
+    if (sent) writeAll(data[1], callData.data(), callData.size());
+    close(data[1]);
+    int64_t pid = -1;
+    if (!sent || !readAll(status[0], &pid, sizeof pid)) {
+        close(status[0]);
+        return out;
+    }
+    out.pid = pid_t(pid);
+    out.sentinel = status[0];
+    return out;
+}
+
+namespace {
+int g_sigW = -1;
+void onSigchld(int) {
+    char c = 0;
+    (void)!write(g_sigW, &c, 1);
+}
+} // namespace
+
+int forkServerMain(int listenFd, int aliveFd) {
+    signal(SIGINT, SIG_IGN);
+    int sig[2];
+    if (pipe2(sig, O_CLOEXEC | O_NONBLOCK) != 0) return 1;
+    g_sigW = sig[1];
+    struct sigaction sa {};
+    sa.sa_handler = onSigchld;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGCHLD, &sa, nullptr);
+    nameFd(listenFd, "forkserver listening socket");
+    nameFd(aliveFd, "forkserver alive pipe (read end)");
+
+    std::map<pid_t, int> statusFd; // child -> write end of its status pipe
+    for (;;) {
+        pollfd p[3] = {{listenFd, POLLIN, 0}, {aliveFd, POLLIN, 0}, {sig[0], POLLIN, 0}};
+        if (poll(p, 3, -1) < 0) {
+            if (errno == EINTR) continue;
+            return 1;
+        }
+        if (p[1].revents) return 0; // EOF on alive: the parent and all its children are gone
+        if (p[2].revents) {
+            char buf[64];
+            while (read(sig[0], buf, sizeof buf) > 0) {
+            }
+            int st;
+            pid_t done;
+            while ((done = waitpid(-1, &st, WNOHANG)) > 0) {
+                auto it = statusFd.find(done);
+                if (it == statusFd.end()) continue;
+                int64_t code = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+                writeAll(it->second, &code, sizeof code);
+                close(it->second);
+                statusFd.erase(it);
+            }
+        }
+        if (!p[0].revents) continue;
+        int conn = accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (conn < 0) continue;
+        char body;
+        iovec iov{&body, 1};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 64)];
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        ssize_t r = recvmsg(conn, &msg, 0); // new fd numbers, inheritable, as in CPython
+        close(conn);
+        std::vector<int> fds;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); r == 1 && c; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+            size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            fds.resize(n);
+            memcpy(fds.data(), CMSG_DATA(c), n * sizeof(int));
+        }
+        if (fds.size() < 4) {
+            for (int fd : fds) close(fd);
+            continue;
+        }
+        int childR = fds[0], childW = fds[1], aliveW = fds[2], trackerW = fds[3];
+        pid_t pid = fork(); // safe: this process has exactly one thread
+        if (pid == 0) {
+            close(listenFd);
+            close(aliveFd);
+            close(sig[0]);
+            close(sig[1]);
+            close(childW);
+            for (auto& [other, fd] : statusFd) close(fd);
+            signal(SIGCHLD, SIG_DFL);
+            signal(SIGINT, SIG_DFL);
+            (void)aliveW; // kept open: the server lives as long as any of its children
+            setTrackerFd(trackerW);
+            nameFd(aliveW, "forkserver alive pipe (write end)");
+            nameFd(trackerW, "tracker pipe (write end)");
+            std::string target;
+            Args args;
+            if (!readCall(childR, &target, &args)) _exit(120);
+            close(childR);
+            args = substituteFds(args, std::vector<int>(fds.begin() + 4, fds.end()));
+            exit(runTarget(target, args));
+        }
+        int64_t pid64 = pid;
+        writeAll(childW, &pid64, sizeof pid64);
+        statusFd[pid] = childW;
+        close(childR);
+        close(aliveW);
+        close(trackerW);
+        for (size_t i = 4; i < fds.size(); ++i) close(fds[i]);
+    }
+}
+
+} // namespace forklab::launch

@@ -1,0 +1,47 @@
+#pragma once
+// The lesson catalogue (DESIGN §5): which lessons exist, how to run one under a start method in
+// the sandbox, and its narration from assets/lessons/<id>.md.
+#include "core/launch/StartMethod.hpp"
+#include "core/sandbox/Sandbox.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace forklab {
+
+struct Lesson {
+    std::string id;                    // "mutex-after-fork"
+    std::string title;                 // "A mutex held across fork"
+    std::string summary;               // one line
+    std::vector<std::string> variants; // e.g. "tracker-killed"
+};
+
+const std::vector<Lesson>& lessons();
+const Lesson* findLesson(const std::string& id);
+const std::string& defaultLessonId();
+
+// The sandbox run of a lesson: the lessons program (beside the forklab executable) with the
+// method and variant; lessons end by themselves, so the deadline is only a safety net.
+SandboxOptions lessonRun(const Lesson& lesson, StartMethod method, const std::string& variant = "");
+
+// Narration written for a student: an introduction, a text per step label, and the
+// predict-then-reveal question asked before the key step.
+struct Narration {
+    std::string title;
+    std::string intro;
+    std::map<std::string, std::string> steps; // marker label -> text
+    std::string question;                     // asked before the key step
+    std::vector<std::string> choices;         // possible answers shown to the class
+    std::string reveal;                       // shown after the key step
+    std::string perMethod[3];                 // what to notice under fork / spawn / forkserver
+};
+// Empty optional (and *error set) if the file is missing or malformed.
+std::optional<Narration> loadNarration(const std::string& lessonId, std::string* error = nullptr);
+
+// Where assets/ and the lessons program are (overridable: FORKLAB_ASSETS, FORKLAB_LESSONS_BIN).
+std::string assetsDir();
+std::string lessonsProgram();
+
+} // namespace forklab
