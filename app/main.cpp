@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
     app.footer("Without a subcommand forklab opens the GUI (or, without a display, tells a run in "
                "the terminal).\nExit codes: the traced program's status (128+N if signal N killed "
                "it), 2 usage error, 3 no display for `forklab gui`, 127 program not found.");
+    cli::Run list = cli::addList(app);
+    cli::Run run = cli::addRun(app);
     cli::Run trace = cli::addTrace(app);
     cli::Run gui = cli::addGui(app);
     cli::Run bench = cli::addBench(app);
@@ -40,6 +42,8 @@ int main(int argc, char** argv) {
         app.exit(e);
         return cli::kExitUsage;
     }
+    if (app.got_subcommand("list")) return list();
+    if (app.got_subcommand("run")) return run();
     if (app.got_subcommand("trace")) return trace();
     if (app.got_subcommand("gui")) return gui();
     if (app.got_subcommand("bench")) return bench();

@@ -15,7 +15,7 @@ int child(const launch::Args&) {
 FORKLAB_TARGET("fd-inheritance.child", child);
 
 int lesson(StartMethod method, const std::string&) {
-    int file = open("/etc/os-release", O_RDONLY); // C's default: inherited across exec
+    int file = open("/etc/group", O_RDONLY); // C's default: inherited across exec
     int pipefd[2];
     if (pipe(pipefd) != 0) return 1;
     int cloexec = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
@@ -23,7 +23,7 @@ int lesson(StartMethod method, const std::string&) {
     int inheritable = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
     fcntl(inheritable, F_SETFD, 0);
     if (file < 0 || cloexec < 0 || inheritable < 0) return 1;
-    launch::nameFd(file, "lesson: a file (/etc/os-release)");
+    launch::nameFd(file, "lesson: a file (/etc/group)");
     launch::nameFd(pipefd[0], "lesson: a pipe, read end");
     launch::nameFd(pipefd[1], "lesson: a pipe, write end");
     launch::nameFd(cloexec, "lesson: a CLOEXEC file (/etc/hostname)");

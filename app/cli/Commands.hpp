@@ -9,6 +9,8 @@ namespace forklab::cli {
 using Run = std::function<int()>;
 
 Run addTrace(CLI::App& app);
+Run addList(CLI::App& app);
+Run addRun(CLI::App& app);
 Run addGui(CLI::App& app);
 Run addBench(CLI::App& app);
 int runDefault(); // bare `forklab`: the GUI, or a lesson in the terminal where there is no display

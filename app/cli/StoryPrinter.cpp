@@ -5,7 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <iostream>
 #include <thread>
+#include <unistd.h>
 
 namespace forklab::cli {
 
@@ -13,7 +15,8 @@ namespace {
 std::atomic<bool> interrupted{false};
 }
 
-int tellRun(const SandboxOptions& options, Trace& trace, std::ostream& out, bool quiet) {
+int tellRun(SandboxOptions options, Trace& trace, std::ostream& out, const TellOptions& tell) {
+    options.stepping = tell.stepping;
     Sandbox sandbox(options, trace);
     sandbox.start();
     struct sigaction sa {
@@ -22,16 +25,30 @@ int tellRun(const SandboxOptions& options, Trace& trace, std::ostream& out, bool
     sigaction(SIGINT, &sa, &oldInt);
     sigaction(SIGTERM, &sa, &oldTerm);
     Story story(trace);
+    story.onMarker = tell.onMarker;
+    bool stdinOpen = true;
     while (!sandbox.finished()) {
         if (interrupted.exchange(false)) sandbox.stop();
-        if (!quiet) story.feed(trace.size(), out);
+        if (!tell.quiet) story.feed(trace.size(), out);
+        if (tell.stepping && sandbox.held()) {
+            // Everything is frozen at this step: tell all of it, then wait for the user.
+            story.feed(trace.size(), out);
+            std::string line;
+            if (stdinOpen) {
+                out << "            [Enter: next step] " << std::flush;
+                stdinOpen = bool(std::getline(std::cin, line));
+                if (!stdinOpen) out << '\n';
+            }
+            sandbox.step();
+            continue;
+        }
         out.flush();
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     int code = sandbox.wait();
     sigaction(SIGINT, &oldInt, nullptr);
     sigaction(SIGTERM, &oldTerm, nullptr);
-    if (!quiet) story.feed(trace.size(), out);
+    if (!tell.quiet) story.feed(trace.size(), out);
     story.summary(out);
     out.flush();
     return code;

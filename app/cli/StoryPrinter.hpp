@@ -1,12 +1,28 @@
 #pragma once
 #include "core/sandbox/Sandbox.hpp"
+#include "core/trace/Event.hpp"
 
+#include <functional>
 #include <ostream>
 
 namespace forklab::cli {
 
+struct TellOptions {
+    bool quiet = false;    // only the summary
+    bool stepping = false; // the sandbox holds at each marker: Enter on stdin releases it
+    std::function<void(const Event&, std::ostream&)> onMarker;
+};
+
 // Runs the sandbox and prints its story while it records; Ctrl-C tears the run down cleanly.
 // Returns forklab's exit code; throws LaunchError if the program cannot be started.
-int tellRun(const SandboxOptions& options, Trace& trace, std::ostream& out, bool quiet);
+int tellRun(SandboxOptions options, Trace& trace, std::ostream& out, const TellOptions& tell);
+inline int tellRun(SandboxOptions options, Trace& trace, std::ostream& out, bool quiet) {
+    return tellRun(std::move(options), trace, out, TellOptions{quiet, false, {}});
+}
+
+// `forklab run`: a lesson under one method, told with its narration. Exit code as tellRun, or 2
+// for an unknown lesson, method or variant.
+int runLesson(const std::string& id, const std::string& method, const std::string& variant,
+              bool stepping, bool quiet, const std::string& exportPath);
 
 } // namespace forklab::cli

@@ -60,7 +60,7 @@ Run addTrace(CLI::App& app) {
         Trace trace;
         int code;
         try {
-            code = tellRun(opt, trace, std::cout, args->quiet);
+            code = tellRun(opt, trace, std::cout, TellOptions{args->quiet, false, {}});
         } catch (const LaunchError& e) {
             std::cerr << "forklab: " << e.what() << '\n';
             return e.exitCode();

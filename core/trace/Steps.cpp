@@ -23,6 +23,16 @@ bool isStepEvent(const Event& e) {
     }
 }
 
+size_t settle(const Trace& trace, size_t stepEvent) {
+    size_t n = trace.size(), i = stepEvent + 1;
+    while (i < n) {
+        auto* s = trace[i].get<ev::Snapshot>();
+        if (!s || s->reason != SnapReason::Marker) break;
+        ++i;
+    }
+    return std::min(i, n);
+}
+
 StepIndex StepIndex::build(const Trace& trace) {
     StepIndex s;
     size_t n = trace.size();

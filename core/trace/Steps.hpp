@@ -25,4 +25,9 @@ struct StepIndex {
     std::optional<size_t> resolve(const std::string& spec, std::string* error) const;
 };
 
+// The end of a step: one past its event and the snapshots the recorder took right after it (a
+// marker stops the whole sandbox and snapshots every process). World::at(trace, settle(...))
+// is what the step shows.
+size_t settle(const Trace& trace, size_t stepEvent);
+
 } // namespace forklab

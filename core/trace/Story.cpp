@@ -58,6 +58,9 @@ std::string Story::who(pid_t pid) const {
     auto it = names_.find(pid);
     std::string s = std::to_string(pid);
     if (it != names_.end() && !it->second.empty()) s += " " + it->second;
+    auto r = roles_.find(pid);
+    if (r != roles_.end() && r->second != Role::Program && r->second != Role::Sandbox)
+        s += std::string(" [") + toString(r->second) + "]";
     return s;
 }
 
@@ -131,6 +134,7 @@ void Story::feed(size_t upto, std::ostream& out) {
             std::string path(trace_.str(d.path));
             auto slash = path.rfind('/');
             names_[e.pid] = slash == std::string::npos ? path : path.substr(slash + 1);
+            roles_[e.pid] = d.role;
             line(out, e,
                  who(e.pid) + " exec " + path + "  (argv: " + joinArgv(trace_.str(d.argv)) + ")" +
                      (d.role == Role::Program || d.role == Role::Sandbox
@@ -216,6 +220,7 @@ void Story::feed(size_t upto, std::ostream& out) {
             line(out, e,
                  std::string(d.key ? "── ★ key step: " : "── step: ") +
                      std::string(trace_.str(d.label)) + " (" + who(e.pid) + ") ──");
+            if (onMarker) onMarker(e, out);
             break;
         }
         case EventKind::KilledBySandbox:

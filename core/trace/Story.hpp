@@ -3,6 +3,7 @@
 // Incremental, so the CLI can print while the recorder is still appending.
 #include "Trace.hpp"
 
+#include <functional>
 #include <map>
 #include <ostream>
 #include <set>
@@ -18,6 +19,9 @@ class Story {
     // The process tree, leaks and what the sandbox killed, from the whole trace.
     void summary(std::ostream& out) const;
 
+    // Called after each marker's line: a lesson adds its narration here.
+    std::function<void(const Event&, std::ostream&)> onMarker;
+
   private:
     std::string who(pid_t pid) const;
     std::string fdList(SnapId snap, const char* sep = ", ") const;
@@ -28,6 +32,7 @@ class Story {
     std::map<pid_t, std::string> names_;
     std::map<pid_t, pid_t> nspids_;
     std::set<pid_t> sandbox_;
+    std::map<pid_t, Role> roles_;
 };
 
 } // namespace forklab

@@ -1,0 +1,139 @@
+// `forklab list` and `forklab run LESSON --method M`: a lesson told in the terminal, with its
+// narration at each step and the predict-then-reveal question at the key step.
+#include "Commands.hpp"
+#include "StoryPrinter.hpp"
+
+#include "core/lessons/Catalogue.hpp"
+#include "core/trace/TraceFile.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace forklab::cli {
+namespace {
+
+// Wraps text at about 88 columns, indented to sit under the story's lines.
+void printWrapped(std::ostream& out, const std::string& text, const std::string& indent) {
+    std::istringstream paragraphs(text);
+    std::string para;
+    while (std::getline(paragraphs, para)) {
+        if (para.empty()) {
+            out << '\n';
+            continue;
+        }
+        std::istringstream words(para);
+        std::string word, line;
+        while (words >> word) {
+            if (!line.empty() && line.size() + word.size() + 1 > 88) {
+                out << indent << line << '\n';
+                line.clear();
+            }
+            line += (line.empty() ? "" : " ") + word;
+        }
+        if (!line.empty()) out << indent << line << '\n';
+    }
+}
+
+} // namespace
+
+int runLesson(const std::string& id, const std::string& methodName, const std::string& variant,
+              bool stepping, bool quiet, const std::string& exportPath) {
+    const Lesson* lesson = findLesson(id);
+    if (!lesson) {
+        std::cerr << "forklab: no lesson '" << id << "' (see `forklab list`)\n";
+        return kExitUsage;
+    }
+    auto method = parseStartMethod(methodName);
+    if (!method) {
+        std::cerr << "forklab: --method must be fork, spawn or forkserver (got '" << methodName
+                  << "')\n";
+        return kExitUsage;
+    }
+    if (!variant.empty() &&
+        std::find(lesson->variants.begin(), lesson->variants.end(), variant) ==
+            lesson->variants.end() &&
+        id != "launch-latency") {
+        std::cerr << "forklab: lesson '" << id << "' has no variant '" << variant << "'\n";
+        return kExitUsage;
+    }
+    std::string err;
+    auto narration = loadNarration(id, &err);
+    if (!narration) std::cerr << "forklab: (no narration: " << err << ")\n";
+    std::cout << "━━ " << lesson->title << " — under " << toString(*method)
+              << (variant.empty() ? "" : " (" + variant + ")") << " ━━\n";
+    if (narration && !quiet) {
+        printWrapped(std::cout, narration->intro, "  ");
+        std::cout << '\n';
+    }
+    TellOptions tell;
+    tell.quiet = quiet;
+    tell.stepping = stepping;
+    Trace trace;
+    auto n = narration;
+    tell.onMarker = [&](const Event& e, std::ostream& out) {
+        if (!n) return;
+        const auto& m = e.as<ev::Marker>();
+        std::string label(trace.str(m.label));
+        if (m.key && !n->question.empty()) {
+            out << "\n  ❓ " << n->question << '\n';
+            for (auto& c : n->choices) out << "       • " << c << '\n';
+            out << '\n';
+        }
+        auto it = n->steps.find(label);
+        if (it != n->steps.end()) printWrapped(out, it->second, "             ");
+    };
+    int code = tellRun(lessonRun(*lesson, *method, variant), trace, std::cout, tell);
+    if (n && !quiet) {
+        std::cout << "\n  Answer: ";
+        printWrapped(std::cout, n->reveal, "  ");
+        std::cout << "\n  Under " << toString(*method) << ": ";
+        printWrapped(std::cout, n->perMethod[int(*method)], "  ");
+    }
+    if (!exportPath.empty()) {
+        if (!writeJsonlFile(trace, exportPath, &err)) {
+            std::cerr << "forklab: " << err << '\n';
+            return code ? code : 1;
+        }
+        std::cout << "trace written to " << exportPath << '\n';
+    }
+    return code;
+}
+
+Run addList(CLI::App& app) {
+    app.add_subcommand("list", "List the lessons (id, title, what it shows).");
+    return [] {
+        for (auto& l : lessons()) {
+            printf("%-20s %s\n%-20s   %s", l.id.c_str(), l.title.c_str(), "", l.summary.c_str());
+            if (!l.variants.empty()) {
+                printf(" (variants:");
+                for (auto& v : l.variants) printf(" %s", v.c_str());
+                printf(")");
+            }
+            printf("\n");
+        }
+        printf("\nRun one: forklab run LESSON --method fork|spawn|forkserver [--step]\n");
+        return 0;
+    };
+}
+
+Run addRun(CLI::App& app) {
+    struct Args {
+        std::string id, method = "fork", variant, exportPath;
+        bool step = false, quiet = false;
+    };
+    auto a = std::make_shared<Args>();
+    CLI::App* sub = app.add_subcommand("run", "Run a lesson in the sandbox and tell its story.");
+    sub->add_option("lesson", a->id, "Lesson id (see `forklab list`)")->required();
+    sub->add_option("-m,--method", a->method, "Start method: fork, spawn or forkserver")
+        ->capture_default_str();
+    sub->add_option("--variant", a->variant, "A variant of the lesson (see `forklab list`)");
+    sub->add_flag("--step", a->step, "Stop at every step; Enter goes on (live stepping)");
+    sub->add_option("--export", a->exportPath, "Write the trace to FILE (.forklab.jsonl)");
+    sub->add_flag("-q,--quiet", a->quiet, "Print only the summary");
+    return
+        [a] { return runLesson(a->id, a->method, a->variant, a->step, a->quiet, a->exportPath); };
+}
+
+} // namespace forklab::cli

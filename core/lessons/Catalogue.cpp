@@ -1,0 +1,169 @@
+#include "Catalogue.hpp"
+
+#include <climits>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#ifndef FORKLAB_SOURCE_ASSETS
+#define FORKLAB_SOURCE_ASSETS ""
+#endif
+
+namespace forklab {
+namespace {
+
+std::string exeDir() {
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    std::string p = n > 0 ? std::string(buf, size_t(n)) : std::string();
+    auto slash = p.rfind('/');
+    return slash == std::string::npos ? "." : p.substr(0, slash);
+}
+
+bool isDir(const std::string& p) {
+    return access((p + "/lessons").c_str(), R_OK) == 0;
+}
+
+std::string trim(const std::string& s) {
+    size_t b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return {};
+    size_t e = s.find_last_not_of(" \t\r\n");
+    return s.substr(b, e - b + 1);
+}
+
+} // namespace
+
+const std::vector<Lesson>& lessons() {
+    static const std::vector<Lesson> all = {
+        {"start-methods",
+         "Three ways to start a process",
+         "The process tree that fork, spawn and forkserver each build.",
+         {}},
+        {"global-state",
+         "Test.value: 777 or 999?",
+         "A global changed before start(): which value does the child see?",
+         {}},
+        {"fd-inheritance",
+         "Which file descriptors does the child get?",
+         "A file, a pipe, a CLOEXEC file and an inheritable file, opened before start().",
+         {}},
+        {"mutex-after-fork",
+         "A mutex held across fork",
+         "Another thread holds a lock when the child starts: the child waits forever.",
+         {}},
+        {"atfork-fix",
+         "pthread_atfork to the rescue",
+         "The same lock, with fork handlers: no deadlock.",
+         {}},
+        {"threads-after-fork",
+         "Where did my threads go?",
+         "The parent runs four threads; the child has one.",
+         {}},
+        {"semaphore-tracker",
+         "Who cleans up a named semaphore?",
+         "A child creates a semaphore and is SIGKILLed: the tracker's job.",
+         {"tracker-killed", "eager"}},
+        {"forkserver-ps",
+         "Count the processes (ps -aef)",
+         "The seed's experiment: 2, 3 or 4 processes?",
+         {}},
+        {"launch-latency",
+         "Is spawn slower?",
+         "Twenty launches, timed: fork vs spawn vs forkserver.",
+         {}},
+    };
+    return all;
+}
+
+const Lesson* findLesson(const std::string& id) {
+    for (auto& l : lessons())
+        if (l.id == id) return &l;
+    return nullptr;
+}
+
+const std::string& defaultLessonId() {
+    static const std::string id = "mutex-after-fork";
+    return id;
+}
+
+std::string assetsDir() {
+    if (const char* env = getenv("FORKLAB_ASSETS"); env && *env) return env;
+    for (std::string p :
+         {exeDir() + "/../share/forklab/assets", std::string(FORKLAB_SOURCE_ASSETS)})
+        if (!p.empty() && isDir(p)) return p;
+    return FORKLAB_SOURCE_ASSETS;
+}
+
+std::string lessonsProgram() {
+    if (const char* env = getenv("FORKLAB_LESSONS_BIN"); env && *env) return env;
+    return exeDir() + "/forklab-lessons";
+}
+
+SandboxOptions lessonRun(const Lesson& lesson, StartMethod method, const std::string& variant) {
+    SandboxOptions o;
+    o.argv = {lessonsProgram(), lesson.id, "--method", toString(method)};
+    if (!variant.empty()) {
+        o.argv.push_back("--variant");
+        o.argv.push_back(variant);
+    }
+    o.deadlineMs = 30'000;
+    return o;
+}
+
+std::optional<Narration> loadNarration(const std::string& lessonId, std::string* error) {
+    std::string path = assetsDir() + "/lessons/" + lessonId + ".md";
+    std::ifstream in(path);
+    if (!in) {
+        if (error) *error = "cannot read " + path;
+        return std::nullopt;
+    }
+    Narration n;
+    std::string line, section = "intro";
+    std::ostringstream text;
+    auto flush = [&] {
+        std::string t = trim(text.str());
+        text.str("");
+        if (section == "intro")
+            n.intro = t;
+        else if (section.rfind("step:", 0) == 0)
+            n.steps[trim(section.substr(5))] = t;
+        else if (section == "question") {
+            // Lines starting with "- " are the choices offered to the class.
+            std::istringstream q(t);
+            std::string l, body;
+            while (std::getline(q, l)) {
+                if (l.rfind("- ", 0) == 0)
+                    n.choices.push_back(trim(l.substr(2)));
+                else
+                    body += (body.empty() ? "" : "\n") + l;
+            }
+            n.question = trim(body);
+        } else if (section == "reveal")
+            n.reveal = t;
+        else if (section == "fork")
+            n.perMethod[0] = t;
+        else if (section == "spawn")
+            n.perMethod[1] = t;
+        else if (section == "forkserver")
+            n.perMethod[2] = t;
+    };
+    while (std::getline(in, line)) {
+        if (line.rfind("# ", 0) == 0 && n.title.empty()) {
+            n.title = trim(line.substr(2));
+        } else if (line.rfind("## ", 0) == 0) {
+            flush();
+            section = trim(line.substr(3));
+        } else {
+            text << line << '\n';
+        }
+    }
+    flush();
+    if (n.title.empty()) {
+        if (error) *error = path + ": no '# Title' line";
+        return std::nullopt;
+    }
+    return n;
+}
+
+} // namespace forklab
