@@ -25,6 +25,9 @@ struct LessonRegistrar {
 // One line on stdout, in a single write(2): the recorder attributes it to this process.
 void say(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
+// `forklab bench launch`'s workload: N timed launches, prints "median_us p90_us".
+int benchLaunch(const std::string& how, int n);
+
 // Sleep without being woken early by signals.
 void sleepMs(int ms);
 

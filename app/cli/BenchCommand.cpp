@@ -1,4 +1,5 @@
 // `forklab bench`: ratios measured in the same run, never assumed.
+#include "BenchLaunch.hpp"
 #include "BenchLoop.hpp"
 #include "Commands.hpp"
 
@@ -162,8 +163,21 @@ Run addBench(CLI::App& app) {
         ->check(CLI::Range(1, 100))
         ->capture_default_str();
     tracer->add_option("--json", *json, "Also write the numbers as JSON to FILE");
+    auto launches = std::make_shared<int>(200), pyLaunches = std::make_shared<int>(200);
+    auto launchJson = std::make_shared<std::string>();
+    CLI::App* launch = sub->add_subcommand(
+        "launch",
+        "start()+join() latency per method: forklab (untraced, traced), OS floor, CPython");
+    launch->add_option("--launches", *launches, "Launches per contender")
+        ->check(CLI::Range(10, 100000))
+        ->capture_default_str();
+    launch->add_option("--python-launches", *pyLaunches, "Launches for CPython (0: skip it)")
+        ->check(CLI::Range(0, 100000))
+        ->capture_default_str();
+    launch->add_option("--json", *launchJson, "Also write the numbers as JSON to FILE");
     return [=] {
         if (tracer->parsed()) return benchTracer(*rounds, *json);
+        if (launch->parsed()) return benchLaunch(*launches, *pyLaunches, *launchJson);
         return kExitUsage;
     };
 }

@@ -230,7 +230,9 @@ int forkServerMain(int listenFd, int aliveFd) {
             if (!readCall(childR, &target, &args)) _exit(120);
             close(childR);
             args = substituteFds(args, std::vector<int>(fds.begin() + 4, fds.end()));
-            exit(runTarget(target, args));
+            int code = runTarget(target, args);
+            fflush(nullptr); // then leave like a forked child: no atexit handlers of the server
+            _exit(code);
         }
         int64_t pid64 = pid;
         writeAll(childW, &pid64, sizeof pid64);
