@@ -22,6 +22,8 @@ inline CliResult runForklab(const std::vector<std::string>& args) {
     if (pid == 0) {
         dup2(p[1], 1);
         dup2(p[1], 2);
+        int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
         std::vector<char*> argv;
         std::string bin = FORKLAB_BINARY;
         argv.push_back(bin.data());

@@ -106,3 +106,26 @@ TEST_CASE("SIGKILL of forklab in mid-run leaves no process behind", "[cli][sandb
         CHECK(alive() == 0);
     }
 }
+
+TEST_CASE("run --step holds at every step; with stdin at EOF it steps through", "[cli][lessons]") {
+    auto r = runForklab({"run", "global-state", "--method", "spawn", "--step"});
+    CHECK(r.exitCode == 0);
+    // It held at the first step, found stdin closed, and went through the rest by itself.
+    CHECK(r.out.find("[Enter: next step]") != std::string::npos);
+    CHECK(r.out.find("stepping on by itself") != std::string::npos);
+    size_t steps = 0;
+    for (size_t at = 0; (at = r.out.find("── ", at)) != std::string::npos; ++at) ++steps;
+    CHECK(steps == 3); // every marker of the lesson
+    CHECK(r.out.find("Test.value = 777") != std::string::npos);
+}
+
+TEST_CASE("list names every lesson; run rejects unknown lessons and methods", "[cli]") {
+    auto r = runForklab({"list"});
+    CHECK(r.exitCode == 0);
+    for (const char* id :
+         {"start-methods", "global-state", "fd-inheritance", "mutex-after-fork", "atfork-fix",
+          "threads-after-fork", "semaphore-tracker", "forkserver-ps", "launch-latency"})
+        CHECK(r.out.find(id) != std::string::npos);
+    CHECK(runForklab({"run", "no-such-lesson"}).exitCode == 2);
+    CHECK(runForklab({"run", "global-state", "--method", "vfork"}).exitCode == 2);
+}

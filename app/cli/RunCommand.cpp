@@ -84,7 +84,13 @@ int runLesson(const std::string& id, const std::string& methodName, const std::s
         auto it = n->steps.find(label);
         if (it != n->steps.end()) printWrapped(out, it->second, "             ");
     };
-    int code = tellRun(lessonRun(*lesson, *method, variant), trace, std::cout, tell);
+    int code;
+    try {
+        code = tellRun(lessonRun(*lesson, *method, variant), trace, std::cout, tell);
+    } catch (const LaunchError& e) {
+        std::cerr << "forklab: " << e.what() << " (the lessons program belongs beside forklab)\n";
+        return e.exitCode();
+    }
     if (n && !quiet) {
         std::cout << "\n  Answer: ";
         printWrapped(std::cout, n->reveal, "  ");

@@ -37,9 +37,13 @@ int tellRun(SandboxOptions options, Trace& trace, std::ostream& out, const TellO
             if (stdinOpen) {
                 out << "            [Enter: next step] " << std::flush;
                 stdinOpen = bool(std::getline(std::cin, line));
-                if (!stdinOpen) out << '\n';
+                if (!stdinOpen) out << "\n            (stdin is closed: stepping on by itself)\n";
             }
+            uint64_t gate = sandbox.gatesEntered();
             sandbox.step();
+            // Let the recorder leave this gate before looking again (it may be at the next one).
+            while (sandbox.held() && sandbox.gatesEntered() == gate && !sandbox.finished())
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
             continue;
         }
         out.flush();

@@ -85,6 +85,10 @@ bool Sandbox::held() const {
     return s_->control.held;
 }
 
+uint64_t Sandbox::gatesEntered() const {
+    return s_->control.gates;
+}
+
 int runSandbox(SandboxOptions options, Trace& trace) {
     Sandbox sandbox(std::move(options), trace);
     sandbox.start();

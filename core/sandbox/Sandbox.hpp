@@ -47,9 +47,10 @@ class Sandbox {
     bool finished() const;
 
     // Thread-safe controls.
-    void stop();       // teardown now
-    void step();       // release the current step gate
-    bool held() const; // the sandbox is stopped at a gate
+    void stop();                   // teardown now
+    void step();                   // release the current step gate
+    bool held() const;             // the sandbox is stopped at a gate
+    uint64_t gatesEntered() const; // changes with every new gate
 
     // Resolve argv[0] against PATH the way execvp would; empty if not found.
     static std::string resolveProgram(const std::string& name);

@@ -74,6 +74,21 @@ uint64_t nsInode(pid_t pid, const char* ns) {
     return stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
+// The launcher's own mount table shows a tmpfs of its own on /dev/shm (the launcher mounts it
+// before it forks the program, which has happened once the program exists).
+bool hasPrivateShm(pid_t launcher) {
+    auto dir = ProcDir::open(launcher);
+    auto info = dir ? dir->readFile("mountinfo") : std::nullopt;
+    if (!info) return false;
+    size_t at = 0;
+    while ((at = info->find(" /dev/shm ", at)) != std::string::npos) {
+        size_t eol = info->find('\n', at);
+        if (info->substr(at, eol - at).find(" - tmpfs ") != std::string::npos) return true;
+        at = eol;
+    }
+    return false;
+}
+
 // A syscall we let run to its exit stop because only its result tells what happened.
 struct PendingSyscall {
     enum Kind { None, Create, Link, Unlink } kind = None;
@@ -121,6 +136,7 @@ class Tracer {
     void teardown(EndReason reason);
     void sweepShm();
     void finish(EndReason reason);
+    void announceRun();
     void waitForLauncherToReap();
 
     // --- event handling ---
@@ -140,7 +156,9 @@ class Tracer {
     void stopAll();
     void resumeAll();
     void probe(SnapReason why);
-    void gate();
+    void snapshotAll(SnapReason why);
+    void markerStop();
+    void holdUntilStep();
 
     // --- helpers ---
     int64_t now() const { return monotonicNs() - t0_; }
@@ -151,6 +169,8 @@ class Tracer {
     }
     SnapId snapshot(pid_t pid, SnapReason why);
     Task& task(pid_t tid);
+    // waitpid for the next report of any tracee; returns -1/EINTR at least every tick.
+    pid_t waitEvent(int* raw);
     Proc* proc(pid_t pid) {
         auto it = procs_.find(pid);
         return it == procs_.end() ? nullptr : &it->second;
@@ -168,6 +188,7 @@ class Tracer {
     Trace& trace_;
     TracerControl& ctl_;
 
+    WakeTimer* timer_ = nullptr;
     int64_t t0_ = 0;
     pid_t launcher_ = 0;
     pid_t root_ = 0; // the program's first process
@@ -183,9 +204,10 @@ class Tracer {
     std::map<std::string, pid_t> temps_;   // sem_open's temporary files, not yet linked
     std::set<std::tuple<pid_t, pid_t, uint64_t, int>> verdicts_;
 
+    bool runAnnounced_ = false;
     bool holdAll_ = false;
     bool tearingDown_ = false;
-    bool markerPending_ = false;
+    std::vector<std::pair<pid_t, ev::Marker>> pendingMarkers_;
     bool eventsSinceProbe_ = true;
     int64_t lastEvent_ = 0;
     int64_t activeNs_ = 0;
@@ -293,6 +315,7 @@ bool Tracer::launch() {
 int Tracer::run() {
     ctl_.tracerTid = gettid();
     WakeTimer timer(kTickMs);
+    timer_ = &timer;
     t0_ = monotonicNs();
     lastEvent_ = lastTick_ = t0_;
 
@@ -303,7 +326,19 @@ int Tracer::run() {
         emit(0, EventKind::RunEnd, ev::RunEnd{EndReason::LaunchFailed, WaitStatus(), 125});
         return 125;
     }
-    // What isolation really holds, checked from outside rather than assumed.
+    loop();
+    if (reportFd_ >= 0) close(reportFd_);
+    int code = rootDone_ ? rootStatus_.shellCode() : 128 + SIGKILL;
+    if (execErrno_) code = execErrno_ == ENOENT ? 127 : 126;
+    ctl_.exitCode = code;
+    return code;
+}
+
+// The run's first events. Emitted when the launcher forks the program: by then it has set up
+// its namespaces and mounts, so the isolation reported is what really holds, checked from outside.
+void Tracer::announceRun() {
+    if (runAnnounced_) return;
+    runAnnounced_ = true;
     if (namespaces_) {
         pid_t self = getpid();
         if (nsInode(launcher_, "user") != nsInode(self, "user")) isolation_ |= kIsoUserNs;
@@ -312,20 +347,14 @@ int Tracer::run() {
         if (nsInode(launcher_, "mnt") != nsInode(self, "mnt")) isolation_ |= kIsoMountNs;
     }
     if (cgroup_) isolation_ |= kIsoPidsCgroup;
+    if ((isolation_ & kIsoMountNs) && hasPrivateShm(launcher_)) isolation_ |= kIsoPrivateShm;
     emit(0, EventKind::RunStart,
          ev::RunStart{trace_.intern(shellQuote(opt_.argv)), isolation_, opt_.maxProcs,
                       opt_.deadlineMs, opt_.graceMs});
     emit(launcher_, EventKind::Proc,
          ev::Proc{namespaces_ ? 1 : launcher_, 0, Role::Sandbox, ForkKind::Fork,
                   trace_.intern("forklab-sandbox")});
-    if (!(isolation_ & kIsoMountNs)) journal_.emplace();
-
-    loop();
-    if (reportFd_ >= 0) close(reportFd_);
-    int code = rootDone_ ? rootStatus_.shellCode() : 128 + SIGKILL;
-    if (execErrno_) code = execErrno_ == ENOENT ? 127 : 126;
-    ctl_.exitCode = code;
-    return code;
+    if (!(isolation_ & kIsoPrivateShm)) journal_.emplace(); // names land in the host /dev/shm
 }
 
 void Tracer::loop() {
@@ -351,22 +380,20 @@ void Tracer::loop() {
                 teardown(EndReason::Grace);
                 continue;
             }
+            if (!pendingMarkers_.empty()) {
+                markerStop();
+                continue;
+            }
             if (opt_.snapshots && eventsSinceProbe_ && root_ &&
                 t - lastEvent_ > int64_t(opt_.idleProbeMs) * 1'000'000) {
                 probe(SnapReason::Probe);
                 eventsSinceProbe_ = false;
                 continue;
             }
-            if (markerPending_) {
-                markerPending_ = false;
-                if (opt_.snapshots) probe(SnapReason::Marker);
-                if (opt_.stepping) gate();
-                continue;
-            }
         }
 
         int raw = 0;
-        pid_t r = waitpid(-1, &raw, __WALL | __WNOTHREAD);
+        pid_t r = waitEvent(&raw);
         if (r < 0) {
             if (errno == EINTR) continue;
             break; // ECHILD: nothing left to wait for
@@ -374,6 +401,18 @@ void Tracer::loop() {
         handle(r, WaitStatus(raw));
     }
     if (!tearingDown_) finish(EndReason::AllExited);
+}
+
+pid_t Tracer::waitEvent(int* raw) {
+    if (timer_ && timer_->armed()) return waitpid(-1, raw, __WALL | __WNOTHREAD);
+    // No wake-up timer (the kernel refused one): poll instead of blocking forever.
+    for (int i = 0; i < int(kTickMs); ++i) {
+        pid_t r = waitpid(-1, raw, __WALL | __WNOTHREAD | WNOHANG);
+        if (r != 0) return r;
+        usleep(1000);
+    }
+    errno = EINTR;
+    return -1;
 }
 
 Task& Tracer::task(pid_t tid) {
@@ -511,6 +550,7 @@ void Tracer::onNewChild(Task& parent, pid_t child, int event) {
 }
 
 void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
+    announceRun();
     c.announced = true;
     c.isThread = how == ForkKind::Thread;
     c.tgid = c.isThread ? parentTgid : c.tid;
@@ -759,9 +799,11 @@ void Tracer::onSeccomp(Task& t, unsigned data) {
                                 value, trace_.intern(target)});
             break;
         }
-        emit(pid, EventKind::Marker, ev::Marker{trace_.intern(label), (flags & kMarkerKey) != 0});
-        markerPending_ = true;
-        break;
+        // The marking task stays stopped: the whole sandbox is frozen *at* the marker.
+        pendingMarkers_.push_back(
+            {pid, ev::Marker{trace_.intern(label), (flags & kMarkerKey) != 0}});
+        t.held = true;
+        return;
     }
     }
     resume(t);
@@ -831,7 +873,7 @@ void Tracer::stopAll() {
         for (auto& [tid, t] : tasks_) waiting |= !t.held && t.firstStopSeen;
         if (!waiting || monotonicNs() > giveUp) break;
         int raw = 0;
-        pid_t r = waitpid(-1, &raw, __WALL | __WNOTHREAD);
+        pid_t r = waitEvent(&raw);
         if (r < 0) {
             if (errno == EINTR) continue;
             break;
@@ -849,6 +891,23 @@ void Tracer::resumeAll() {
 
 void Tracer::probe(SnapReason why) {
     stopAll();
+    snapshotAll(why);
+    resumeAll();
+}
+
+// A marker: stop everything, then the marker, then every process as it is at that instant, and
+// in live stepping hold it all until the user goes on.
+void Tracer::markerStop() {
+    stopAll();
+    for (auto& [pid, m] : pendingMarkers_) emit(pid, EventKind::Marker, m);
+    pendingMarkers_.clear();
+    if (opt_.snapshots) snapshotAll(SnapReason::Marker);
+    if (opt_.stepping) holdUntilStep();
+    resumeAll();
+}
+
+// Assumes every tracee is stopped.
+void Tracer::snapshotAll(SnapReason why) {
     for (auto& [pid, p] : procs_) {
         if (!p.alive || p.role == Role::Sandbox) continue;
         ProcessSnapshot snap = snapshotProcess(pid);
@@ -863,15 +922,14 @@ void Tracer::probe(SnapReason why) {
                               trace_.intern(v.evidence)});
         }
     }
-    resumeAll();
 }
 
-void Tracer::gate() {
-    stopAll();
+void Tracer::holdUntilStep() {
+    ctl_.gates++;
     ctl_.held = true;
     while (!ctl_.stepRequested && !ctl_.stopRequested && !tasks_.empty()) {
         int raw = 0;
-        pid_t r = waitpid(-1, &raw, __WALL | __WNOTHREAD);
+        pid_t r = waitEvent(&raw);
         if (r < 0) {
             if (errno == EINTR) continue;
             break;
@@ -880,7 +938,6 @@ void Tracer::gate() {
     }
     ctl_.stepRequested = false;
     ctl_.held = false;
-    resumeAll();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -900,7 +957,7 @@ void Tracer::teardown(EndReason reason) {
         for (auto& [pid, p] : procs_)
             if (p.alive && p.role != Role::Sandbox) kill(pid, SIGKILL);
         int raw = 0;
-        pid_t r = waitpid(-1, &raw, __WALL | __WNOTHREAD);
+        pid_t r = waitEvent(&raw);
         if (r < 0) {
             if (errno == EINTR) continue;
             break;
@@ -916,10 +973,10 @@ void Tracer::sweepShm() {
     std::set<std::string> names;
     for (auto& [n, pid] : created_) names.insert(n);
     for (auto& [n, pid] : temps_) names.insert(n);
-    std::string dir = (isolation_ & kIsoMountNs)
+    std::string dir = (isolation_ & kIsoPrivateShm)
                           ? "/proc/" + std::to_string(launcher_) + "/root/dev/shm/"
                           : kShmDir;
-    if (isolation_ & kIsoMountNs) {
+    if (isolation_ & kIsoPrivateShm) {
         if (DIR* d = opendir(dir.c_str())) {
             while (dirent* e = readdir(d))
                 if (e->d_name[0] != '.') names.insert(e->d_name);
@@ -956,14 +1013,15 @@ void Tracer::waitForLauncherToReap() {
 }
 
 void Tracer::finish(EndReason reason) {
+    announceRun();
     tearingDown_ = true;
     // A private /dev/shm is reachable only through a live launcher; the host's any time.
-    if (!(isolation_ & kIsoMountNs) || tasks_.count(launcher_)) sweepShm();
+    if (!(isolation_ & kIsoPrivateShm) || tasks_.count(launcher_)) sweepShm();
     waitForLauncherToReap();
     if (launcher_ > 0) kill(launcher_, SIGKILL); // as pid 1 it takes the whole namespace along
     while (!tasks_.empty()) {
         int raw = 0;
-        pid_t r = waitpid(-1, &raw, __WALL | __WNOTHREAD);
+        pid_t r = waitEvent(&raw);
         if (r < 0) {
             if (errno == EINTR) continue;
             break;

@@ -12,6 +12,7 @@ struct TracerControl {
     std::atomic<bool> stopRequested{false};
     std::atomic<bool> stepRequested{false};
     std::atomic<bool> held{false};
+    std::atomic<uint64_t> gates{0};  // gates entered so far: tells one hold from the next
     std::atomic<pid_t> tracerTid{0}; // for WakeTimer::poke
     std::atomic<bool> done{false};
     std::atomic<int> exitCode{-1};

@@ -8,8 +8,11 @@
 namespace forklab {
 namespace {
 
+// A standard signal, not a real-time one: pending instances coalesce into one, so a burst of
+// pokes cannot pile up a queue (real-time signals queue every instance, up to the user's
+// RLIMIT_SIGPENDING, which then starves every other timer of that user).
 int wakeSignal() {
-    return SIGRTMIN + 3;
+    return SIGURG;
 }
 
 void installHandler() {

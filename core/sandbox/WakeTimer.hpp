@@ -14,6 +14,8 @@ class WakeTimer {
     ~WakeTimer();
 
     pid_t tid() const { return tid_; }
+    // False if the kernel refused the timer: then callers must not block without a timeout.
+    bool armed() const { return armed_; }
     // Any thread: interrupt the owner's current blocking call now.
     static void poke(pid_t tid);
 

@@ -48,7 +48,7 @@ std::string isolationText(uint8_t f) {
     if (f & kIsoIpcNs) add("ipc");
     if (f & kIsoMountNs) add("mount");
     s += " namespaces";
-    if (f & kIsoMountNs) s += ", private /dev/shm";
+    if (f & kIsoPrivateShm) s += ", private /dev/shm";
     return s;
 }
 
