@@ -217,7 +217,7 @@ TEST_CASE("a named semaphore of a SIGKILLed process is reported as a leak and re
         // With a private /dev/shm the host's never saw the name at all.
         if (ns) {
             auto& start = (*r.trace)[0].as<ev::RunStart>();
-            CHECK((start.isolation & kIsoMountNs) != 0);
+            CHECK((start.isolation & kIsoPrivateShm) != 0);
         }
         CHECK(access(("/dev/shm/sem." + name).c_str(), F_OK) != 0);
     }
