@@ -141,7 +141,7 @@ int benchTracer(int rounds, const std::string& jsonPath) {
                           {"events_per_second", eventsPerSec}};
         printf("%-28s events recorded per second (with snapshots): %.0f\n", "", eventsPerSec);
     }
-    printf("\ntraced = every fork/exec/exit stop snapshotted (fds, threads, maps); events-only = "
+    printf("\ntraced = a snapshot (fd table, thread ids) at every fork/exec/exit stop; events-only = "
            "no snapshots.\n");
     if (!jsonPath.empty()) {
         std::ofstream(jsonPath) << report.dump(2) << '\n';
