@@ -233,7 +233,8 @@ TEST_CASE("atfork-fix: no verdict, the child exits 0", "[lessons][deadlock]") {
         CAPTURE(toString(m));
         Run r = lesson("atfork-fix", m);
         CHECK(r.events(EventKind::Deadlock).empty());
-        const ProcessView* child = r.world().find(keyPid(r));
+        World w = r.world(); // views point into it: keep it alive
+        const ProcessView* child = w.find(keyPid(r));
         REQUIRE(child);
         CHECK(child->status.exited());
         CHECK(child->status.exitCode() == 0);
@@ -311,7 +312,10 @@ TEST_CASE("semaphore-tracker: who unlinks the killed child's semaphore", "[lesso
             auto leaks = r.events(EventKind::Leak);
             REQUIRE(leaks.size() == 1);
             CHECK(leaks[0]->as<ev::Leak>().creator == creates[0]->pid);
-            const ProcessView* tracker = withRole(r.world(), Role::Tracker).at(0);
+            World w = r.world();
+            auto trackers = withRole(w, Role::Tracker);
+            REQUIRE(trackers.size() == 1);
+            const ProcessView* tracker = trackers[0];
             CHECK(tracker->status.termSignal() == SIGKILL);
         }
     }

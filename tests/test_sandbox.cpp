@@ -193,7 +193,8 @@ TEST_CASE("the only thread waiting on a private futex gets verdict (b)", "[sandb
     const auto& d = verdicts[0]->as<ev::Deadlock>();
     CHECK(d.rule == uint8_t(DeadlockRule::NobodyToWake));
     CHECK(d.ownerTid == 0);
-    const ProcessView* child = r.world().find(verdicts[0]->pid);
+    World w = r.world(); // views point into it: keep it alive
+    const ProcessView* child = w.find(verdicts[0]->pid);
     REQUIRE(child);
     CHECK(child->killedBySandbox);
 }
