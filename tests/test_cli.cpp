@@ -107,7 +107,7 @@ TEST_CASE("SIGKILL of forklab in mid-run leaves no process behind", "[cli][sandb
     }
 }
 
-TEST_CASE("run --step holds at every step; with stdin at EOF it steps through", "[cli][lessons]") {
+TEST_CASE("run --step holds at every step, and with stdin at EOF it steps through", "[cli][lessons]") {
     auto r = runForklab({"run", "global-state", "--method", "spawn", "--step"});
     CHECK(r.exitCode == 0);
     // It held at the first step, found stdin closed, and went through the rest by itself.
@@ -119,7 +119,7 @@ TEST_CASE("run --step holds at every step; with stdin at EOF it steps through", 
     CHECK(r.out.find("Test.value = 777") != std::string::npos);
 }
 
-TEST_CASE("list names every lesson; run rejects unknown lessons and methods", "[cli]") {
+TEST_CASE("list names every lesson, and run rejects unknown lessons and methods", "[cli]") {
     auto r = runForklab({"list"});
     CHECK(r.exitCode == 0);
     for (const char* id :

@@ -410,7 +410,7 @@ TEST_CASE("the reader refuses a used Trace and files it cannot read", "[tracefil
     CHECK_THAT(*dir, Catch::Matchers::Contains("is a directory"));
 }
 
-TEST_CASE("a header alone is an empty trace; a trace without run_end is unfinished",
+TEST_CASE("a header alone is an empty trace, and a trace without run_end is unfinished",
           "[tracefile]") {
     Trace empty;
     CHECK_FALSE(readText(kHeader + "\n", empty));

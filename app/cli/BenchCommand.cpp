@@ -1,5 +1,8 @@
 // `forklab bench`: ratios measured in the same run, never assumed.
 #include "BenchLaunch.hpp"
+#ifdef FORKLAB_HAVE_GUI
+#include "app/gui/Gui.hpp"
+#endif
 #include "BenchLoop.hpp"
 #include "Commands.hpp"
 
@@ -141,8 +144,9 @@ int benchTracer(int rounds, const std::string& jsonPath) {
                           {"events_per_second", eventsPerSec}};
         printf("%-28s events recorded per second (with snapshots): %.0f\n", "", eventsPerSec);
     }
-    printf("\ntraced = a snapshot (fd table, thread ids) at every fork/exec/exit stop; events-only = "
-           "no snapshots.\n");
+    printf(
+        "\ntraced = a snapshot (fd table, thread ids) at every fork/exec/exit stop; events-only = "
+        "no snapshots.\n");
     if (!jsonPath.empty()) {
         std::ofstream(jsonPath) << report.dump(2) << '\n';
         printf("wrote %s\n", jsonPath.c_str());
@@ -175,7 +179,29 @@ Run addBench(CLI::App& app) {
         ->check(CLI::Range(0, 100000))
         ->capture_default_str();
     launch->add_option("--json", *launchJson, "Also write the numbers as JSON to FILE");
+    CLI::App* frame = sub->add_subcommand(
+        "frame", "Frame build time with a synthetic trace of 1,000 processes / 1,000,000 events");
+    auto frames = std::make_shared<int>(300);
+    auto frameJson = std::make_shared<std::string>();
+    auto noGl = std::make_shared<bool>(false);
+    frame->add_option("--frames", *frames, "Measured frames per cursor/zoom row")
+        ->check(CLI::Range(10, 100000))
+        ->capture_default_str();
+    frame->add_option("--json", *frameJson, "Also write the numbers as JSON to FILE");
+    frame->add_flag("--no-gl", *noGl, "CPU side only (no display needed)");
     return [=] {
+        if (frame->parsed()) {
+#ifdef FORKLAB_HAVE_GUI
+            FrameBenchOptions o;
+            o.frames = *frames;
+            o.json = *frameJson;
+            o.gl = !*noGl;
+            return benchFrame(o);
+#else
+            fprintf(stderr, "forklab bench frame: this build has no GUI\n");
+            return kExitUsage;
+#endif
+        }
         if (tracer->parsed()) return benchTracer(*rounds, *json);
         if (launch->parsed()) return benchLaunch(*launches, *pyLaunches, *launchJson);
         return kExitUsage;

@@ -2,10 +2,14 @@
 #include "Commands.hpp"
 #include "StoryPrinter.hpp"
 
+#include "core/lessons/Catalogue.hpp"
+
 #ifdef FORKLAB_HAVE_GUI
 #include "app/gui/Gui.hpp"
 #endif
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -16,23 +20,121 @@ Run addGui(CLI::App& app) {
     struct Args {
         int frames = 0;
         std::string screenshot;
-        float scale = 1.0f;
+        float scale = 0.0f;
         bool hidden = false;
+        std::string scenario, method, variant, gotoStep, dumpState, tab, theme, palette;
+        std::vector<std::string> command;
+        bool compare = false;
+        bool live = false, hold = false;
+        std::string size, actions, trace;
+        int select = 0;
+        bool benchFrame = false;
+        int benchProcesses = 1000;
+        size_t benchEvents = 1000000;
+        int benchFrames = 300;
+        std::string benchJson;
+        bool benchNoGl = false;
     };
     auto args = std::make_shared<Args>();
     CLI::App* sub = app.add_subcommand("gui", "Open the classroom window.");
-    sub->add_option("--frames", args->frames, "Render N frames, then exit (for tests)")
+    sub->footer(
+        "Examples:\n"
+        "  forklab gui --scenario mutex-after-fork --method fork\n"
+        "  forklab gui -- python3 my_script.py          (any program, watched from outside)\n"
+        "Test mode (under xvfb-run -a): --frames N runs the lesson or program to completion "
+        "first, puts the cursor on --goto-step, renders N frames, then writes --screenshot and "
+        "--dump-state.\nKeys: Space next step, \u2190/\u2192 back/forward, Home/End first/last, "
+        "R restart.");
+    sub->add_option("--scenario", args->scenario, "Lesson to show (see `forklab list`)");
+    sub->add_option("--method", args->method, "Start method: fork, spawn or forkserver")
+        ->check(CLI::IsMember({"fork", "spawn", "forkserver"}));
+    sub->add_option("--variant", args->variant, "Lesson variant, e.g. tracker-killed");
+    sub->add_flag("--compare", args->compare, "The lesson under all three methods side by side");
+    sub->add_option("--frames", args->frames, "Render N frames, then exit (test mode)")
         ->check(CLI::NonNegativeNumber);
+    sub->add_option(
+        "--goto-step", args->gotoStep,
+        "Test mode: put the cursor on step N (markers if any), 'key', 'first' or 'last'");
     sub->add_option("--screenshot", args->screenshot, "Write a PNG of the last frame");
-    sub->add_option("--scale", args->scale, "Display scale, 1 to 3")->check(CLI::Range(0.5, 4.0));
+    sub->add_option(
+        "--dump-state", args->dumpState,
+        "Write what the views show as JSON (tree, fds, deadlocks, semaphores, narration)");
+    sub->add_option("--select", args->select, "Select this pid (else the step's process)");
+    sub->add_flag("--live", args->live,
+                  "Test mode: render while the run records (closing ends it) instead of waiting");
+    sub->add_option("--tab", args->tab, "Detail tab shown: fds, sync or output")
+        ->check(CLI::IsMember({"fds", "sync", "output"}));
+    sub->add_option("--scale", args->scale, "Display scale, 1 to 3 (default: as last time)")
+        ->check(CLI::Range(1.0, 3.0));
+    sub->add_option("--theme", args->theme, "dark, light or high-contrast")
+        ->check(CLI::IsMember({"dark", "light", "high-contrast"}));
+    sub->add_option("--palette", args->palette, "okabe-ito (colour-blind safe) or classic")
+        ->check(CLI::IsMember({"okabe-ito", "classic"}));
     sub->add_flag("--hidden", args->hidden, "Do not show the window (render off-screen)");
+    sub->add_option("--size", args->size, "Window size WIDTHxHEIGHT (default 1600x900)");
+    sub->add_option("--trace", args->trace, "Replay a recorded FILE.forklab.jsonl");
+    sub->add_flag("--hold", args->hold, "Test mode with --live: hold at each lesson step");
+    sub->add_option("--actions", args->actions,
+                    "Test mode: FRAME:ACTION,... (run next back forward first last pause)");
+    sub->add_flag(
+        "--bench-frame", args->benchFrame,
+        "Measure the frame time over a synthetic trace (what `forklab bench frame` runs)");
+    sub->add_option("--bench-processes", args->benchProcesses, "bench: processes")
+        ->check(CLI::Range(1, 1000000));
+    sub->add_option("--bench-events", args->benchEvents, "bench: events");
+    sub->add_option("--bench-frames", args->benchFrames, "bench: measured frames per row")
+        ->check(CLI::Range(1, 100000));
+    sub->add_option("--bench-json", args->benchJson, "bench: also write the numbers as JSON");
+    sub->add_flag("--bench-no-gl", args->benchNoGl, "bench: CPU side only, no window");
+    sub->add_option("command", args->command, "A program to run and watch (after --)");
     return [args]() -> int {
 #ifdef FORKLAB_HAVE_GUI
+        if (args->benchFrame) {
+            FrameBenchOptions b;
+            b.processes = args->benchProcesses;
+            b.events = args->benchEvents;
+            b.frames = args->benchFrames;
+            b.json = args->benchJson;
+            b.shots = args->screenshot; // a prefix: one PNG per row
+            b.gl = !args->benchNoGl;
+            b.scale = args->scale > 0 ? args->scale : 1.0f;
+            return benchFrame(b);
+        }
+        if (!args->command.empty() && !args->scenario.empty()) {
+            std::cerr << "forklab gui: give either --scenario or a command, not both\n";
+            return kExitUsage;
+        }
         GuiOptions o;
         o.frames = args->frames;
         o.screenshot = args->screenshot;
         o.scale = args->scale;
         o.hidden = args->hidden;
+        o.scenario = args->scenario;
+        o.method = args->method;
+        o.variant = args->variant;
+        o.command = args->command;
+        o.compare = args->compare;
+        o.gotoStep = args->gotoStep;
+        o.dumpState = args->dumpState;
+        o.select = args->select;
+        o.live = args->live;
+        o.hold = args->hold;
+        o.actions = args->actions;
+        o.trace = args->trace;
+        if (!o.trace.empty() && (!o.command.empty() || !o.scenario.empty())) {
+            std::cerr << "forklab gui: --trace replays a file; give no --scenario or command\n";
+            return kExitUsage;
+        }
+        if (!args->size.empty() &&
+            std::sscanf(args->size.c_str(), "%dx%d", &o.width, &o.height) != 2) {
+            std::cerr << "forklab gui: --size takes WIDTHxHEIGHT, e.g. 1920x1080\n";
+            return kExitUsage;
+        }
+        o.width = std::clamp(o.width, 640, 7680);
+        o.height = std::clamp(o.height, 400, 4320);
+        o.tab = args->tab;
+        o.theme = args->theme;
+        if (!args->palette.empty()) o.colourBlindSafe = args->palette == "okabe-ito" ? 1 : 0;
         return runGui(o);
 #else
         std::cerr << "forklab: this build has no GUI (configured with -DFORKLAB_GUI=OFF)\n";
@@ -51,20 +153,10 @@ int runDefault() {
 #endif
     std::cout << "forklab: no display here (DISPLAY is "
               << (display && *display ? display : "unset")
-              << "), so here is a run told in the terminal instead.\n"
-              << "  (The window: `xvfb-run -a forklab gui`; your own program: `forklab trace -- "
-                 "CMD`.)\n\n";
-    SandboxOptions o;
-    // A shell that forks a pipeline, execs, and leaves a daemon behind for teardown to find.
-    o.argv = {"sh", "-c",
-              "exec 3</etc/hostname; echo hello from $$; sleep 0.1 | cat; (sleep 30 &); exec true"};
-    Trace trace;
-    try {
-        return tellRun(o, trace, std::cout, false);
-    } catch (const LaunchError& e) {
-        std::cerr << "forklab: " << e.what() << '\n';
-        return e.exitCode();
-    }
+              << "), so here is the default lesson, told in the terminal.\n"
+              << "  (The window: `xvfb-run -a forklab gui`; all lessons: `forklab list`; your own "
+                 "program: `forklab trace -- CMD`.)\n\n";
+    return runLesson(defaultLessonId(), "fork", "", false, false, "");
 }
 
 } // namespace forklab::cli

@@ -12,6 +12,7 @@ namespace {
 
 constexpr const char* kBodyFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 constexpr const char* kHeadingFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+constexpr const char* kMonoFont = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
 constexpr float kBodyPixels = 16.0f;
 constexpr float kHeadingPixels = 24.0f;
 constexpr float kDefaultFontPixels = 13.0f; // ProggyClean's native size
@@ -23,8 +24,11 @@ constexpr ImWchar kGlyphRanges[] = {
     0x0100, 0x017F, // Latin Extended-A
     0x2010, 0x205E, // General Punctuation (dashes, quotes, ellipsis, bullet)
     0x2190, 0x21FF, // Arrows
+    0x2212, 0x2212, // minus sign
     0x2500, 0x257F, // Box Drawing
     0x25A0, 0x25FF, // Geometric Shapes
+    0x2690, 0x2691, // flags (lesson steps)
+    0x26A0, 0x26A0, // warning sign
     0x2713, 0x2718, // check and cross marks
     0,
 };
@@ -59,6 +63,8 @@ GuiFonts loadFonts(float scale) {
         fonts.body = addTtf(kBodyFont, std::round(kBodyPixels * scale));
         const char* heading = readable(kHeadingFont) ? kHeadingFont : kBodyFont;
         fonts.heading = addTtf(heading, std::round(kHeadingPixels * scale));
+        fonts.bold = addTtf(heading, std::round(kBodyPixels * scale));
+        if (readable(kMonoFont)) fonts.mono = addTtf(kMonoFont, std::round(kBodyPixels * scale));
     }
     if (fonts.body == nullptr) {
         std::fprintf(stderr,
@@ -73,6 +79,8 @@ GuiFonts loadFonts(float scale) {
         fonts.heading = fonts.body;
     }
     if (fonts.heading == nullptr) fonts.heading = fonts.body;
+    if (fonts.bold == nullptr) fonts.bold = fonts.body;
+    if (fonts.mono == nullptr) fonts.mono = fonts.body;
     io.FontDefault = fonts.body;
     return fonts;
 }

@@ -8,6 +8,8 @@ namespace forklab {
 struct GuiFonts {
     ImFont* body = nullptr;    // default font of every widget
     ImFont* heading = nullptr; // titles; equals body when no bold face is available
+    ImFont* bold = nullptr;    // body size, bold: process names, verdicts
+    ImFont* mono = nullptr;    // body size, monospaced: fd targets, evidence, addresses
 };
 
 // Adds the fonts to the current ImGui context's atlas (before the renderer builds it).

@@ -1,169 +1,252 @@
 #include "app/gui/Gui.hpp"
 
-#include "app/gui/Fonts.hpp"
-#include "app/gui/Screenshot.hpp"
-#include "app/gui/WelcomeView.hpp"
+#include "app/gui/App.hpp"
+#include "app/gui/StateDump.hpp"
+#include "app/gui/Theme.hpp"
+#include "app/gui/Window.hpp"
+#include "core/trace/TraceReader.hpp"
 
-// glad before GLFW, and GLFW without its own GL header (reference/platform.md §3).
-#include <glad/gl.h>
-#define GLFW_INCLUDE_NONE
-#include <GLFW/glfw3.h>
-
-#include <backends/imgui_impl_glfw.h>
-#include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 
 namespace forklab {
+
+using namespace gui;
+
 namespace {
 
-constexpr int kWindowWidth = 1280;
-constexpr int kWindowHeight = 800;
-constexpr float kMinScale = 0.5f;
-constexpr float kMaxScale = 4.0f;
-
-// GLFW reports errors through a callback; the latest one explains a failed glfwInit() or
-// glfwCreateWindow(). Only the thread running runGui() touches GLFW.
-std::string g_lastGlfwError;
-
-void onGlfwError(int /*code*/, const char* description) {
-    g_lastGlfwError = description != nullptr ? description : "unknown error";
-}
-
-std::string displayName() {
-    const char* display = std::getenv("DISPLAY");
-    return display != nullptr ? display : "<unset>";
-}
-
-int cannotOpenWindow(const char* what) {
-    std::fprintf(stderr,
-                 "forklab gui: cannot open a window (DISPLAY=%s: %s). Run `forklab run <lesson>` "
-                 "to see a lesson in the terminal, or start the GUI under a desktop session or "
-                 "`xvfb-run -a forklab gui`.\n",
-                 displayName().c_str(), g_lastGlfwError.empty() ? what : g_lastGlfwError.c_str());
-    return kGuiNoDisplay;
-}
-
-std::string glString(GLenum name) {
-    const GLubyte* text = glGetString(name);
-    return text != nullptr ? reinterpret_cast<const char*>(text) : "?";
-}
-
 float sanitisedScale(float scale) {
-    if (!std::isfinite(scale) || scale <= 0.0f) {
-        std::fprintf(stderr, "forklab gui: note: display scale %g is not usable, using 1\n",
-                     static_cast<double>(scale));
-        return 1.0f;
-    }
-    return std::clamp(scale, kMinScale, kMaxScale);
+    if (!std::isfinite(scale) || scale <= 0.0f) return 1.0f;
+    return std::clamp(scale, 1.0f, 3.0f);
 }
 
-// Owns GLFW for the duration of runGui(): every return path terminates it.
-struct GlfwSession {
-    GLFWwindow* window = nullptr;
-    bool initialised = false;
-    ~GlfwSession() {
-        if (window != nullptr) glfwDestroyWindow(window);
-        if (initialised) glfwTerminate();
+// Applies the command line to the app; returns false (with a message) on a usage error.
+bool choose(App& app, const GuiOptions& o) {
+    if (!o.command.empty()) {
+        app.programSource = true;
+        app.commandArgv = o.command;
+        app.command.clear();
+        for (auto& a : o.command) {
+            const bool quote = a.empty() || a.find_first_of(" \t'\"\\") != std::string::npos;
+            if (!app.command.empty()) app.command += ' ';
+            if (!quote) {
+                app.command += a;
+                continue;
+            }
+            app.command += '\'';
+            for (char c : a) {
+                if (c == '\'')
+                    app.command += "'\\''";
+                else
+                    app.command += c;
+            }
+            app.command += '\'';
+        }
+        return true;
     }
-};
+    if (!o.scenario.empty()) {
+        if (!lessonsAvailable()) {
+            std::fprintf(stderr,
+                         "forklab gui: this build has no lessons yet; use `forklab gui -- CMD`\n");
+            return false;
+        }
+        bool found = false;
+        for (auto& l : app.catalogue) found |= l.id == o.scenario;
+        if (!found) {
+            std::fprintf(stderr, "forklab gui: no lesson called '%s'\n", o.scenario.c_str());
+            return false;
+        }
+        app.programSource = false;
+        app.lesson = o.scenario;
+    }
+    if (!o.method.empty()) {
+        app.method = methodIndex(o.method);
+        if (app.method < 0) {
+            std::fprintf(stderr, "forklab gui: --method must be fork, spawn or forkserver\n");
+            return false;
+        }
+    }
+    app.variant = o.variant;
+    app.compare = o.compare;
+    return true;
+}
 
-// Owns the ImGui context and its two backends once they are initialised.
-struct ImGuiSession {
-    bool context = false;
-    bool platform = false;
-    bool renderer = false;
-    ~ImGuiSession() {
-        if (renderer) ImGui_ImplOpenGL3_Shutdown();
-        if (platform) ImGui_ImplGlfw_Shutdown();
-        if (context) ImGui::DestroyContext();
+// Test mode: the whole run is recorded before the first frame, then the cursor is placed.
+bool recordAndPlace(App& app, const GuiOptions& o) {
+    app.run();
+    for (auto& p : app.panes) {
+        p.session->wait();
+        p.session->update(SIZE_MAX);
     }
-};
+    if (o.select) {
+        for (auto& p : app.panes) {
+            p.selected = o.select;
+            p.userSelected = true;
+        }
+    }
+    if (o.gotoStep.empty()) return true;
+    for (auto& p : app.panes) {
+        std::string error;
+        const auto at = p.session->index().stepIndex().resolve(o.gotoStep, &error);
+        if (!at) {
+            std::fprintf(stderr, "forklab gui: --goto-step %s: %s\n", o.gotoStep.c_str(),
+                         error.c_str());
+            return false;
+        }
+        p.session->setCursor(p.session->stepEnd(*at));
+    }
+    return true;
+}
 
 } // namespace
 
 int runGui(const GuiOptions& options) {
-    const float scale = sanitisedScale(options.scale);
-    const bool interactive = options.frames <= 0;
-
-    g_lastGlfwError.clear();
-    glfwSetErrorCallback(onGlfwError);
-
-    GlfwSession glfw;
-    glfw.initialised = glfwInit() == GLFW_TRUE;
-    if (!glfw.initialised) return cannotOpenWindow("glfwInit failed");
-
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
-    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
-    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
-    glfwWindowHint(GLFW_VISIBLE, options.hidden ? GLFW_FALSE : GLFW_TRUE);
-    glfw.window = glfwCreateWindow(kWindowWidth, kWindowHeight, "forklab", nullptr, nullptr);
-    if (glfw.window == nullptr) return cannotOpenWindow("no OpenGL 3.3 core context");
-    glfwMakeContextCurrent(glfw.window);
-    // Interactive: follow the display. Fixed frame count (tests, screenshots): do not wait.
-    glfwSwapInterval(interactive ? 1 : 0);
-
-    // glad first: the app's own GL calls need it. The ImGui OpenGL3 backend from libimgui.a
-    // loads its own copy of the entry points in ImGui_ImplOpenGL3_Init().
-    if (gladLoadGL(glfwGetProcAddress) == 0) {
-        g_lastGlfwError.clear();
-        return cannotOpenWindow("could not load the OpenGL 3.3 functions");
-    }
-    const WelcomeInfo info{glString(GL_RENDERER), glString(GL_VERSION)};
-
-    IMGUI_CHECKVERSION();
-    ImGuiSession imgui;
-    ImGui::CreateContext();
-    imgui.context = true;
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr; // never write imgui.ini into the working directory
-
-    ImGui::StyleColorsDark();
-    ImGui::GetStyle().ScaleAllSizes(scale);
-    const GuiFonts fonts = loadFonts(scale);
-
-    imgui.platform = ImGui_ImplGlfw_InitForOpenGL(glfw.window, true);
-    imgui.renderer = imgui.platform && ImGui_ImplOpenGL3_Init("#version 330 core");
-    if (!imgui.renderer) {
-        std::fprintf(stderr, "forklab gui: the ImGui OpenGL 3 renderer could not start\n");
+    const bool testMode = options.frames > 0;
+    Window window;
+    if (!window.open(options.width, options.height, options.hidden, !testMode))
         return kGuiNoDisplay;
+
+    App app;
+    app.testMode = testMode;
+    app.glInfo = window.glInfo();
+    const std::string settingsFile = testMode ? std::string() : settingsPath();
+    app.settings = testMode ? Settings{} : loadSettings(settingsFile);
+    if (options.scale > 0) app.settings.scale = options.scale;
+    app.settings.scale = sanitisedScale(app.settings.scale);
+    if (!options.theme.empty())
+        app.settings.theme = options.theme == "light"           ? Theme::Light
+                             : options.theme == "high-contrast" ? Theme::HighContrast
+                                                                : Theme::Dark;
+    if (options.colourBlindSafe >= 0) app.settings.colourBlindSafe = options.colourBlindSafe == 1;
+    if (options.tab == "sync") app.tabRequest = DetailTab::Sync;
+    if (options.tab == "output") app.tabRequest = DetailTab::Output;
+    if (options.tab == "fds") app.tabRequest = DetailTab::Fds;
+
+    app.catalogue = availableLessons();
+    app.programSource = app.settings.programSource || !lessonsAvailable();
+    app.lesson = app.settings.lesson.empty() ? defaultLesson() : app.settings.lesson;
+    app.method = std::max(0, methodIndex(app.settings.method));
+    app.command = app.settings.command;
+    if (!choose(app, options)) return kGuiUsage;
+
+    applyTheme(app.settings.theme, app.settings.colourBlindSafe, app.settings.scale);
+    app.fonts = window.loadFonts(app.settings.scale);
+
+    app.holdInTests = options.hold;
+    // Test-mode actions by frame number.
+    std::vector<std::pair<int, std::string>> actions;
+    for (size_t at = 0; at < options.actions.size();) {
+        size_t end = options.actions.find(',', at);
+        if (end == std::string::npos) end = options.actions.size();
+        const std::string item = options.actions.substr(at, end - at);
+        const auto colon = item.find(':');
+        const std::string action = colon == std::string::npos ? "" : item.substr(colon + 1);
+        const bool known = action == "run" || action == "next" || action == "back" ||
+                           action == "forward" || action == "first" || action == "last" ||
+                           action == "pause" || action.rfind("scale=", 0) == 0 ||
+                           action == "theme=dark" || action == "theme=light" ||
+                           action == "theme=high-contrast";
+        if (!known || colon == 0) {
+            std::fprintf(stderr, "forklab gui: --actions: '%s' is not FRAME:ACTION\n",
+                         item.c_str());
+            return kGuiUsage;
+        }
+        actions.emplace_back(std::atoi(item.c_str()), action);
+        at = end + 1;
     }
+
+    const bool explicitRun = !options.command.empty() || !options.scenario.empty();
+    if (!options.trace.empty()) {
+        auto trace = std::make_unique<Trace>();
+        if (auto error = readJsonlFile(options.trace, *trace)) {
+            std::fprintf(stderr, "forklab gui: %s: %s\n", options.trace.c_str(), error->c_str());
+            return kGuiUsage;
+        }
+        app.programSource = true;
+        Pane pane;
+        pane.session = Session::replay(std::move(trace), options.trace);
+        pane.session->update(SIZE_MAX);
+        app.panes.push_back(std::move(pane));
+        if (!options.gotoStep.empty()) {
+            Session& s = *app.panes.front().session;
+            std::string error;
+            const auto at = s.index().stepIndex().resolve(options.gotoStep, &error);
+            if (!at) {
+                std::fprintf(stderr, "forklab gui: --goto-step %s: %s\n", options.gotoStep.c_str(),
+                             error.c_str());
+                return kGuiUsage;
+            }
+            s.setCursor(s.stepEnd(*at));
+        }
+    } else if (testMode && explicitRun && !options.live) {
+        if (!recordAndPlace(app, options)) {
+            app.stopAll();
+            return kGuiUsage;
+        }
+    }
+    // Live runs asked for on the command line start once the window has drawn its first frame
+    // (the heavy one: shaders, font atlas), as a Run pressed by the teacher would.
+    const bool startAfterFirstFrame =
+        explicitRun && options.trace.empty() && (!testMode || options.live);
 
     bool screenshotOk = true;
     for (int frame = 1;; ++frame) {
-        glfwPollEvents();
-        const bool closing = glfwWindowShouldClose(glfw.window) == GLFW_TRUE;
-        const bool last = closing || (!interactive && frame >= options.frames);
-        // A closed window needs one more frame only to have something to photograph.
+        const bool closing = window.shouldClose();
+        const bool last = closing || (testMode && frame >= options.frames);
         if (closing && options.screenshot.empty()) break;
-
-        ImGui_ImplOpenGL3_NewFrame();
-        ImGui_ImplGlfw_NewFrame();
-        ImGui::NewFrame();
-        drawWelcomeView(fonts, info);
-        ImGui::Render();
-
-        int width = 0;
-        int height = 0;
-        glfwGetFramebufferSize(glfw.window, &width, &height);
-        glViewport(0, 0, width, height);
-        const ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
-        glClearColor(background.x, background.y, background.z, 1.0f);
-        glClear(GL_COLOR_BUFFER_BIT);
-        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-
+        // Presentation changes take effect between frames (the font atlas cannot change inside).
+        if (app.fontsDirty) {
+            app.fonts = window.loadFonts(app.settings.scale);
+            app.fontsDirty = false;
+            app.timelineOpen.reset(); // a new scale: fold the timeline again if it no longer fits
+            app.settingsChanged = true;
+        }
+        if (app.settingsChanged) {
+            applyTheme(app.settings.theme, app.settings.colourBlindSafe, app.settings.scale);
+            if (!testMode) saveSettings(app.settings, settingsFile);
+            app.settingsChanged = false;
+        }
+        if (startAfterFirstFrame && frame == 2) app.run();
+        for (auto& [at, action] : actions) {
+            if (at != frame) continue;
+            if (action == "run") app.run();
+            if (action == "next") app.next();
+            if (action == "back") app.back();
+            if (action == "forward") app.forward();
+            if (action == "first") app.first();
+            if (action == "last") app.last();
+            if (action == "pause") app.pause();
+            // What the Display… popup does, for tests of a change made while the window is open.
+            if (action.rfind("scale=", 0) == 0) {
+                app.settings.scale = sanitisedScale(std::strtof(action.c_str() + 6, nullptr));
+                app.fontsDirty = true;
+            }
+            if (action.rfind("theme=", 0) == 0) {
+                const std::string t = action.substr(6);
+                app.settings.theme = t == "light"           ? Theme::Light
+                                     : t == "high-contrast" ? Theme::HighContrast
+                                                            : Theme::Dark;
+                app.settingsChanged = true;
+            }
+        }
+        window.newFrame(!testMode && !app.anyLive() && app.retiring.empty(), testMode);
+        drawApp(app);
+        window.render();
         if (last && !options.screenshot.empty())
-            screenshotOk = writeScreenshot(options.screenshot, width, height);
-        glfwSwapBuffers(glfw.window);
+            screenshotOk = window.screenshot(options.screenshot);
+        window.swap();
         if (last) break;
     }
-
+    if (!options.dumpState.empty() && !writeStateDump(app, options.dumpState)) {
+        std::fprintf(stderr, "forklab gui: cannot write %s\n", options.dumpState.c_str());
+        screenshotOk = false;
+    }
+    // Closing the window ends every run it started: teardown, then join the recorders.
+    app.stopAll();
     return screenshotOk ? kGuiOk : kGuiScreenshotFailed;
 }
 

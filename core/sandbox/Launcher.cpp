@@ -74,7 +74,10 @@ int launcherMain(void* arg) {
     // before). If the tracer is already gone, the go pipe reads EOF.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     char go = 0;
-    if (read(p.goFd, &go, 1) != 1) _exit(111);
+    ssize_t n;
+    while ((n = read(p.goFd, &go, 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1) _exit(111);
     close(p.goFd);
     setsid();
     // Nothing of forklab's leaks into the sandbox: only stdio and the exec-error pipe remain.

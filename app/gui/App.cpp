@@ -1,0 +1,320 @@
+#include "app/gui/App.hpp"
+
+#include "app/gui/CompareView.hpp"
+#include "app/gui/Controls.hpp"
+#include "app/gui/Draw.hpp"
+#include "app/gui/FdView.hpp"
+#include "app/gui/LessonView.hpp"
+#include "app/gui/OutputView.hpp"
+#include "app/gui/SyncView.hpp"
+#include "app/gui/Theme.hpp"
+#include "app/gui/TimelineView.hpp"
+#include "app/gui/TreeView.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <imgui.h>
+
+namespace forklab::gui {
+
+pid_t focusPid(Pane& pane, const CursorWorld& w) {
+    if (pane.userSelected && w.world.find(pane.selected)) return pane.selected;
+    // Until the user picks one, the views follow the process the current step is about.
+    if (auto e = pane.session->currentEvent()) {
+        const pid_t p = subjectOf(pane.session->trace()[*e]);
+        if (pane.tree.indexOf(p) >= 0) return p;
+    }
+    if (const ProcessView* r = w.world.programRoot()) return r->pid;
+    return pane.tree.nodes.empty() ? 0 : pane.tree.nodes.front().proc->pid;
+}
+
+// ---- actions ----------------------------------------------------------------------------------
+
+bool App::anyLive() const {
+    for (auto& p : panes)
+        if (p.session->live()) return true;
+    return false;
+}
+
+bool App::anyHeld() const {
+    for (auto& p : panes)
+        if (p.session->held()) return true;
+    return false;
+}
+
+void App::retire() {
+    for (auto& p : panes) {
+        p.session->stop();
+        retiring.push_back(std::move(p.session));
+    }
+    panes.clear();
+}
+
+void App::stopAll() {
+    retire();
+    retiring.clear(); // each Session joins its recorder: teardown has been asked for above
+}
+
+void App::reapRetired() {
+    std::erase_if(retiring, [](const std::unique_ptr<Session>& s) { return !s->live(); });
+}
+
+void App::run() {
+    retire();
+    message.clear();
+    predictChoice = -1;
+    revealed = false;
+    if (lessonMode()) {
+        narration = lessonNarration(lesson, &narrationError);
+        std::vector<int> methods = compare ? std::vector<int>{0, 1, 2} : std::vector<int>{method};
+        for (int m : methods) {
+            std::string error;
+            auto options = lessonOptions(lesson, m, variant, &error);
+            if (!options) {
+                message = error;
+                continue;
+            }
+            // Live, a lesson waits at each step for Next; tests run straight through.
+            options->stepping = testMode ? holdInTests : settings.holdAtSteps;
+            Pane pane;
+            pane.method = m;
+            pane.session =
+                Session::launch(std::move(*options), lesson + " \u00b7 " + kMethodNames[m]);
+            panes.push_back(std::move(pane));
+        }
+        return;
+    }
+    std::vector<std::string> argv = commandArgv.empty() ? splitCommand(command) : commandArgv;
+    if (argv.empty()) {
+        message = "Type a program to run, e.g. python3 my_script.py";
+        return;
+    }
+    SandboxOptions options;
+    options.argv = argv;
+    std::string title;
+    for (auto& a : argv) title += (title.empty() ? "" : " ") + a;
+    Pane pane;
+    pane.session = Session::launch(std::move(options), title);
+    panes.push_back(std::move(pane));
+}
+
+void App::update() {
+    for (auto& p : panes) p.session->update();
+    reapRetired();
+}
+
+void App::next() {
+    if (panes.empty()) { // nothing recorded yet: the first Space starts the run
+        run();
+        return;
+    }
+    const bool markers = lessonMode();
+    for (auto& p : panes) {
+        Session& s = *p.session;
+        if (!s.following()) {
+            const size_t before = s.cursor();
+            s.stepForward(markers);
+            if (s.cursor() != before) continue; // moved within what is recorded
+            s.follow();                         // caught up with the recording
+        }
+        if (s.held()) s.release();
+    }
+}
+
+void App::back() {
+    const bool markers = compare && panes.size() > 1; // columns stay on the same lesson step
+    for (auto& p : panes) p.session->stepBack(markers);
+}
+
+void App::forward() {
+    const bool markers = compare && panes.size() > 1;
+    for (auto& p : panes) p.session->stepForward(markers);
+}
+
+void App::first() {
+    for (auto& p : panes) {
+        const auto& m = p.session->index().markers();
+        if (compare && panes.size() > 1 && !m.empty())
+            p.session->setCursor(p.session->stepEnd(m.front()));
+        else
+            p.session->gotoStep(1);
+    }
+}
+
+void App::last() {
+    for (auto& p : panes) p.session->follow();
+}
+
+void App::pause() {
+    for (auto& p : panes) p.session->setCursor(p.session->cursor());
+}
+
+void App::gotoStep(size_t n) {
+    for (size_t i = 0; i < panes.size(); ++i) {
+        Session& s = *panes[i].session;
+        const auto& m = s.index().markers();
+        if (compare && panes.size() > 1 && !m.empty())
+            s.setCursor(s.stepEnd(m[std::clamp<size_t>(n, 1, m.size()) - 1]));
+        else if (i == 0 || !compare)
+            s.gotoStep(n);
+    }
+}
+
+// ---- the frame ------------------------------------------------------------------------------
+
+namespace {
+
+void panelTitle(const App& app, const char* title) {
+    ImGui::PushFont(app.fonts.bold);
+    ImGui::TextUnformatted(title);
+    ImGui::PopFont();
+}
+
+// Before the first run: what the chosen lesson is about, and how to drive the window.
+void drawWelcome(App& app) {
+    // Lines of a readable length, even on a wide screen.
+    ImGui::PushTextWrapPos(
+        std::min(ImGui::GetContentRegionAvail().x, 60.0f * ImGui::GetFontSize()));
+    ImGui::Spacing();
+    ImGui::PushFont(app.fonts.heading);
+    ImGui::TextUnformatted("forklab \u2014 how processes are started");
+    ImGui::PopFont();
+    ImGui::Spacing();
+    if (app.lessonMode()) {
+        if (app.preview.first != app.lesson) {
+            std::string error;
+            app.preview = {app.lesson, lessonNarration(app.lesson, &error)};
+        }
+        if (const auto& n = app.preview.second) {
+            ImGui::PushFont(app.fonts.bold);
+            ImGui::TextWrapped("%s", n->title.c_str());
+            ImGui::PopFont();
+            ImGui::TextWrapped("%s", n->intro.c_str());
+            ImGui::Spacing();
+        }
+        ImGui::TextWrapped("Pick the start method (or compare all three) and press Run. The run "
+                           "stops at each lesson step: Space or Next step goes on.");
+    } else {
+        ImGui::TextWrapped("Type a program above (for example a Python script that uses "
+                           "multiprocessing) and press Run: forklab records its processes, file "
+                           "descriptors, threads and semaphores from outside.");
+    }
+    ImGui::Spacing();
+    ImGui::TextDisabled("Keys: Space next step \u00b7 \u2190/\u2192 back/forward \u00b7 Home/End "
+                        "first/last \u00b7 R restart. Display\u2026 sets the scale and colours "
+                        "for a projector.");
+    if (!app.glInfo.empty()) ImGui::TextDisabled("%s", app.glInfo.c_str());
+    ImGui::PopTextWrapPos();
+}
+
+void drawSingle(App& app, Pane& pane) {
+    Session& s = *pane.session;
+    const CursorWorld& w = s.world();
+    const float em = ImGui::GetFontSize();
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    // The timeline shows the whole run (every process ever seen), the tree the cursor's world.
+    const TreeLayout tracks =
+        layoutTree(s.trace(), s.headWorld(), pane.collapsed, app.settings.showSandbox);
+    // A narrow window (a big display scale) keeps the tree and the narration large and folds
+    // the timeline away until asked for.
+    const bool narrow = avail.x / em < 60.0f;
+    const bool timeline = app.timelineOpen.value_or(!narrow);
+    // The timeline takes what its tracks need (a lesson has a handful), at most 38%.
+    const float titleH = ImGui::GetFrameHeightWithSpacing();
+    const float timelineNeed = titleH + 1.7f * em +
+                               float(std::max<size_t>(tracks.nodes.size(), 2)) * 1.7f * em +
+                               style.WindowPadding.y * 2 + em;
+    const float timelineH =
+        timeline ? std::clamp(timelineNeed, 7.0f * em, avail.y * 0.38f) : titleH;
+    const float topH = std::floor(avail.y - timelineH - style.ItemSpacing.y);
+    const float leftW = std::floor(avail.x * (narrow ? 0.58f : 0.54f));
+
+    // Left: the tree.
+    ImGui::BeginGroup();
+    const float y0 = ImGui::GetCursorPosY();
+    panelTitle(app, "Processes");
+    ImGui::SameLine();
+    drawTreeLegend(pane.tree, leftW - ImGui::CalcTextSize("Processes").x - em);
+    drawTreeView(app, pane, w, ImVec2(leftW, topH - (ImGui::GetCursorPosY() - y0)), false);
+    ImGui::EndGroup();
+    ImGui::SameLine();
+
+    // Right: narration above (most of it in a lesson), the selected process's details below.
+    ImGui::BeginChild("side", ImVec2(0, topH), false);
+    const float sideH = ImGui::GetContentRegionAvail().y;
+    const float lessonShare = !app.lessonMode() ? 0.42f : narrow ? 0.6f : 0.5f;
+    ImGui::BeginChild("lesson", ImVec2(0, std::floor(sideH * lessonShare)), true);
+    drawLessonView(app, pane);
+    ImGui::EndChild();
+    const SyncModel sync = syncModel(s.trace(), w, s.index().annotations());
+    const char* syncLabel = sync.deadlocks.empty() ? "Mutexes & semaphores###sync"
+                                                   : "Mutexes & semaphores \u26A0###sync";
+    auto flags = [&](DetailTab t) {
+        return app.tabRequest == t ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
+    };
+    if (ImGui::BeginTabBar("details")) {
+        if (ImGui::BeginTabItem("File descriptors###fds", nullptr, flags(DetailTab::Fds))) {
+            app.tab = DetailTab::Fds;
+            drawFdView(app, pane, w);
+            ImGui::EndTabItem();
+        }
+        if (ImGui::BeginTabItem(syncLabel, nullptr, flags(DetailTab::Sync))) {
+            app.tab = DetailTab::Sync;
+            drawSyncView(app, pane, w);
+            ImGui::EndTabItem();
+        }
+        if (ImGui::BeginTabItem("Output###output", nullptr, flags(DetailTab::Output))) {
+            app.tab = DetailTab::Output;
+            drawOutputView(app, pane, w);
+            ImGui::EndTabItem();
+        }
+        ImGui::EndTabBar();
+    }
+    app.tabRequest.reset();
+    ImGui::EndChild();
+
+    // Bottom: the timeline of the whole run.
+    if (ImGui::ArrowButton("##timeline", timeline ? ImGuiDir_Down : ImGuiDir_Right))
+        app.timelineOpen = !timeline;
+    ImGui::SameLine();
+    panelTitle(app, "Timeline");
+    if (!timeline) return;
+    ImGui::SameLine();
+    ImGui::TextDisabled(
+        "\u25C6 exec   \u25CF fork (arrow to the child)   | exit   \u2717 killed   "
+        "\u25A0 deadlock   numbered flags: lesson steps   the upright line: this step");
+    const NarrationShown shown = narrationAt(app, pane);
+    drawTimelineView(app, pane, tracks, ImVec2(0, 0), !shown.question.empty() && shown.beforeKey);
+}
+
+} // namespace
+
+void drawApp(App& app) {
+    app.update();
+    for (auto& p : app.panes)
+        p.tree = layoutTree(p.session->trace(), p.session->world(), p.collapsed,
+                            app.settings.showSandbox);
+    handleKeys(app);
+
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(vp->WorkPos);
+    ImGui::SetNextWindowSize(vp->WorkSize);
+    constexpr ImGuiWindowFlags kFlags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                        ImGuiWindowFlags_NoSavedSettings |
+                                        ImGuiWindowFlags_NoBringToFrontOnFocus;
+    if (ImGui::Begin("forklab##main", nullptr, kFlags)) {
+        drawControls(app);
+        ImGui::Separator();
+        if (app.panes.empty()) {
+            drawWelcome(app);
+        } else if (app.compare && app.panes.size() > 1) {
+            drawCompareView(app);
+        } else {
+            drawSingle(app, app.panes.front());
+        }
+    }
+    ImGui::End();
+}
+
+} // namespace forklab::gui

@@ -1,0 +1,97 @@
+#pragma once
+// The state of the classroom window and the frame that draws it. One Pane per recording shown:
+// one normally, three (fork | spawn | forkserver) in compare mode. Each view is a function of
+// this state, in its own file (TreeView, FdView, SyncView, TimelineView, LessonView...).
+#include "app/gui/Fonts.hpp"
+#include "app/gui/LessonSource.hpp"
+#include "app/gui/Model.hpp"
+#include "app/gui/Session.hpp"
+#include "app/gui/Settings.hpp"
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace forklab::gui {
+
+struct TimelineState {
+    double t0 = 0, t1 = 0; // visible time range in ns (t1 <= t0: fit the whole run)
+    bool fit = true;       // follow the whole run as it grows
+    float scrollY = 0;
+};
+
+struct Pane {
+    std::unique_ptr<Session> session;
+    int method = -1; // 0..2 in a lesson, -1 for a program
+    pid_t selected = 0;
+    bool userSelected = false; // else the selection follows the current step's process
+    std::set<pid_t> collapsed;
+    TimelineState timeline;
+    // Per frame: the tree at the cursor (the views share it).
+    TreeLayout tree;
+};
+
+enum class DetailTab : int { Fds, Sync, Output };
+
+struct App {
+    Settings settings;
+    GuiFonts fonts;
+    bool testMode = false;
+    bool holdInTests = false; // test mode normally runs lessons straight through
+
+    // What to run.
+    bool programSource = false; // "Run a program" instead of a lesson
+    std::string lesson;
+    int method = 0;
+    std::string variant;
+    std::string command;                  // edited in the picker
+    std::vector<std::string> commandArgv; // from the command line (exact argv), wins over command
+    bool compare = false;
+    std::vector<Lesson> catalogue;
+
+    std::vector<Pane> panes;
+    std::vector<std::unique_ptr<Session>> retiring; // stopped, destroyed once their run ended
+    std::optional<Narration> narration;
+    std::pair<std::string, std::optional<Narration>> preview; // the welcome page's lesson
+    std::string narrationError;
+    std::string message; // the last thing that went wrong, shown under the controls
+
+    // Predict-then-reveal.
+    int predictChoice = -1;
+    bool revealed = false;
+
+    DetailTab tab = DetailTab::Fds;
+    std::optional<bool> timelineOpen;    // unset: open when the window is wide enough for it
+    std::optional<DetailTab> tabRequest; // select this tab in the next frame (test mode, links)
+    bool settingsChanged = false;        // presentation settings edited: apply between frames
+    bool fontsDirty = false;             // the scale changed: rebuild the font atlas between frames
+    std::string glInfo;
+
+    // ---- actions (keyboard and buttons call the same ones) ------------------------------
+    void run();     // start (or restart) the recording(s) for the current choice
+    void stopAll(); // ends the runs (window closing); retire() keeps them until they end
+    void retire();
+    void next(); // live: release the gate; else the next marker/step
+    void back();
+    void forward();
+    void first();
+    void last();
+    void pause();
+    void gotoStep(size_t n); // n-th step of the first pane, the others follow by marker count
+    void reapRetired();      // destroys retired sessions whose run has ended (never waits)
+    void update();           // indexes what the recorders published since the last frame
+
+    bool anyLive() const;
+    bool anyHeld() const;
+    bool lessonMode() const { return !programSource && lessonsAvailable(); }
+};
+
+// Draws one frame of the whole window (between ImGui::NewFrame and ImGui::Render).
+void drawApp(App& app);
+// The pid the views show for a pane: the user's choice, else the current step's process.
+pid_t focusPid(Pane& pane, const CursorWorld& w);
+
+} // namespace forklab::gui

@@ -1,0 +1,99 @@
+#include "app/gui/CompareView.hpp"
+
+#include "app/gui/Draw.hpp"
+#include "app/gui/FdView.hpp"
+#include "app/gui/LessonView.hpp"
+#include "app/gui/Theme.hpp"
+#include "app/gui/TreeView.hpp"
+
+#include <imgui.h>
+
+namespace forklab::gui {
+
+void drawCompareView(App& app) {
+    const Palette& pal = palette();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float narrationH = avail.y * 0.30f;
+    const float colW = (avail.x - ImGui::GetStyle().ItemSpacing.x * 2) / 3.0f;
+    const float colH = avail.y - narrationH - ImGui::GetStyle().ItemSpacing.y;
+
+    for (size_t i = 0; i < app.panes.size(); ++i) {
+        Pane& pane = app.panes[i];
+        Session& s = *pane.session;
+        const CursorWorld& w = s.world();
+        if (i) ImGui::SameLine();
+        ImGui::PushID(int(i));
+        ImGui::BeginChild("column", ImVec2(colW, colH), false);
+        ImGui::PushFont(app.fonts.heading);
+        ImGui::TextUnformatted(pane.method >= 0 ? kMethodNames[pane.method] : s.title().c_str());
+        ImGui::PopFont();
+        ImGui::SameLine();
+        ImGui::AlignTextToFramePadding();
+        const size_t procs = pane.tree.nodes.size();
+        const std::string facts = std::to_string(procs) + (procs == 1 ? " process" : " processes") +
+                                  (s.held()   ? "  \u00b7 held"
+                                   : s.live() ? "  \u00b7 live"
+                                              : "");
+        ImGui::TextDisabled("%s", facts.c_str());
+        bool deadlock = false;
+        for (auto& n : pane.tree.nodes) deadlock |= !n.proc->deadlocks.empty();
+        if (deadlock) {
+            ImGui::SameLine();
+            pill(ImGui::GetWindowDrawList(), ImGui::GetCursorScreenPos(), "\u26A0 deadlock",
+                 pal.deadlock, IM_COL32_WHITE);
+            ImGui::NewLine();
+        }
+        drawTreeView(app, pane, w, ImVec2(0, colH * 0.62f), true);
+        // What the selected process holds, in brief: fds and the verdict.
+        ImGui::BeginChild("facts", ImVec2(0, 0), false);
+        const pid_t focus = focusPid(pane, w);
+        const FdTable t = fdTable(s.trace(), w, focus, s.index().annotations());
+        if (const ProcessView* p = w.world.find(focus)) {
+            ImGui::PushFont(app.fonts.bold);
+            ImGui::Text("%s", who(w, p->pid).c_str());
+            ImGui::PopFont();
+            ImGui::SameLine();
+            ImGui::TextDisabled("%zu thread%s", p->threads.size(),
+                                p->threads.size() == 1 ? "" : "s");
+            // Short: number, kind, and the program's name for it.
+            auto item = [](const FdRow& r) {
+                std::string kind = r.entry.kind == FdKind::Pipe     ? "pipe"
+                                   : r.entry.kind == FdKind::Socket ? "socket"
+                                                                    : r.entry.target;
+                if (auto slash = kind.rfind('/');
+                    slash != std::string::npos && slash + 1 < kind.size())
+                    kind = kind.substr(slash + 1);
+                std::string s = std::to_string(r.entry.fd) + " " + kind;
+                if (!r.name.empty()) s += " \u201c" + r.name + "\u201d";
+                return s;
+            };
+            std::string open, gone;
+            int count = 0;
+            for (auto& r : t.rows) {
+                if (r.status == FdRow::Status::Open) {
+                    open += (open.empty() ? "" : ", ") + item(r);
+                    ++count;
+                } else {
+                    gone += (gone.empty() ? "" : ", ") + item(r);
+                }
+            }
+            ImGui::TextWrapped("%d open fds: %s", count,
+                               open.empty() ? "(not read yet)" : open.c_str());
+            if (!gone.empty()) colouredWrapped(pal.deadlock, "closed: " + gone);
+        }
+        const NarrationShown n = narrationAt(app, pane);
+        if (!n.perMethod.empty()) {
+            ImGui::Spacing();
+            ImGui::TextWrapped("%s", n.perMethod.c_str());
+        }
+        ImGui::EndChild();
+        ImGui::EndChild();
+        ImGui::PopID();
+    }
+    // The shared narration, from the first column.
+    ImGui::BeginChild("narration", ImVec2(0, 0), true);
+    if (!app.panes.empty()) drawLessonView(app, app.panes.front(), false);
+    ImGui::EndChild();
+}
+
+} // namespace forklab::gui

@@ -1,0 +1,281 @@
+#include "app/gui/Controls.hpp"
+
+#include "app/gui/Draw.hpp"
+#include "app/gui/Theme.hpp"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+namespace forklab::gui {
+namespace {
+
+// The GLFW backend of ImGui 1.86 fills io.KeysDown[] by GLFW key code; GLFW_KEY_R is 'R'.
+constexpr int kKeyR = 'R';
+
+bool primaryButton(const char* text, bool enabled = true) {
+    const Palette& pal = palette();
+    ImGui::BeginDisabled(!enabled);
+    ImGui::PushStyleColor(ImGuiCol_Button, withAlpha(pal.primary, 0.85f));
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, pal.primary);
+    ImGui::PushStyleColor(ImGuiCol_ButtonActive, withAlpha(pal.primary, 0.7f));
+    ImGui::PushStyleColor(ImGuiCol_Text, pal.textOnPrimary);
+    const bool pressed = ImGui::Button(text);
+    ImGui::PopStyleColor(4);
+    ImGui::EndDisabled();
+    return pressed;
+}
+
+bool button(const char* text, bool enabled, const char* tip) {
+    ImGui::BeginDisabled(!enabled);
+    const bool pressed = ImGui::Button(text);
+    ImGui::EndDisabled();
+    if (tip && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+        ImGui::SetTooltip("%s", tip);
+    return pressed;
+}
+
+std::string statusText(const App& app) {
+    if (app.panes.empty()) return "nothing recorded yet";
+    const Session& s = *app.panes.front().session;
+    if (!s.error().empty()) return "could not start: " + s.error();
+    if (app.anyHeld()) return "\u25CF held at a step: press Next step (Space)";
+    if (app.anyLive()) return "\u25CF recording\u2026";
+    const Trace& t = s.trace();
+    if (s.recording() && !t.finished())
+        return "the recorder stopped without an end: the sandbox could not start the program";
+    if (t.finished()) {
+        const auto& end = t[t.size() - 1].as<ev::RunEnd>();
+        return "finished: exit code " + std::to_string(end.exitCode) + " (" + toString(end.reason) +
+               ")";
+    }
+    return "stopped";
+}
+
+} // namespace
+
+void handleKeys(App& app) {
+    const ImGuiIO& io = ImGui::GetIO();
+    if (io.WantTextInput || io.KeyCtrl || io.KeyAlt) return;
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) app.next();
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) app.back();
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) app.forward();
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Home), false)) app.first();
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End), false)) app.last();
+    if (ImGui::IsKeyPressed(kKeyR, false)) app.run();
+}
+
+namespace {
+
+float buttonWidth(const char* text) {
+    return ImGui::CalcTextSize(text, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2;
+}
+
+// The next group of `width` pixels goes on this line if it fits, else on a new one: at display
+// scale 2 or 3 the bar wraps instead of drawing buttons over each other.
+void flow(float width) {
+    ImGui::SameLine();
+    if (ImGui::GetContentRegionAvail().x < width) ImGui::NewLine();
+}
+
+} // namespace
+
+void drawControls(App& app) {
+    const Palette& pal = palette();
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float em = ImGui::GetFontSize();
+    const float gap = style.ItemSpacing.x;
+
+    // What to run.
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("Show");
+    ImGui::SameLine();
+    std::string preview = "Run a program\u2026";
+    if (!app.programSource)
+        for (auto& l : app.catalogue)
+            if (l.id == app.lesson) preview = l.title;
+    ImGui::SetNextItemWidth(std::min(17.0f * em, ImGui::GetContentRegionAvail().x));
+    if (ImGui::BeginCombo("##what", preview.c_str())) {
+        for (auto& l : app.catalogue) {
+            if (ImGui::Selectable(l.title.c_str(), !app.programSource && l.id == app.lesson)) {
+                app.programSource = false;
+                app.lesson = l.id;
+                app.settings.lesson = l.id;
+                app.settings.programSource = false;
+                app.settingsChanged = true;
+            }
+            if (ImGui::IsItemHovered() && !l.summary.empty())
+                ImGui::SetTooltip("%s", l.summary.c_str());
+        }
+        if (!app.catalogue.empty()) ImGui::Separator();
+        if (ImGui::Selectable("Run a program\u2026", app.programSource)) {
+            app.programSource = true;
+            app.settings.programSource = true;
+            app.settingsChanged = true;
+        }
+        ImGui::EndCombo();
+    }
+    if (app.lessonMode()) {
+        float methodsW = 0;
+        for (const char* m : kMethodNames) methodsW += buttonWidth(m) + 2.0f;
+        flow(methodsW);
+        ImGui::BeginDisabled(app.compare);
+        for (int m = 0; m < 3; ++m) {
+            if (m) ImGui::SameLine(0, 2.0f);
+            const bool on = app.method == m;
+            if (on)
+                ImGui::PushStyleColor(ImGuiCol_Button,
+                                      ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+            if (ImGui::Button(kMethodNames[m])) {
+                app.method = m;
+                app.settings.method = kMethodNames[m];
+                app.settingsChanged = true;
+            }
+            if (on) ImGui::PopStyleColor();
+        }
+        ImGui::EndDisabled();
+        flow(ImGui::GetFrameHeight() + buttonWidth("compare all three"));
+        ImGui::Checkbox("compare all three", &app.compare);
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Run the lesson under fork, spawn and forkserver side by side,\n"
+                              "stepped together.");
+    } else {
+        flow(14.0f * em);
+        ImGui::SetNextItemWidth(
+            std::max(14.0f * em, ImGui::GetContentRegionAvail().x - 40.0f * em));
+        ImGui::InputTextWithHint("##command", "program and arguments, e.g. python3 my.py",
+                                 &app.command);
+        if (ImGui::IsItemDeactivatedAfterEdit()) {
+            app.commandArgv.clear(); // typed: the text wins over the command line's argv
+            app.settings.command = app.command;
+            app.settingsChanged = true;
+        }
+    }
+
+    // Run, Pause, Restart.
+    const bool live = app.anyLive();
+    bool paused = false;
+    for (auto& p : app.panes) paused |= !p.session->following();
+    flow(buttonWidth("\u25B6 Running") + buttonWidth("Pause") + buttonWidth("\u21BB Restart") +
+         gap * 2);
+    if (live && paused) {
+        if (primaryButton("\u25B6 Resume")) app.last();
+    } else if (primaryButton(live ? "\u25B6 Running" : "\u25B6 Run", !live)) {
+        app.run();
+    }
+    ImGui::SameLine();
+    if (button("Pause", !app.panes.empty() && !paused,
+               "Freeze the view at this step (the recording goes on; Resume catches up)"))
+        app.pause();
+    ImGui::SameLine();
+    if (button("\u21BB Restart", !app.panes.empty() || !app.lesson.empty() || app.programSource,
+               "Run it again from the start (R)"))
+        app.run();
+
+    // Status, then the presentation settings at the right edge.
+    const std::string status = statusText(app);
+    const float displayW = buttonWidth("Display\u2026");
+    const float statusW = ImGui::CalcTextSize(status.c_str()).x;
+    flow(std::min(statusW, 16.0f * em) + displayW + gap * 2);
+    const float right = ImGui::GetWindowContentRegionMax().x;
+    const float statusX = std::max(ImGui::GetCursorPosX(), right - displayW - statusW - gap * 2);
+    ImGui::SetCursorPosX(statusX);
+    ImGui::AlignTextToFramePadding();
+    const Session* first = app.panes.empty() ? nullptr : app.panes.front().session.get();
+    const bool bad = first && (!first->error().empty() || (first->recording() && !first->live() &&
+                                                           !first->trace().finished()));
+    ImGui::TextColored(
+        ImGui::ColorConvertU32ToFloat4(bad             ? pal.deadlock
+                                       : app.anyHeld() ? pal.blocked
+                                                       : pal.textDim),
+        "%s", ellipsize(status, std::max(em, right - displayW - gap * 2 - statusX)).c_str());
+    ImGui::SameLine();
+    ImGui::SetCursorPosX(right - displayW);
+    if (ImGui::Button("Display\u2026")) ImGui::OpenPopup("settings");
+    drawSettingsPopup(app);
+
+    // Stepping over the recording.
+    const bool have = !app.panes.empty();
+    if (button("|\u25C0 First", have, "The first step (Home)")) app.first();
+    ImGui::SameLine();
+    if (button("\u25C0 Back", have, "One step back (\u2190)")) app.back();
+    ImGui::SameLine();
+    const char* nextTip = app.lessonMode()
+                              ? "The next lesson step; live, let the sandbox run to it (Space)"
+                              : "The next kernel event worth showing (Space)";
+    if (primaryButton("Next step \u25B6", have || app.lessonMode())) app.next();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", nextTip);
+    flow(buttonWidth("Forward \u25B6") + buttonWidth("Last \u25B6|") + gap);
+    if (button("Forward \u25B6", have, "One step forward (\u2192)")) app.forward();
+    ImGui::SameLine();
+    if (button("Last \u25B6|", have, "The newest step; live, follow the recording (End)"))
+        app.last();
+    if (have) {
+        flow(16.0f * em);
+        Session& s = *app.panes.front().session;
+        const bool byMarker = app.compare && app.panes.size() > 1;
+        const auto& list =
+            byMarker && !s.index().markers().empty() ? s.index().markers() : s.index().steps();
+        int total = int(list.size());
+        int cur = int(byMarker ? s.index().markersBefore(s.cursor()) : s.currentStep());
+        char label[96];
+        const bool atLiveEnd = s.following() && live;
+        if (app.lessonMode() && !byMarker)
+            std::snprintf(label, sizeof label, "lesson step %zu of %zu \u00b7 event %d of %d%s",
+                          s.index().markersBefore(s.cursor()), s.index().markers().size(), cur,
+                          total, atLiveEnd ? " (live)" : "");
+        else
+            std::snprintf(label, sizeof label, "%s %d of %d%s", byMarker ? "lesson step" : "step",
+                          cur, total, atLiveEnd ? " (live)" : "");
+        ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x);
+        if (ImGui::SliderInt("##step", &cur, total ? 1 : 0, total, label))
+            app.gotoStep(size_t(cur));
+    }
+    if (!app.message.empty()) colouredWrapped(pal.deadlock, app.message);
+}
+
+void drawSettingsPopup(App& app) {
+    if (!ImGui::BeginPopup("settings")) return;
+    Settings& s = app.settings;
+    ImGui::PushFont(app.fonts.bold);
+    ImGui::TextUnformatted("Presentation");
+    ImGui::PopFont();
+    ImGui::TextUnformatted("Display scale");
+    for (float f : {1.0f, 1.5f, 2.0f, 2.5f, 3.0f}) {
+        ImGui::SameLine();
+        char text[16];
+        std::snprintf(text, sizeof text, "%g\u00d7", double(f));
+        const bool on = s.scale == f;
+        if (on)
+            ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+        if (ImGui::Button(text) && !on) {
+            s.scale = f;
+            app.fontsDirty = true;
+            app.settingsChanged = true;
+        }
+        if (on) ImGui::PopStyleColor();
+    }
+    int theme = int(s.theme);
+    bool changed = false;
+    changed |= ImGui::RadioButton("Dark", &theme, int(Theme::Dark));
+    ImGui::SameLine();
+    changed |= ImGui::RadioButton("Light (projector)", &theme, int(Theme::Light));
+    ImGui::SameLine();
+    changed |= ImGui::RadioButton("High contrast", &theme, int(Theme::HighContrast));
+    s.theme = Theme(theme);
+    changed |= ImGui::Checkbox("Colour-blind-safe palette (Okabe\u2013Ito)", &s.colourBlindSafe);
+    ImGui::Separator();
+    changed |= ImGui::Checkbox("Live lessons stop at each step until Next", &s.holdAtSteps);
+    changed |= ImGui::Checkbox("Show forklab's own sandbox processes in the tree", &s.showSandbox);
+    if (changed) app.settingsChanged = true;
+    ImGui::Separator();
+    const std::string path = settingsPath();
+    if (app.testMode)
+        ImGui::TextDisabled("Test mode: settings are not saved.");
+    else if (path.empty())
+        ImGui::TextDisabled("Settings are not saved (no HOME).");
+    else
+        ImGui::TextDisabled("Saved in %s", path.c_str());
+    ImGui::EndPopup();
+}
+
+} // namespace forklab::gui

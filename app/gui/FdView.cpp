@@ -1,0 +1,168 @@
+#include "app/gui/FdView.hpp"
+
+#include "app/gui/Draw.hpp"
+#include "app/gui/Theme.hpp"
+
+#include <imgui.h>
+
+namespace forklab::gui {
+namespace {
+
+const char* accessText(const FdEntry& f) {
+    if (f.kind == FdKind::Pipe) return f.access == AccessMode::Write ? "write end" : "read end";
+    switch (f.access) {
+    case AccessMode::Read:
+        return "read";
+    case AccessMode::Write:
+        return "write";
+    case AccessMode::ReadWrite:
+        return "read/write";
+    }
+    return "";
+}
+
+// Grouped by process: "5106 parent: fd 3 (r), fd 4 (w) · 5108 child: fd 4 (w)".
+std::string endsText(const std::vector<FdEnd>& ends) {
+    std::string s;
+    pid_t last = 0;
+    for (auto& e : ends) {
+        if (e.pid != last) {
+            if (!s.empty()) s += " \u00b7 ";
+            s += std::to_string(e.pid) + " " + e.name + ": ";
+            last = e.pid;
+        } else {
+            s += ", ";
+        }
+        s += "fd " + std::to_string(e.fd);
+        if (e.access == AccessMode::Write)
+            s += " (w)";
+        else if (e.access == AccessMode::Read)
+            s += " (r)";
+    }
+    return s;
+}
+
+} // namespace
+
+void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
+    const Palette& pal = palette();
+    const Trace& trace = pane.session->trace();
+    const pid_t pid = focusPid(pane, w);
+    const FdTable t = fdTable(trace, w, pid, pane.session->index().annotations());
+    const ProcessView* p = w.world.find(pid);
+    if (!p) {
+        ImGui::TextDisabled("Select a process in the tree to see its file descriptors.");
+        return;
+    }
+    ImGui::PushFont(app.fonts.bold);
+    ImGui::Text("%s", who(w, p->pid).c_str());
+    ImGui::PopFont();
+    if (!t.known) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("no snapshot of its table yet");
+        return;
+    }
+    ImGui::SameLine();
+    ImGui::TextDisabled("table read %s", t.when.c_str());
+
+    // The diff in words, before the rows.
+    int inherited = 0, opened = 0, closedAfterFork = 0;
+    for (auto& r : t.rows) {
+        if (r.status == FdRow::Status::Open) (r.inherited ? inherited : opened)++;
+        if (r.status == FdRow::Status::ClosedAfterFork) ++closedAfterFork;
+    }
+    std::string summary;
+    const ProcessView* parent = w.world.find(t.parent);
+    if (parent && parent->role == Role::Sandbox)
+        summary = "forklab's launcher started it with " + std::to_string(t.inheritedCount) +
+                  " fds (stdin/out/err and forklab's own pipe). ";
+    else if (parent)
+        summary = "At fork it got a copy of its parent's " + std::to_string(t.inheritedCount) +
+                  " fds (" + who(w, t.parent) + "). ";
+    summary += "Now open: " + std::to_string(inherited) + " inherited, " + std::to_string(opened) +
+               " opened here.";
+    if (t.execed)
+        summary += " Its exec closed " + std::to_string(t.closedByExec) +
+                   (t.closedByExec == 1 ? " fd" : " fds") + " marked close-on-exec.";
+    if (closedAfterFork)
+        summary += " " + std::to_string(closedAfterFork) + " inherited fd" +
+                   (closedAfterFork == 1 ? " was" : "s were") + " closed by the program itself.";
+    ImGui::TextWrapped("%s", summary.c_str());
+
+    constexpr ImGuiTableFlags kFlags =
+        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_BordersOuter |
+        ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
+    if (!ImGui::BeginTable("fds", 5, kFlags, ImVec2(0, ImGui::GetContentRegionAvail().y))) return;
+    const float em = ImGui::GetFontSize();
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("fd", ImGuiTableColumnFlags_WidthFixed, 2.2f * em);
+    ImGui::TableSetupColumn("what it refers to", ImGuiTableColumnFlags_WidthStretch, 1.6f);
+    ImGui::TableSetupColumn("how it got here", ImGuiTableColumnFlags_WidthStretch, 1.1f);
+    ImGui::TableSetupColumn("CLOEXEC", ImGuiTableColumnFlags_WidthFixed, 5.0f * em);
+    ImGui::TableSetupColumn("also held by", ImGuiTableColumnFlags_WidthStretch, 1.5f);
+    ImGui::TableHeadersRow();
+    for (const FdRow& r : t.rows) {
+        const bool closed = r.status != FdRow::Status::Open;
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::PushFont(app.fonts.mono);
+        const std::string num = std::to_string(r.entry.fd);
+        if (closed)
+            struckText(num.c_str(), pal.textDim);
+        else
+            ImGui::TextUnformatted(num.c_str());
+        ImGui::TableNextColumn();
+        std::string what = r.entry.target + "  " + accessText(r.entry);
+        if (!r.name.empty()) what += "  \u201c" + r.name + "\u201d"; // the program's own name
+        if (closed)
+            struckText(what.c_str(), pal.textDim);
+        else
+            ImGui::TextWrapped("%s", what.c_str());
+        ImGui::PopFont();
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("%s\nkind %s, access %s, flags 0%o%s", r.entry.target.c_str(),
+                              toString(r.entry.kind), toString(r.entry.access), r.entry.flags,
+                              r.entry.inode ? (", inode " + std::to_string(r.entry.inode)).c_str()
+                                            : "");
+        ImGui::TableNextColumn();
+        switch (r.status) {
+        case FdRow::Status::ClosedByExec:
+            colouredWrapped(pal.deadlock, "\u2717 closed by exec");
+            break;
+        case FdRow::Status::ClosedAfterFork:
+            colouredWrapped(pal.blocked, "\u2717 closed by the program");
+            break;
+        case FdRow::Status::Open:
+            if (r.inherited)
+                ImGui::TextUnformatted("inherited");
+            else
+                colouredWrapped(pal.good, "opened here");
+            break;
+        }
+        ImGui::TableNextColumn();
+        if (r.entry.cloexec) {
+            ImGui::PushFont(app.fonts.bold);
+            ImGui::TextUnformatted("yes");
+            ImGui::PopFont();
+        } else {
+            ImGui::TextDisabled("no");
+        }
+        ImGui::TableNextColumn();
+        if (!r.otherEnds.empty()) {
+            // A pipe every process shares (a shell's stdout) would fill the panel: four, then
+            // the count.
+            constexpr size_t kShown = 4;
+            const std::vector<FdEnd> few(r.otherEnds.begin(),
+                                         r.otherEnds.begin() +
+                                             long(std::min(kShown, r.otherEnds.size())));
+            std::string ends = endsText(few);
+            if (r.otherEndsTotal > few.size())
+                ends += " \u2026 and " + std::to_string(r.otherEndsTotal - few.size()) + " more";
+            ImGui::TextWrapped("%s", ends.c_str());
+        } else if (r.entry.kind == FdKind::Pipe || r.entry.kind == FdKind::Socket)
+            ImGui::TextDisabled(closed ? "" : "nobody else");
+    }
+    ImGui::EndTable();
+}
+
+} // namespace forklab::gui

@@ -1,0 +1,80 @@
+#include "app/gui/LessonSource.hpp"
+
+namespace forklab::gui {
+
+int methodIndex(const std::string& name) {
+    for (int i = 0; i < 3; ++i)
+        if (name == kMethodNames[i]) return i;
+    return -1;
+}
+
+#ifdef FORKLAB_HAVE_LESSONS
+
+bool lessonsAvailable() {
+    return !lessons().empty();
+}
+std::vector<Lesson> availableLessons() {
+    return lessons();
+}
+std::string defaultLesson() {
+    return defaultLessonId();
+}
+
+std::optional<SandboxOptions> lessonOptions(const std::string& id, int method,
+                                            const std::string& variant, std::string* error) {
+    const Lesson* l = findLesson(id);
+    if (!l) {
+        if (error) *error = "no lesson called '" + id + "' (see `forklab list`)";
+        return std::nullopt;
+    }
+    if (method < 0 || method > 2) {
+        if (error) *error = "the method must be fork, spawn or forkserver";
+        return std::nullopt;
+    }
+    return lessonRun(*l, kAllMethods[method], variant);
+}
+
+std::optional<Narration> lessonNarration(const std::string& id, std::string* error) {
+    return loadNarration(id, error);
+}
+
+const std::string& lessonProgramName() {
+    static const std::string name = [] {
+        const std::string path = lessonsProgram();
+        const auto slash = path.rfind('/');
+        return slash == std::string::npos ? path : path.substr(slash + 1);
+    }();
+    return name;
+}
+
+#else
+
+bool lessonsAvailable() {
+    return false;
+}
+std::vector<Lesson> availableLessons() {
+    return {};
+}
+std::string defaultLesson() {
+    return {};
+}
+
+std::optional<SandboxOptions> lessonOptions(const std::string&, int, const std::string&,
+                                            std::string* error) {
+    if (error) *error = "this build has no lesson catalogue yet; use --command to run a program";
+    return std::nullopt;
+}
+
+std::optional<Narration> lessonNarration(const std::string&, std::string* error) {
+    if (error) *error = "no lesson catalogue in this build";
+    return std::nullopt;
+}
+
+const std::string& lessonProgramName() {
+    static const std::string none;
+    return none;
+}
+
+#endif
+
+} // namespace forklab::gui

@@ -1,0 +1,48 @@
+#include "app/gui/OutputView.hpp"
+
+#include "app/gui/Theme.hpp"
+
+#include <algorithm>
+#include <imgui.h>
+
+namespace forklab::gui {
+
+std::vector<OutputLine> outputOf(Session& s, pid_t pid, size_t max) {
+    const Trace& trace = s.trace();
+    const auto& evs = s.index().track(pid);
+    const auto end = std::lower_bound(evs.begin(), evs.end(), s.cursor());
+    std::vector<OutputLine> out;
+    for (auto it = end; it != evs.begin() && out.size() < max;) {
+        --it;
+        const Event& e = trace[*it];
+        if (e.kind != EventKind::Output || e.pid != pid) continue;
+        auto& o = e.as<ev::Output>();
+        std::string text(trace.str(o.text));
+        if (!text.empty() && text.back() == '\n') text.pop_back(); // one line per write
+        out.push_back(OutputLine{*it, o.fd, text + (o.truncated ? "…" : "")});
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+void drawOutputView(const App& app, Pane& pane, const CursorWorld& w) {
+    const pid_t pid = focusPid(pane, w);
+    const auto lines = outputOf(*pane.session, pid);
+    ImGui::TextDisabled(
+        "What %s wrote (fd 1 and 2, as the kernel saw the writes), up to this step:",
+        who(w, pid).c_str());
+    ImGui::BeginChild("output", ImVec2(0, 0), true);
+    ImGui::PushFont(app.fonts.mono);
+    if (lines.empty()) ImGui::TextDisabled("nothing yet");
+    for (auto& l : lines) {
+        if (l.fd == 2)
+            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette().deadlock), "%s",
+                               l.text.c_str());
+        else
+            ImGui::TextUnformatted(l.text.c_str());
+    }
+    ImGui::PopFont();
+    ImGui::EndChild();
+}
+
+} // namespace forklab::gui

@@ -1,0 +1,161 @@
+#include "app/gui/StateDump.hpp"
+
+#include "app/gui/LessonView.hpp"
+#include "app/gui/OutputView.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace forklab::gui {
+namespace {
+
+using nlohmann::json;
+
+const char* statusName(FdRow::Status s) {
+    switch (s) {
+    case FdRow::Status::Open:
+        return "open";
+    case FdRow::Status::ClosedByExec:
+        return "closed_by_exec";
+    case FdRow::Status::ClosedAfterFork:
+        return "closed_after_fork";
+    }
+    return "?";
+}
+
+json paneState(App& app, Pane& pane) {
+    Session& s = *pane.session;
+    const Trace& trace = s.trace();
+    const CursorWorld& w = s.world();
+    const pid_t focus = focusPid(pane, w);
+    json j;
+    j["title"] = s.title();
+    j["method"] = pane.method >= 0 ? json(kMethodNames[pane.method]) : json(nullptr);
+    if (!s.error().empty()) j["error"] = s.error();
+    j["cursor"] = {{"events", s.cursor()},
+                   {"step", s.currentStep()},
+                   {"steps", s.index().steps().size()},
+                   {"marker", s.index().markersBefore(s.cursor())},
+                   {"markers", s.index().markers().size()}};
+    if (auto e = s.currentEvent()) j["cursor"]["event"] = describeEvent(trace, w, *e);
+    j["finished"] = trace.finished();
+    j["live"] = s.live();
+    j["held"] = s.held();
+    j["selected"] = focus;
+
+    json nodes = json::array();
+    for (const TreeNode& n : pane.tree.nodes) {
+        const ProcessView& p = *n.proc;
+        nodes.push_back({{"pid", p.pid},
+                         {"nspid", p.nspid},
+                         {"parent", p.parent},
+                         {"name", p.name},
+                         {"label", displayName(w, p)},
+                         {"depth", n.depth},
+                         {"start", label(n.start)},
+                         {"state", label(n.state)},
+                         {"state_text", n.stateText},
+                         {"threads", p.threads.size()},
+                         {"deadlocked", !p.deadlocks.empty()},
+                         {"collapsed", n.collapsed},
+                         {"hidden", n.hidden}});
+    }
+    j["tree"] = nodes;
+
+    const FdTable t = fdTable(trace, w, focus, s.index().annotations());
+    json fds = json::array();
+    for (const FdRow& r : t.rows) {
+        json ends = json::array();
+        for (auto& e : r.otherEnds)
+            ends.push_back({{"pid", e.pid}, {"name", e.name}, {"fd", e.fd}});
+        fds.push_back({{"fd", r.entry.fd},
+                       {"target", r.entry.target},
+                       {"name", r.name},
+                       {"kind", toString(r.entry.kind)},
+                       {"inherited", r.inherited},
+                       {"cloexec", r.entry.cloexec},
+                       {"status", statusName(r.status)},
+                       {"closed_by_exec", r.status == FdRow::Status::ClosedByExec},
+                       {"other_ends", ends},
+                       {"other_ends_total", r.otherEndsTotal}});
+    }
+    j["fds"] = {{"pid", t.pid},
+                {"known", t.known},
+                {"when", t.when},
+                {"inherited_at_fork", t.inheritedCount},
+                {"closed_by_exec", t.closedByExec},
+                {"rows", fds}};
+
+    const SyncModel m = syncModel(trace, w, s.index().annotations());
+    json dl = json::array();
+    for (auto& d : m.deadlocks)
+        dl.push_back({{"pid", d.pid},
+                      {"tid", d.tid},
+                      {"rule", std::string(1, d.rule)},
+                      {"addr", hex(d.addr)},
+                      {"mutex", d.mutexName},
+                      {"owner_tid", d.ownerNsTid},
+                      {"owner_host_tid", d.ownerTid},
+                      {"owner_in_process", false},
+                      {"headline", d.headline},
+                      {"explanation", d.explanation},
+                      {"evidence", d.evidence}});
+    j["deadlocks"] = dl;
+    json waits = json::array();
+    for (auto& r : m.waits)
+        waits.push_back({{"pid", r.pid},
+                         {"tid", r.tid},
+                         {"addr", hex(r.addr)},
+                         {"private", r.privateFutex},
+                         {"timeout", r.timeout}});
+    j["waits"] = waits;
+    json sems = json::array();
+    for (auto& r : m.semaphores)
+        sems.push_back({{"name", r.name},
+                        {"file", r.file},
+                        {"creator", r.creator},
+                        {"mapped_by", r.mappedBy},
+                        {"value", r.value ? json(*r.value) : json(nullptr)},
+                        {"unlinked_by", r.unlinkedBy},
+                        {"leaked", r.leaked},
+                        {"status", r.status}});
+    j["semaphores"] = sems;
+
+    json out = json::array();
+    for (auto& l : outputOf(s, focus)) out.push_back({{"fd", l.fd}, {"text", l.text}});
+    j["output"] = out;
+
+    const NarrationShown n = narrationAt(app, pane);
+    j["narration"] = {
+        {"title", n.title},   {"step", n.stepLine},        {"text", n.text},
+        {"event", n.event},   {"question", n.question},    {"choices", n.choices},
+        {"reveal", n.reveal}, {"per_method", n.perMethod}, {"before_key", n.beforeKey}};
+    return j;
+}
+
+} // namespace
+
+json stateOf(App& app) {
+    json j;
+    j["mode"] = app.compare && app.panes.size() > 1 ? "compare"
+                : app.lessonMode()                  ? "lesson"
+                                                    : "program";
+    j["lesson"] = app.lessonMode() ? json(app.lesson) : json(nullptr);
+    j["scale"] = app.settings.scale;
+    j["theme"] = toString(app.settings.theme);
+    j["colour_blind_safe"] = app.settings.colourBlindSafe;
+    j["tab"] = app.tab == DetailTab::Fds ? "fds" : app.tab == DetailTab::Sync ? "sync" : "output";
+    json panes = json::array();
+    for (auto& p : app.panes) panes.push_back(paneState(app, p));
+    j["panes"] = panes;
+    if (!app.message.empty()) j["message"] = app.message;
+    return j;
+}
+
+bool writeStateDump(App& app, const std::string& path) {
+    std::ofstream out(path);
+    out << stateOf(app).dump(2) << '\n';
+    return bool(out);
+}
+
+} // namespace forklab::gui

@@ -1,0 +1,31 @@
+#pragma once
+// Colours of the views, one palette per (theme, colour-blind-safe) choice, and the ImGui style
+// that goes with it. Views read the current palette like they read ImGui::GetStyle().
+#include "app/gui/Model.hpp"
+#include "app/gui/Settings.hpp"
+
+#include <imgui.h>
+
+namespace forklab::gui {
+
+struct Palette {
+    ImU32 start[8]; // by StartKind
+    ImU32 deadlock; // vermillion: deadlocks, kills, leaks
+    ImU32 blocked;  // waits
+    ImU32 good;     // ran and exited cleanly
+    ImU32 text, textDim, textOnAccent;
+    ImU32 primary, textOnPrimary; // Run and Next step, the buttons a teacher looks for
+    ImU32 canvas, card, cardDim, cardBorder, selection;
+    ImU32 grid, cursor, marker, keyMarker, lifeline;
+    ImU32 markerText; // the step number on a timeline flag
+    float line;       // base line thickness in pixels at scale 1
+    bool light;       // light background
+};
+
+const Palette& palette();
+ImU32 startColour(StartKind k);
+// Sets the ImGui style (colours, sizes scaled by `scale`) and the palette.
+void applyTheme(Theme theme, bool colourBlindSafe, float scale);
+ImU32 withAlpha(ImU32 c, float alpha);
+
+} // namespace forklab::gui

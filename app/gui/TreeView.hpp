@@ -1,0 +1,17 @@
+#pragma once
+// The process tree at the cursor, laid out as a tree (depth to the right, siblings downwards):
+// one card per process with its pid, name, how it was started, threads and state; fork arrows
+// from parent to child; collapsible subtrees. Clicking a card selects the process.
+#include "app/gui/App.hpp"
+
+#include <imgui.h>
+
+namespace forklab::gui {
+
+// Draws into a child region of `size` (0 = the rest of the window). `compact` for compare mode.
+void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size, bool compact);
+// The colour chips of the start kinds present in the tree, on one line.
+// (skipped when it would not fit in `width`)
+void drawTreeLegend(const TreeLayout& tree, float width);
+
+} // namespace forklab::gui

@@ -1,0 +1,249 @@
+// The real window under a virtual X server, in test mode: `forklab gui --frames N
+// --screenshot --dump-state` on lessons and fixtures, checking what the views show (the JSON
+// is built from the same rows the views draw) and that a PNG came out.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+using nlohmann::json;
+
+namespace {
+
+const std::string kOut = std::string(FORKLAB_GUI_TEST_OUT);
+
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+struct Shown {
+    int exitCode = -1;
+    json state;
+    std::string png;
+};
+
+// Runs `forklab gui --frames N` under xvfb-run with `args` and reads back the dump.
+Shown show(const std::string& name, const std::vector<std::string>& args,
+           const std::string& env = "", int frames = 3) {
+    std::filesystem::create_directories(kOut);
+    Shown s;
+    s.png = kOut + "/" + name + ".png";
+    const std::string dump = kOut + "/" + name + ".json";
+    std::filesystem::remove(s.png);
+    std::filesystem::remove(dump);
+    std::string cmd = env + " " + FORKLAB_XVFB_RUN + " -a -s '-screen 0 1600x900x24' " +
+                      quote(FORKLAB_BINARY) + " gui --frames " + std::to_string(frames) +
+                      " --screenshot " + quote(s.png) + " --dump-state " + quote(dump);
+    for (auto& a : args) cmd += " " + quote(a);
+    cmd += " >" + quote(kOut + "/" + name + ".log") + " 2>&1";
+    const int st = std::system(cmd.c_str());
+    s.exitCode = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    std::ifstream in(dump);
+    if (in) s.state = json::parse(in, nullptr, false);
+    return s;
+}
+
+std::string fixture(const std::string& name) {
+    return std::string(FORKLAB_FIXTURE_DIR) + "/" + name;
+}
+
+// A tree node by what its card says: "parent"/"child" (or the program's name) and how it started.
+const json* node(const json& pane, const std::string& label, const std::string& start) {
+    for (auto& n : pane["tree"])
+        if (n["label"] == label && n["start"] == start) return &n;
+    return nullptr;
+}
+
+const json* fd(const json& pane, int number, const std::string& status) {
+    for (auto& r : pane["fds"]["rows"])
+        if (r["fd"] == number && r["status"] == status) return &r;
+    return nullptr;
+}
+
+bool pngWritten(const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::file_size(path, ec) > 10000;
+}
+
+} // namespace
+
+TEST_CASE("mutex-after-fork under fork: the child is deadlocked, the owner is not its thread",
+          "[gui][xvfb]") {
+    const Shown s = show("mutex_fork_last", {"--scenario", "mutex-after-fork", "--method", "fork",
+                                             "--goto-step", "last", "--tab", "sync"});
+    REQUIRE(s.exitCode == 0);
+    REQUIRE(pngWritten(s.png));
+    const json& p = s.state["panes"][0];
+    CHECK(s.state["mode"] == "lesson");
+    CHECK(p["finished"] == true);
+    const json* child = node(p, "child", "fork");
+    REQUIRE(child);
+    CHECK((*child)["state"] == "DEADLOCKED");
+    CHECK((*child)["threads"] == 1);
+    const json* parent = node(p, "parent", "started by forklab");
+    REQUIRE(parent);
+    CHECK((*parent)["threads"] == 2);
+    REQUIRE(p["deadlocks"].size() == 1);
+    const json& d = p["deadlocks"][0];
+    CHECK(d["rule"] == "a");
+    CHECK(d["mutex"] == "log_lock");
+    CHECK(d["owner_in_process"] == false);
+    CHECK(d["headline"].get<std::string>().find("not a thread of this process") !=
+          std::string::npos);
+    CHECK(p["narration"]["step"].get<std::string>().find("gives up") != std::string::npos);
+    CHECK(!p["narration"]["reveal"].get<std::string>().empty()); // after the key step: answered
+}
+
+TEST_CASE("mutex-after-fork at the key step asks the question and hides the answer",
+          "[gui][xvfb]") {
+    const Shown s = show("mutex_fork_key", {"--scenario", "mutex-after-fork", "--method", "fork",
+                                            "--goto-step", "key"});
+    REQUIRE(s.exitCode == 0);
+    const json& n = s.state["panes"][0]["narration"];
+    CHECK(n["before_key"] == true);
+    CHECK(!n["question"].get<std::string>().empty());
+    CHECK(n["choices"].size() >= 2);
+    CHECK(n["reveal"] == "");
+    CHECK(!n["text"].get<std::string>().empty());
+    // The child is selected (the key step is its marker) and holds what it inherited.
+    const json& p = s.state["panes"][0];
+    const json* child = node(p, "child", "fork");
+    REQUIRE(child);
+    CHECK(p["selected"] == (*child)["pid"]);
+    CHECK(fd(p, 0, "open"));
+    CHECK((*fd(p, 0, "open"))["inherited"] == true);
+}
+
+TEST_CASE("fd-inheritance under spawn: exec closed the CLOEXEC file, the launcher the rest",
+          "[gui][xvfb]") {
+    const Shown s = show("fd_inheritance_spawn", {"--scenario", "fd-inheritance", "--method",
+                                                  "spawn", "--goto-step", "key"});
+    REQUIRE(s.exitCode == 0);
+    const json& p = s.state["panes"][0];
+    CHECK(node(p, "child", "spawn (fork+exec)"));
+    CHECK(node(p, "tracker", "tracker"));
+    bool cloexecClosedByExec = false, lessonFdsOpen = false;
+    for (auto& r : p["fds"]["rows"]) {
+        const std::string name = r["name"];
+        if (r["status"] == "closed_by_exec" && r["cloexec"] == true &&
+            name.find("CLOEXEC file") != std::string::npos)
+            cloexecClosedByExec = true;
+        if (r["status"] == "open" && name.rfind("lesson:", 0) == 0) lessonFdsOpen = true;
+    }
+    CHECK(cloexecClosedByExec);
+    CHECK_FALSE(lessonFdsOpen);
+    CHECK(p["fds"]["when"] == "at the lesson step");
+}
+
+TEST_CASE("fd-inheritance under fork: the child holds all four, CLOEXEC too", "[gui][xvfb]") {
+    const Shown s = show("fd_inheritance_fork", {"--scenario", "fd-inheritance", "--method", "fork",
+                                                 "--goto-step", "key"});
+    REQUIRE(s.exitCode == 0);
+    int lessonFds = 0;
+    for (auto& r : s.state["panes"][0]["fds"]["rows"])
+        if (r["status"] == "open" && r["inherited"] == true &&
+            r["name"].get<std::string>().rfind("lesson:", 0) == 0)
+            ++lessonFds;
+    CHECK(lessonFds == 5); // a file, both ends of a pipe, a CLOEXEC file, an inheritable file
+}
+
+TEST_CASE("compare mode runs the lesson under all three methods", "[gui][xvfb]") {
+    const Shown s = show("compare_start_methods",
+                         {"--scenario", "start-methods", "--compare", "--goto-step", "last"});
+    REQUIRE(s.exitCode == 0);
+    REQUIRE(pngWritten(s.png));
+    CHECK(s.state["mode"] == "compare");
+    REQUIRE(s.state["panes"].size() == 3);
+    CHECK(s.state["panes"][0]["method"] == "fork");
+    CHECK(s.state["panes"][1]["method"] == "spawn");
+    CHECK(s.state["panes"][2]["method"] == "forkserver");
+    // Under forkserver the child is the server's child.
+    bool serverChild = false;
+    for (auto& n : s.state["panes"][2]["tree"]) serverChild |= n["start"] == "forkserver child";
+    CHECK(serverChild);
+}
+
+TEST_CASE("any program: the semaphore ledger shows a leak, at scale 2, high contrast",
+          "[gui][xvfb]") {
+    const Shown s = show("sem_kill_program", {"--scale", "2", "--theme", "high-contrast", "--tab",
+                                              "sync", "--", fixture("sem_kill"), "/gui_xvfb"});
+    REQUIRE(s.exitCode == 0);
+    REQUIRE(pngWritten(s.png));
+    CHECK(s.state["mode"] == "program");
+    CHECK(s.state["scale"] == 2.0);
+    const json& sems = s.state["panes"][0]["semaphores"];
+    REQUIRE(sems.size() == 1);
+    CHECK(sems[0]["name"] == "/gui_xvfb");
+    CHECK(sems[0]["leaked"] == true);
+}
+
+TEST_CASE("bad test-mode arguments are usage errors", "[gui][xvfb]") {
+    CHECK(show("bad_lesson", {"--scenario", "no-such-lesson"}).exitCode == 2);
+    CHECK(show("bad_step", {"--goto-step", "banana", "--", "true"}).exitCode == 2);
+}
+
+TEST_CASE("test mode neither reads nor writes the settings file", "[gui][xvfb]") {
+    const std::string home = kOut + "/home";
+    std::filesystem::remove_all(home);
+    std::filesystem::create_directories(home + "/.config/forklab");
+    { std::ofstream(home + "/.config/forklab/gui.conf") << "scale=3\ntheme=light\n"; }
+    const Shown s =
+        show("settings_untouched", {"--", "true"}, "env HOME=" + quote(home) + " XDG_CONFIG_HOME=");
+    REQUIRE(s.exitCode == 0);
+    CHECK(s.state["scale"] == 1.0);
+    CHECK(s.state["theme"] == "dark");
+    std::ifstream in(home + "/.config/forklab/gui.conf");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text == "scale=3\ntheme=light\n");
+}
+
+TEST_CASE("closing the window mid-run ends the run: nothing survives", "[gui][xvfb]") {
+    // A unique sleep length names the processes this test started.
+    const std::string tag = "31.4" + std::to_string(getpid() % 1000);
+    const Shown s =
+        show("close_mid_run", {"--live", "--", "sh", "-c", "sleep " + tag + " & sleep " + tag});
+    REQUIRE(s.exitCode == 0);
+    CHECK(s.state["panes"][0]["finished"] == false); // it was still running when the window closed
+    // ("[s]leep" so that the shell running pgrep does not match itself)
+    const int left = std::system(("pgrep -f '[s]leep " + tag + "' >/dev/null").c_str());
+    CHECK(WEXITSTATUS(left) == 1); // pgrep: no process matched
+}
+
+TEST_CASE("a live lesson holds at each step and Next releases one gate at a time", "[gui][xvfb]") {
+    // Frame 1 starts the run; it stops at step 1. Next at frame 40 lets it run to step 2 (the
+    // key step), where it is held again and the answer is not shown yet.
+    const Shown s = show("live_hold",
+                         {"--scenario", "mutex-after-fork", "--method", "fork", "--live", "--hold",
+                          "--actions", "40:next"},
+                         "", 120);
+    REQUIRE(s.exitCode == 0);
+    const json& p = s.state["panes"][0];
+    CHECK(p["held"] == true);
+    CHECK(p["cursor"]["marker"] == 2);
+    CHECK(p["narration"]["before_key"] == true);
+    CHECK(p["narration"]["reveal"] == "");
+    const json* child = node(p, "child", "fork");
+    REQUIRE(child);
+    CHECK((*child)["state"] != "DEADLOCKED"); // the class predicts before the kernel shows it
+}
+
+TEST_CASE("a recorded trace replays without running anything", "[gui][xvfb]") {
+    const std::string file = kOut + "/replay.forklab.jsonl";
+    const std::string record = quote(FORKLAB_BINARY) + " trace -q --export " + quote(file) +
+                               " -- " + quote(fixture("cloexec_exec")) + " >/dev/null 2>&1";
+    REQUIRE(std::system(record.c_str()) == 0);
+    const Shown s = show("replay", {"--trace", file, "--goto-step", "last"});
+    REQUIRE(s.exitCode == 0);
+    const json& p = s.state["panes"][0];
+    CHECK(p["finished"] == true);
+    CHECK(p["live"] == false);
+    CHECK(!p["tree"].empty());
+}
