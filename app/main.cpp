@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
     cli::Run trace = cli::addTrace(app);
     cli::Run gui = cli::addGui(app);
     cli::Run bench = cli::addBench(app);
+    cli::Run exportCmd = cli::addExport(app);
+    cli::Run replay = cli::addReplay(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -47,5 +49,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("trace")) return trace();
     if (app.got_subcommand("gui")) return gui();
     if (app.got_subcommand("bench")) return bench();
+    if (app.got_subcommand("export")) return exportCmd();
+    if (app.got_subcommand("replay")) return replay();
     return cli::runDefault();
 }

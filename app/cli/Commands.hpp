@@ -13,6 +13,8 @@ Run addList(CLI::App& app);
 Run addRun(CLI::App& app);
 Run addGui(CLI::App& app);
 Run addBench(CLI::App& app);
+Run addExport(CLI::App& app);
+Run addReplay(CLI::App& app);
 int runDefault(); // bare `forklab`: the GUI, or a lesson in the terminal where there is no display
 
 // Exit codes (DESIGN §8).

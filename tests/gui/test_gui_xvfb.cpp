@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,7 +45,15 @@ Shown show(const std::string& name, const std::vector<std::string>& args,
                       " --screenshot " + quote(s.png) + " --dump-state " + quote(dump);
     for (auto& a : args) cmd += " " + quote(a);
     cmd += " >" + quote(kOut + "/" + name + ".log") + " 2>&1";
-    const int st = std::system(cmd.c_str());
+    int st = std::system(cmd.c_str());
+    // xvfb-run exits 5 when it fails to remove its own temporary directory (seen when several
+    // run at once): that is xvfb-run's failure, not forklab's, so run it once more.
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 5) {
+        std::ifstream log(kOut + "/" + name + ".log");
+        std::string text((std::istreambuf_iterator<char>(log)), {});
+        if (text.find("problem while cleaning up temporary directory") != std::string::npos)
+            st = std::system(cmd.c_str());
+    }
     s.exitCode = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     std::ifstream in(dump);
     if (in) s.state = json::parse(in, nullptr, false);
