@@ -256,3 +256,41 @@ TEST_CASE("a recorded trace replays without running anything", "[gui][xvfb]") {
     CHECK(p["live"] == false);
     CHECK(!p["tree"].empty());
 }
+
+TEST_CASE("every lesson under every method at its key step: question open, the stepping "
+          "process selected, and the tree as the kernel showed it",
+          "[gui][xvfb]") {
+    const char* lessonIds[] = {"start-methods",     "global-state",  "fd-inheritance",
+                               "mutex-after-fork",  "atfork-fix",    "threads-after-fork",
+                               "semaphore-tracker", "forkserver-ps", "launch-latency"};
+    for (const char* id : lessonIds) {
+        for (const char* method : {"fork", "spawn", "forkserver"}) {
+            CAPTURE(id, method);
+            std::vector<std::string> args = {"--scenario",  id,   "--method", method,
+                                             "--goto-step", "key"};
+            if (std::string(id) == "launch-latency") args.insert(args.end(), {"--variant", "3"});
+            const Shown s = show(std::string("key_") + id + "_" + method, args, "", 2);
+            REQUIRE(s.exitCode == 0);
+            CHECK(pngWritten(s.png));
+            const json& p = s.state["panes"][0];
+            CHECK(s.state["mode"] == "lesson");
+            const json& n = p["narration"];
+            CHECK(n["before_key"] == true);
+            CHECK(!n["question"].get<std::string>().empty());
+            CHECK(n["reveal"] == "");
+            bool selectedInTree = false;
+            int running = 0;
+            for (auto& node : p["tree"]) {
+                selectedInTree |= node["pid"] == p["selected"];
+                running += node["state"] == "running";
+            }
+            CHECK(selectedInTree);
+            if (std::string(id) == "forkserver-ps") {
+                int expected = std::string(method) == "fork"    ? 2
+                               : std::string(method) == "spawn" ? 3
+                                                                : 4;
+                CHECK(running == expected);
+            }
+        }
+    }
+}
