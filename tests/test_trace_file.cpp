@@ -2,6 +2,7 @@
 // exactly, and any malformed file is refused with one message naming its line.
 #include "SandboxHelpers.hpp"
 
+#include "core/lessons/Catalogue.hpp"
 #include "core/probe/Deadlock.hpp"
 #include "core/trace/TraceFile.hpp"
 #include "core/trace/TraceReader.hpp"
@@ -424,4 +425,16 @@ TEST_CASE("a header alone is an empty trace, and a trace without run_end is unfi
     REQUIRE_FALSE(readText(text, cut));
     CHECK(cut.size() == full.size() - 1);
     CHECK_FALSE(cut.finished());
+}
+
+TEST_CASE("every lesson under every method reads back with the same World at every step",
+          "[tracefile][lessons]") {
+    for (auto& l : lessons()) {
+        for (StartMethod m : kAllMethods) {
+            CAPTURE(l.id, toString(m));
+            Run r = runInSandbox(lessonRun(l, m, l.id == "launch-latency" ? "3" : ""));
+            REQUIRE(r.exitCode == 0);
+            requireRoundTrip(*r.trace);
+        }
+    }
 }
