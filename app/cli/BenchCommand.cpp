@@ -4,6 +4,7 @@
 #include "app/gui/Gui.hpp"
 #endif
 #include "BenchLoop.hpp"
+#include "BenchTrace.hpp"
 #include "Commands.hpp"
 
 #include "core/base/Clock.hpp"
@@ -189,7 +190,16 @@ Run addBench(CLI::App& app) {
         ->capture_default_str();
     frame->add_option("--json", *frameJson, "Also write the numbers as JSON to FILE");
     frame->add_flag("--no-gl", *noGl, "CPU side only (no display needed)");
+    CLI::App* traceBench = sub->add_subcommand(
+        "trace", "JSONL/Chrome export MB/s, import events/s, bytes per event, on 1M events");
+    auto traceEvents = std::make_shared<size_t>(1000000);
+    auto traceJson = std::make_shared<std::string>();
+    traceBench->add_option("--events", *traceEvents, "Events in the replicated trace")
+        ->check(CLI::Range(size_t(1000), size_t(100000000)))
+        ->capture_default_str();
+    traceBench->add_option("--json", *traceJson, "Also write the numbers as JSON to FILE");
     return [=] {
+        if (traceBench->parsed()) return benchTrace(*traceEvents, *traceJson);
         if (frame->parsed()) {
 #ifdef FORKLAB_HAVE_GUI
             FrameBenchOptions o;

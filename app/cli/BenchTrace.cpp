@@ -1,0 +1,166 @@
+// `forklab bench trace`: the trace file's costs on a 1,000,000-event trace made by replicating
+// real recordings of the lessons (snapshots included, so the mix of events is real).
+#include "BenchTrace.hpp"
+
+#include "core/base/Clock.hpp"
+#include "core/lessons/Catalogue.hpp"
+#include "core/trace/ChromeExport.hpp"
+#include "core/trace/TraceFile.hpp"
+#include "core/trace/TraceReader.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <malloc.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <unistd.h>
+#include <unordered_map>
+
+namespace forklab::cli {
+namespace {
+
+// Heap bytes in use (malloc's own count: RSS would hide what reuses freed pages).
+long heapInUse() {
+    struct mallinfo2 m = mallinfo2();
+    return long(m.uordblks + m.hblkhd);
+}
+
+// Copies src's events into dst, shifted in time and pid, re-interning strings and re-adding
+// snapshots, so the copy costs what a recording of the same size would.
+void appendCopy(const Trace& src, Trace& dst, int64_t dt, pid_t dpid) {
+    auto s = [&](StrId id) { return dst.intern(src.str(id)); };
+    std::unordered_map<SnapId, SnapId> snaps; // each snapshot copied once, however often named
+    auto snap = [&](SnapId id) {
+        if (id == kNoSnap) return kNoSnap;
+        auto [it, fresh] = snaps.try_emplace(id, kNoSnap);
+        if (fresh) {
+            ProcessSnapshot copy = src.snapshot(id);
+            copy.pid += dpid;
+            it->second = dst.addSnapshot(std::move(copy));
+        }
+        return it->second;
+    };
+    for (size_t i = 0; i < src.size(); ++i) {
+        Event e = src[i];
+        if (e.kind == EventKind::RunStart || e.kind == EventKind::RunEnd) continue;
+        e.t += dt;
+        if (e.pid) e.pid += dpid;
+        std::visit(
+            [&](auto& d) {
+                using T = std::decay_t<decltype(d)>;
+                if constexpr (std::is_same_v<T, ev::Proc>) {
+                    d.name = s(d.name);
+                    if (d.parent) d.parent += dpid;
+                } else if constexpr (std::is_same_v<T, ev::Fork>) {
+                    d.child += dpid;
+                } else if constexpr (std::is_same_v<T, ev::Exec>) {
+                    d.path = s(d.path), d.exe = s(d.exe), d.argv = s(d.argv);
+                    d.before = snap(d.before), d.after = snap(d.after);
+                } else if constexpr (std::is_same_v<T, ev::Snapshot>) {
+                    d.snap = snap(d.snap);
+                } else if constexpr (std::is_same_v<T, ev::Output>) {
+                    d.text = s(d.text);
+                } else if constexpr (std::is_same_v<T, ev::Deadlock>) {
+                    d.evidence = s(d.evidence);
+                    d.tid += dpid;
+                } else if constexpr (std::is_same_v<T, ev::Shm>) {
+                    d.name = s(d.name);
+                } else if constexpr (std::is_same_v<T, ev::Leak>) {
+                    d.name = s(d.name);
+                    if (d.creator) d.creator += dpid;
+                } else if constexpr (std::is_same_v<T, ev::Marker>) {
+                    d.label = s(d.label);
+                } else if constexpr (std::is_same_v<T, ev::Annotation>) {
+                    d.label = s(d.label), d.target = s(d.target);
+                } else if constexpr (std::is_same_v<T, ev::ThreadExit>) {
+                    d.tid += dpid;
+                } else if constexpr (std::is_same_v<T, ev::Kill>) {
+                    if (!d.group) d.target += dpid;
+                }
+            },
+            e.data);
+        dst.append(std::move(e));
+    }
+}
+
+} // namespace
+
+int benchTrace(size_t targetEvents, const std::string& jsonPath) {
+    // 1. Real recordings: every lesson under every method.
+    std::vector<std::unique_ptr<Trace>> recordings;
+    for (auto& l : lessons())
+        for (StartMethod m : kAllMethods) {
+            auto t = std::make_unique<Trace>();
+            runSandbox(lessonRun(l, m, l.id == "launch-latency" ? "3" : ""), *t);
+            recordings.push_back(std::move(t));
+        }
+    // 2. Replicate them into one trace of targetEvents events.
+    Trace big;
+    big.append(Event{
+        0, 0, EventKind::RunStart,
+        ev::RunStart{big.intern("forklab bench trace (replicated lessons)"), 0, 256, 60000, 1000}});
+    int64_t t = 0;
+    pid_t dpid = 0;
+    for (size_t round = 0; big.size() < targetEvents; ++round) {
+        const Trace& r = *recordings[round % recordings.size()];
+        appendCopy(r, big, t, dpid);
+        t += r[r.size() - 1].t + 1000;
+        dpid += 64;
+    }
+    big.append(Event{t, 0, EventKind::RunEnd, ev::RunEnd{EndReason::AllExited, WaitStatus(), 0}});
+    size_t events = big.size();
+
+    // 3. Export to JSONL and Chrome JSON, in memory (what is measured is the writer, not a disk).
+    auto mbps = [](size_t bytes, int64_t ns) { return double(bytes) / 1e6 / (double(ns) / 1e9); };
+    int64_t t0 = monotonicNs();
+    std::ostringstream jsonl;
+    writeJsonl(big, jsonl);
+    int64_t jsonlNs = monotonicNs() - t0;
+    std::string text = jsonl.str();
+    t0 = monotonicNs();
+    std::ostringstream chrome;
+    writeChromeJson(big, chrome);
+    int64_t chromeNs = monotonicNs() - t0;
+    size_t chromeBytes = chrome.str().size();
+    chrome.str("");
+
+    // 4. Import, and the resident memory the loaded trace holds.
+    std::istringstream in(text);
+    long before = heapInUse();
+    auto imported = std::make_unique<Trace>();
+    t0 = monotonicNs();
+    auto error = readJsonl(in, *imported);
+    int64_t importNs = monotonicNs() - t0;
+    long after = heapInUse();
+    if (error) {
+        fprintf(stderr, "forklab bench trace: import failed: %s\n", error->c_str());
+        return 1;
+    }
+    double perEvent = double(after - before) / double(imported->size());
+
+    printf("forklab bench trace: %zu events (%zu recordings of every lesson × method, "
+           "replicated), %zu snapshots\n\n",
+           events, recordings.size(), big.snapshotCount());
+    printf("%-28s %12s %12s\n", "", "throughput", "size");
+    printf("%-28s %8.1f MB/s %9.1f MB\n", "export JSONL", mbps(text.size(), jsonlNs),
+           text.size() / 1e6);
+    printf("%-28s %8.1f MB/s %9.1f MB\n", "export Chrome JSON", mbps(chromeBytes, chromeNs),
+           chromeBytes / 1e6);
+    printf("%-28s %8.0f ev/s  (%.1f MB/s)\n", "import JSONL", events / (importNs / 1e9),
+           mbps(text.size(), importNs));
+    printf("%-28s %8.0f bytes per event (heap in use by the imported trace)\n", "memory", perEvent);
+    if (!jsonPath.empty()) {
+        nlohmann::json j{{"events", events},
+                         {"snapshots", big.snapshotCount()},
+                         {"export_jsonl_mb_per_s", mbps(text.size(), jsonlNs)},
+                         {"export_chrome_mb_per_s", mbps(chromeBytes, chromeNs)},
+                         {"import_events_per_s", events / (importNs / 1e9)},
+                         {"resident_bytes_per_event", perEvent}};
+        std::ofstream(jsonPath) << j.dump(2) << '\n';
+        printf("wrote %s\n", jsonPath.c_str());
+    }
+    return 0;
+}
+
+} // namespace forklab::cli

@@ -1,0 +1,9 @@
+#pragma once
+#include <cstddef>
+#include <string>
+
+namespace forklab::cli {
+
+int benchTrace(size_t events, const std::string& jsonPath);
+
+} // namespace forklab::cli
