@@ -107,7 +107,8 @@ TEST_CASE("SIGKILL of forklab in mid-run leaves no process behind", "[cli][sandb
     }
 }
 
-TEST_CASE("run --step holds at every step, and with stdin at EOF it steps through", "[cli][lessons]") {
+TEST_CASE("run --step holds at every step, and with stdin at EOF it steps through",
+          "[cli][lessons]") {
     auto r = runForklab({"run", "global-state", "--method", "spawn", "--step"});
     CHECK(r.exitCode == 0);
     // It held at the first step, found stdin closed, and went through the rest by itself.

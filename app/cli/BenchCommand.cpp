@@ -5,6 +5,7 @@
 #endif
 #include "BenchLoop.hpp"
 #include "BenchTrace.hpp"
+#include "CaptureStdout.hpp"
 #include "Commands.hpp"
 
 #include "core/base/Clock.hpp"
@@ -27,33 +28,6 @@ std::string selfExe() {
     char buf[4096];
     ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
     return n > 0 ? std::string(buf, size_t(n)) : "forklab";
-}
-
-// Runs argv directly and returns what it printed (the loop's "<ns> <n>").
-std::string runPlain(const std::vector<std::string>& argv) {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) return {};
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(p[1], 1);
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 2);
-        std::vector<char*> args;
-        std::vector<std::string> copy = argv;
-        for (auto& a : copy) args.push_back(a.data());
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        _exit(127);
-    }
-    close(p[1]);
-    std::string out;
-    char buf[256];
-    ssize_t n;
-    while ((n = read(p[0], buf, sizeof buf)) > 0) out.append(buf, size_t(n));
-    close(p[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    return out;
 }
 
 double perIterationUs(const std::string& out) {
@@ -115,7 +89,7 @@ int benchTracer(int rounds, const std::string& jsonPath) {
         std::vector<double> plain, traced, eventsOnly, strace;
         double eventsPerSec = 0;
         for (int r = 0; r < rounds; ++r) {
-            plain.push_back(perIterationUs(runPlain(argv)));
+            plain.push_back(perIterationUs(captureStdout(argv)));
             Traced t = runTraced(argv, true);
             traced.push_back(t.us);
             if (t.seconds > 0) eventsPerSec = std::max(eventsPerSec, double(t.events) / t.seconds);
@@ -124,7 +98,7 @@ int benchTracer(int rounds, const std::string& jsonPath) {
                 std::vector<std::string> s = {"strace",        "-f", "-qq",      "-e",
                                               "trace=process", "-o", "/dev/null"};
                 s.insert(s.end(), argv.begin(), argv.end());
-                strace.push_back(perIterationUs(runPlain(s)));
+                strace.push_back(perIterationUs(captureStdout(s)));
             }
         }
         double u = median(plain), t = median(traced), e = median(eventsOnly), s = median(strace);

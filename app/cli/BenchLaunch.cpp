@@ -2,6 +2,7 @@
 // (untraced and under the recorder), beside the OS floor and CPython's multiprocessing, all
 // measured in the same run.
 #include "BenchLaunch.hpp"
+#include "CaptureStdout.hpp"
 
 #include "core/lessons/Catalogue.hpp"
 #include "core/sandbox/Sandbox.hpp"
@@ -27,32 +28,6 @@ Latency parse(const std::string& out) {
     Latency l;
     if (sscanf(out.c_str(), "%lf %lf", &l.median, &l.p90) != 2) return {};
     return l;
-}
-
-std::string capture(const std::vector<std::string>& argv) {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) return {};
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(p[1], 1);
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 2);
-        std::vector<std::string> copy = argv;
-        std::vector<char*> args;
-        for (auto& a : copy) args.push_back(a.data());
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        _exit(127);
-    }
-    close(p[1]);
-    std::string out;
-    char buf[256];
-    ssize_t n;
-    while ((n = read(p[0], buf, sizeof buf)) > 0) out.append(buf, size_t(n));
-    close(p[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    return out;
 }
 
 Latency traced(const std::vector<std::string>& argv) {
@@ -104,17 +79,17 @@ int benchLaunch(int n, int pythonN, const std::string& jsonPath) {
            pythonN);
     printf("%-11s %-22s %10s %10s %9s\n", "method", "contender", "median", "p90", "vs floor");
     nlohmann::json report = nlohmann::json::object();
-    Latency forkFloor = parse(capture(cmd("floor-fork", n)));
-    Latency spawnFloor = parse(capture(cmd("floor-spawn", n)));
+    Latency forkFloor = parse(captureStdout(cmd("floor-fork", n)));
+    Latency spawnFloor = parse(captureStdout(cmd("floor-spawn", n)));
     for (StartMethod m : kAllMethods) {
         const char* name = toString(m);
         bool isSpawn = m == StartMethod::Spawn;
         Latency floor = isSpawn ? spawnFloor : forkFloor;
-        Latency untraced = parse(capture(cmd(name, n)));
+        Latency untraced = parse(captureStdout(cmd(name, n)));
         Latency underRecorder = traced(cmd(name, n));
         Latency cpython;
         if (!script.empty())
-            cpython = parse(capture({python, script, name, std::to_string(pythonN)}));
+            cpython = parse(captureStdout({python, script, name, std::to_string(pythonN)}));
         auto row = [&](const char* who, const Latency& l) {
             if (!l.ok()) {
                 printf("%-11s %-22s %10s\n", name, who, "n/a");

@@ -29,18 +29,6 @@ std::string basename(std::string_view p) {
     return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
 }
 
-std::vector<std::string> splitNul(std::string_view s) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start < s.size()) {
-        size_t end = s.find('\0', start);
-        if (end == std::string_view::npos) end = s.size();
-        out.emplace_back(s.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
-
 // Slice names stay short enough to read on a track; args carry the whole text.
 std::string shorten(std::string s, size_t max = 80) {
     for (char& c : s)
@@ -387,7 +375,7 @@ void ChromeWriter::event(size_t i, const Event& e) {
     }
     case EventKind::Exec: {
         auto& d = e.as<ev::Exec>();
-        std::vector<std::string> argv = splitNul(t_.str(d.argv));
+        std::vector<std::string> argv = splitArgv(t_.str(d.argv));
         json args{
             {"path", str(d.path)}, {"exe", str(d.exe)}, {"argv", argv}, {"role", toString(d.role)}};
         if (d.before != kNoSnap && d.after != kNoSnap) {

@@ -106,4 +106,16 @@ const char* kindName(const Event& e) {
     return "?";
 }
 
+std::vector<std::string> splitArgv(std::string_view s) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < s.size()) {
+        size_t end = s.find('\0', start);
+        if (end == std::string_view::npos) end = s.size();
+        out.emplace_back(s.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
 } // namespace forklab

@@ -5,8 +5,11 @@
 #include "core/base/WaitStatus.hpp"
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <variant>
+#include <vector>
 
 namespace forklab {
 
@@ -175,5 +178,8 @@ struct Event {
 
 // The name used in files and the story: "fork", "vfork", "thread", "exec", "shm_create"...
 const char* kindName(const Event&);
+
+// ev::Exec::argv is stored NUL-separated; this gives the arguments back.
+std::vector<std::string> splitArgv(std::string_view nulSeparated);
 
 } // namespace forklab

@@ -16,18 +16,6 @@ std::string str(const Trace& t, StrId id) {
     return std::string(t.str(id));
 }
 
-std::vector<std::string> splitNul(std::string_view s) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start < s.size()) {
-        size_t end = s.find('\0', start);
-        if (end == std::string_view::npos) end = s.size();
-        out.emplace_back(s.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
-
 json isolationJson(uint8_t f) {
     return json{
         {"user_ns", bool(f & kIsoUserNs)},         {"pid_ns", bool(f & kIsoPidNs)},
@@ -110,7 +98,7 @@ json eventToJson(const Trace& t, const Event& e) {
                 j["path"] = str(t, d.path);
                 j["exe"] = str(t, d.exe);
                 j["role"] = toString(d.role);
-                j["argv"] = splitNul(t.str(d.argv));
+                j["argv"] = splitArgv(t.str(d.argv));
                 j["before_snap"] = d.before == kNoSnap ? json(nullptr) : json(d.before);
                 j["after_snap"] = d.after == kNoSnap ? json(nullptr) : json(d.after);
             } else if constexpr (std::is_same_v<T, ev::Exit>) {

@@ -5,18 +5,6 @@
 namespace forklab {
 namespace {
 
-std::vector<std::string> splitNul(std::string_view s) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start < s.size()) {
-        size_t end = s.find('\0', start);
-        if (end == std::string_view::npos) end = s.size();
-        out.emplace_back(s.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
-
 std::string basename(std::string_view p) {
     auto slash = p.rfind('/');
     return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
@@ -88,7 +76,7 @@ void CursorWorld::apply(const Trace& trace, size_t i) {
         if (it == w.procs.end()) break;
         auto& d = e.as<ev::Exec>();
         it->second.exe = std::string(trace.str(d.exe));
-        it->second.argv = splitNul(trace.str(d.argv));
+        it->second.argv = splitArgv(trace.str(d.argv));
         it->second.name = basename(it->second.exe);
         it->second.execs++;
         it->second.role = d.role;
