@@ -14,117 +14,122 @@ std::string basename(std::string_view p) {
 
 World World::at(const Trace& trace, size_t upto) {
     World w;
-    w.upto = std::min(upto, trace.size());
-    for (size_t i = 0; i < w.upto; ++i) {
-        const Event& e = trace[i];
-        switch (e.kind) {
-        case EventKind::Proc: {
-            auto& d = e.as<ev::Proc>();
-            ProcessView& p = w.procs[e.pid];
-            p.pid = e.pid;
-            p.nspid = d.nspid;
-            p.parent = d.parent;
-            p.role = d.role;
-            p.how = d.how;
-            p.name = std::string(trace.str(d.name));
-            p.born = e.t;
-            p.threads = {e.pid};
-            if (auto* pp = d.parent ? &w.procs[d.parent] : nullptr)
-                pp->children.push_back(e.pid);
-            else
-                w.roots.push_back(e.pid);
-            break;
-        }
-        case EventKind::Fork: {
-            auto& d = e.as<ev::Fork>();
-            if (d.how == ForkKind::Thread) {
-                auto it = w.procs.find(e.pid);
-                if (it != w.procs.end()) it->second.threads.push_back(d.child);
-            }
-            break;
-        }
-        case EventKind::ThreadExit: {
-            auto it = w.procs.find(e.pid);
-            if (it != w.procs.end()) std::erase(it->second.threads, e.as<ev::ThreadExit>().tid);
-            break;
-        }
-        case EventKind::Exec: {
-            auto it = w.procs.find(e.pid);
-            if (it == w.procs.end()) break;
-            auto& d = e.as<ev::Exec>();
-            it->second.exe = std::string(trace.str(d.exe));
-            it->second.argv = splitArgv(trace.str(d.argv));
-            it->second.name = basename(it->second.exe);
-            it->second.execs++;
-            it->second.role = d.role;
-            it->second.threads = {e.pid}; // exec leaves one thread
-            break;
-        }
-        case EventKind::Exit: {
-            auto it = w.procs.find(e.pid);
-            if (it == w.procs.end()) break;
-            it->second.alive = false;
-            it->second.status = e.as<ev::Exit>().status;
-            it->second.died = e.t;
-            it->second.threads.clear();
-            break;
-        }
-        case EventKind::Snapshot: {
-            auto it = w.procs.find(e.pid);
-            if (it == w.procs.end()) break;
-            auto& d = e.as<ev::Snapshot>();
-            it->second.snap = d.snap;
-            const ProcessSnapshot& s = trace.snapshot(d.snap);
-            if (!s.partial && !s.threads.empty()) {
-                it->second.threads.clear();
-                for (auto& t : s.threads) it->second.threads.push_back(t.tid);
-            }
-            break;
-        }
-        case EventKind::Deadlock: {
-            auto it = w.procs.find(e.pid);
-            if (it != w.procs.end()) it->second.deadlocks.push_back(i);
-            break;
-        }
-        case EventKind::KilledBySandbox: {
-            auto it = w.procs.find(e.pid);
-            if (it != w.procs.end()) it->second.killedBySandbox = true;
-            break;
-        }
-        case EventKind::ShmCreate: {
-            auto& d = e.as<ev::Shm>();
-            w.shm.push_back(ShmView{std::string(trace.str(d.name)), e.pid, d.inode, e.t, 0, false});
-            break;
-        }
-        case EventKind::ShmUnlink: {
-            auto& d = e.as<ev::Shm>();
-            std::string name(trace.str(d.name));
-            for (auto it = w.shm.rbegin(); it != w.shm.rend(); ++it) {
-                if (it->name == name && !it->unlinkedBy) {
-                    it->unlinkedBy = e.pid;
-                    break;
-                }
-            }
-            break;
-        }
-        case EventKind::Leak: {
-            auto& d = e.as<ev::Leak>();
-            std::string name(trace.str(d.name));
-            bool found = false;
-            for (auto it = w.shm.rbegin(); it != w.shm.rend(); ++it) {
-                if (it->name == name && !it->unlinkedBy) {
-                    it->leaked = found = true;
-                    break;
-                }
-            }
-            if (!found) w.shm.push_back(ShmView{name, d.creator, 0, e.t, 0, true});
-            break;
-        }
-        default:
-            break;
-        }
-    }
+    upto = std::min(upto, trace.size());
+    for (size_t i = 0; i < upto; ++i) w.apply(trace, i);
+    w.upto = upto;
     return w;
+}
+
+void World::apply(const Trace& trace, size_t i) {
+    World& w = *this;
+    const Event& e = trace[i];
+    w.upto = i + 1;
+    switch (e.kind) {
+    case EventKind::Proc: {
+        auto& d = e.as<ev::Proc>();
+        ProcessView& p = w.procs[e.pid];
+        p.pid = e.pid;
+        p.nspid = d.nspid;
+        p.parent = d.parent;
+        p.role = d.role;
+        p.how = d.how;
+        p.name = std::string(trace.str(d.name));
+        p.born = e.t;
+        p.threads = {e.pid};
+        if (auto* pp = d.parent ? &w.procs[d.parent] : nullptr)
+            pp->children.push_back(e.pid);
+        else
+            w.roots.push_back(e.pid);
+        break;
+    }
+    case EventKind::Fork: {
+        auto& d = e.as<ev::Fork>();
+        if (d.how == ForkKind::Thread) {
+            auto it = w.procs.find(e.pid);
+            if (it != w.procs.end()) it->second.threads.push_back(d.child);
+        }
+        break;
+    }
+    case EventKind::ThreadExit: {
+        auto it = w.procs.find(e.pid);
+        if (it != w.procs.end()) std::erase(it->second.threads, e.as<ev::ThreadExit>().tid);
+        break;
+    }
+    case EventKind::Exec: {
+        auto it = w.procs.find(e.pid);
+        if (it == w.procs.end()) break;
+        auto& d = e.as<ev::Exec>();
+        it->second.exe = std::string(trace.str(d.exe));
+        it->second.argv = splitArgv(trace.str(d.argv));
+        it->second.name = basename(it->second.exe);
+        it->second.execs++;
+        it->second.role = d.role;
+        it->second.threads = {e.pid}; // exec leaves one thread
+        break;
+    }
+    case EventKind::Exit: {
+        auto it = w.procs.find(e.pid);
+        if (it == w.procs.end()) break;
+        it->second.alive = false;
+        it->second.status = e.as<ev::Exit>().status;
+        it->second.died = e.t;
+        it->second.threads.clear();
+        break;
+    }
+    case EventKind::Snapshot: {
+        auto it = w.procs.find(e.pid);
+        if (it == w.procs.end()) break;
+        auto& d = e.as<ev::Snapshot>();
+        it->second.snap = d.snap;
+        const ProcessSnapshot& s = trace.snapshot(d.snap);
+        if (!s.partial && !s.threads.empty()) {
+            it->second.threads.clear();
+            for (auto& t : s.threads) it->second.threads.push_back(t.tid);
+        }
+        break;
+    }
+    case EventKind::Deadlock: {
+        auto it = w.procs.find(e.pid);
+        if (it != w.procs.end()) it->second.deadlocks.push_back(i);
+        break;
+    }
+    case EventKind::KilledBySandbox: {
+        auto it = w.procs.find(e.pid);
+        if (it != w.procs.end()) it->second.killedBySandbox = true;
+        break;
+    }
+    case EventKind::ShmCreate: {
+        auto& d = e.as<ev::Shm>();
+        w.shm.push_back(ShmView{std::string(trace.str(d.name)), e.pid, d.inode, e.t, 0, false});
+        break;
+    }
+    case EventKind::ShmUnlink: {
+        auto& d = e.as<ev::Shm>();
+        std::string name(trace.str(d.name));
+        for (auto it = w.shm.rbegin(); it != w.shm.rend(); ++it) {
+            if (it->name == name && !it->unlinkedBy) {
+                it->unlinkedBy = e.pid;
+                break;
+            }
+        }
+        break;
+    }
+    case EventKind::Leak: {
+        auto& d = e.as<ev::Leak>();
+        std::string name(trace.str(d.name));
+        bool found = false;
+        for (auto it = w.shm.rbegin(); it != w.shm.rend(); ++it) {
+            if (it->name == name && !it->unlinkedBy) {
+                it->leaked = found = true;
+                break;
+            }
+        }
+        if (!found) w.shm.push_back(ShmView{name, d.creator, 0, e.t, 0, true});
+        break;
+    }
+    default:
+        break;
+    }
 }
 
 const ProcessView* World::programRoot() const {

@@ -46,6 +46,8 @@ struct World {
     std::vector<pid_t> roots; // processes with no recorded parent (the sandbox launcher)
 
     static World at(const Trace& trace, size_t upto);
+    // Applies event i (the next one: upto == i) to this world.
+    void apply(const Trace& trace, size_t i);
     const ProcessView* find(pid_t pid) const {
         auto it = procs.find(pid);
         return it == procs.end() ? nullptr : &it->second;
