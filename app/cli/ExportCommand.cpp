@@ -1,6 +1,7 @@
 // `forklab export IN --format chrome|jsonl|dot` and `forklab replay FILE`: a recorded trace
 // turned into other files, or told again, without running anything.
 #include "Commands.hpp"
+#include "StoryPrinter.hpp"
 
 #include "core/lessons/Catalogue.hpp"
 #include "core/trace/ChromeExport.hpp"
@@ -39,19 +40,6 @@ std::string extensionFormat(const std::string& out) {
     if (ends(".json")) return "chrome";
     if (ends(".dot") || ends(".gv")) return "dot";
     return "";
-}
-
-void wrap(std::ostream& out, const std::string& text, const std::string& indent) {
-    std::istringstream words(text);
-    std::string word, line;
-    while (words >> word) {
-        if (!line.empty() && line.size() + word.size() + 1 > 88) {
-            out << indent << line << '\n';
-            line.clear();
-        }
-        line += (line.empty() ? "" : " ") + word;
-    }
-    if (!line.empty()) out << indent << line << '\n';
 }
 
 // A recorded lesson ("…/forklab-lessons LESSON --method M …") gets its narration back, and
@@ -93,7 +81,7 @@ int replayText(const std::string& path, bool quiet) {
     const Narration* n = lesson ? &lesson->narration : nullptr;
     if (n) {
         std::cout << "━━ " << n->title << " ━━\n";
-        wrap(std::cout, n->intro, "  ");
+        printWrapped(std::cout, n->intro, "  ");
         std::cout << '\n';
         story.onMarker = [&](const Event& e, std::ostream& out) {
             const auto& m = e.as<ev::Marker>();
@@ -103,17 +91,17 @@ int replayText(const std::string& path, bool quiet) {
                 out << '\n';
             }
             auto it = n->steps.find(std::string(trace.str(m.label)));
-            if (it != n->steps.end()) wrap(out, it->second, "             ");
+            if (it != n->steps.end()) printWrapped(out, it->second, "             ");
         };
     }
     if (!quiet) story.feed(trace.size(), std::cout);
     story.summary(std::cout);
     if (n) {
         std::cout << "\n  Answer:\n";
-        wrap(std::cout, n->reveal, "  ");
+        printWrapped(std::cout, n->reveal, "  ");
         if (lesson->method) {
             std::cout << "\n  Under " << toString(*lesson->method) << ":\n";
-            wrap(std::cout, n->perMethod[int(*lesson->method)], "  ");
+            printWrapped(std::cout, n->perMethod[int(*lesson->method)], "  ");
         }
     }
     if (!trace.finished())

@@ -12,31 +12,7 @@
 #include <sstream>
 
 namespace forklab::cli {
-namespace {
-
-// Wraps text at about 88 columns, indented to sit under the story's lines.
-void printWrapped(std::ostream& out, const std::string& text, const std::string& indent) {
-    std::istringstream paragraphs(text);
-    std::string para;
-    while (std::getline(paragraphs, para)) {
-        if (para.empty()) {
-            out << '\n';
-            continue;
-        }
-        std::istringstream words(para);
-        std::string word, line;
-        while (words >> word) {
-            if (!line.empty() && line.size() + word.size() + 1 > 88) {
-                out << indent << line << '\n';
-                line.clear();
-            }
-            line += (line.empty() ? "" : " ") + word;
-        }
-        if (!line.empty()) out << indent << line << '\n';
-    }
-}
-
-} // namespace
+namespace {} // namespace
 
 int runLesson(const std::string& id, const std::string& methodName, const std::string& variant,
               bool stepping, bool quiet, const std::string& exportPath) {

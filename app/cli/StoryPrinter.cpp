@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -56,6 +57,28 @@ int tellRun(SandboxOptions options, Trace& trace, std::ostream& out, const TellO
     story.summary(out);
     out.flush();
     return code;
+}
+
+// Wraps text at about 88 columns, indented to sit under the story's lines.
+void printWrapped(std::ostream& out, const std::string& text, const std::string& indent) {
+    std::istringstream paragraphs(text);
+    std::string para;
+    while (std::getline(paragraphs, para)) {
+        if (para.empty()) {
+            out << '\n';
+            continue;
+        }
+        std::istringstream words(para);
+        std::string word, line;
+        while (words >> word) {
+            if (!line.empty() && line.size() + word.size() + 1 > 88) {
+                out << indent << line << '\n';
+                line.clear();
+            }
+            line += (line.empty() ? "" : " ") + word;
+        }
+        if (!line.empty()) out << indent << line << '\n';
+    }
 }
 
 } // namespace forklab::cli

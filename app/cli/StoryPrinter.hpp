@@ -20,6 +20,9 @@ inline int tellRun(SandboxOptions options, Trace& trace, std::ostream& out, bool
     return tellRun(std::move(options), trace, out, TellOptions{quiet, false, {}});
 }
 
+// Narration text wrapped at about 88 columns under `indent`, keeping its paragraphs.
+void printWrapped(std::ostream& out, const std::string& text, const std::string& indent);
+
 // `forklab run`: a lesson under one method, told with its narration. Exit code as tellRun, or 2
 // for an unknown lesson, method or variant.
 int runLesson(const std::string& id, const std::string& method, const std::string& variant,
