@@ -12,7 +12,6 @@
 #include <sstream>
 
 namespace forklab::cli {
-namespace {} // namespace
 
 int runLesson(const std::string& id, const std::string& methodName, const std::string& variant,
               bool stepping, bool quiet, const std::string& exportPath) {
