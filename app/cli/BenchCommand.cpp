@@ -5,7 +5,7 @@
 #endif
 #include "BenchLoop.hpp"
 #include "BenchTrace.hpp"
-#include "CaptureStdout.hpp"
+#include "core/base/CaptureStdout.hpp"
 #include "Commands.hpp"
 
 #include "core/base/Clock.hpp"

@@ -2,7 +2,7 @@
 // (untraced and under the recorder), beside the OS floor and CPython's multiprocessing, all
 // measured in the same run.
 #include "BenchLaunch.hpp"
-#include "CaptureStdout.hpp"
+#include "core/base/CaptureStdout.hpp"
 
 #include "core/lessons/Catalogue.hpp"
 #include "core/sandbox/Sandbox.hpp"

@@ -4,6 +4,7 @@
 #include "StoryPrinter.hpp"
 
 #include "core/lessons/Catalogue.hpp"
+#include "core/lessons/Python.hpp"
 #include "core/trace/TraceFile.hpp"
 
 #include <algorithm>
@@ -33,11 +34,21 @@ int runLesson(const std::string& id, const std::string& methodName, const std::s
         std::cerr << "forklab: lesson '" << id << "' has no variant '" << variant << "'\n";
         return kExitUsage;
     }
+    if (std::string why = lessonUnavailable(*lesson); !why.empty()) {
+        std::cerr << "forklab: lesson '" << id << "' is played by CPython, and " << why << '\n';
+        return kExitNotFound;
+    }
     std::string err;
     auto narration = loadNarration(id, &err);
     if (!narration) std::cerr << "forklab: (no narration: " << err << ")\n";
     std::cout << "━━ " << lesson->title << " — under " << toString(*method)
               << (variant.empty() ? "" : " (" + variant + ")") << " ━━\n";
+    if (lesson->python()) {
+        const PythonInterpreter* py = lessonPython();
+        std::cout << "  CPython " << py->version << ": " << py->path;
+        if (py->asked != py->path) std::cout << " (asked for " << py->asked << ")";
+        std::cout << '\n';
+    }
     if (narration && !quiet) {
         printWrapped(std::cout, narration->intro, "  ");
         std::cout << '\n';
@@ -63,7 +74,9 @@ int runLesson(const std::string& id, const std::string& methodName, const std::s
     try {
         code = tellRun(lessonRun(*lesson, *method, variant), trace, std::cout, tell);
     } catch (const LaunchError& e) {
-        std::cerr << "forklab: " << e.what() << " (the lessons program belongs beside forklab)\n";
+        std::cerr << "forklab: " << e.what()
+                  << (lesson->python() ? "" : " (the lessons program belongs beside forklab)")
+                  << '\n';
         return e.exitCode();
     }
     if (n && !quiet) {
@@ -82,18 +95,34 @@ int runLesson(const std::string& id, const std::string& methodName, const std::s
     return code;
 }
 
+void addPythonOption(CLI::App* sub, std::string& python) {
+    sub->add_option("--python", python,
+                    "CPython for the python-* lessons (a path or a name on PATH; default python3)");
+}
+
 Run addList(CLI::App& app) {
-    app.add_subcommand("list", "List the lessons (id, title, what it shows).");
-    return [] {
+    auto python = std::make_shared<std::string>();
+    CLI::App* sub = app.add_subcommand("list", "List the lessons (id, title, what it shows).");
+    addPythonOption(sub, *python);
+    return [python] {
+        choosePython(*python);
         for (auto& l : lessons()) {
-            printf("%-20s %s\n%-20s   %s", l.id.c_str(), l.title.c_str(), "", l.summary.c_str());
+            printf("%-24s %s\n%-24s %s", l.id.c_str(), l.title.c_str(), "", l.summary.c_str());
             if (!l.variants.empty()) {
                 printf(" (variants:");
                 for (auto& v : l.variants) printf(" %s", v.c_str());
                 printf(")");
             }
+            if (l.python()) {
+                std::string why = lessonUnavailable(l);
+                printf("\n%-24s %s%s", "", "C++ re-enactment: ", l.twin.c_str());
+                if (!why.empty()) printf("\n%-24s skipped here: %s", "", why.c_str());
+            }
             printf("\n");
         }
+        if (const PythonInterpreter* py = lessonPython())
+            printf("\npython-* lessons run CPython %s: %s\n", py->version.c_str(),
+                   py->path.c_str());
         printf("\nRun one: forklab run LESSON --method fork|spawn|forkserver [--step]\n");
         return 0;
     };
@@ -101,7 +130,7 @@ Run addList(CLI::App& app) {
 
 Run addRun(CLI::App& app) {
     struct Args {
-        std::string id, method = "fork", variant, exportPath;
+        std::string id, method = "fork", variant, exportPath, python;
         bool step = false, quiet = false;
     };
     auto a = std::make_shared<Args>();
@@ -113,8 +142,11 @@ Run addRun(CLI::App& app) {
     sub->add_flag("--step", a->step, "Stop at every step; Enter goes on (live stepping)");
     sub->add_option("--export", a->exportPath, "Write the trace to FILE (.forklab.jsonl)");
     sub->add_flag("-q,--quiet", a->quiet, "Print only the summary");
-    return
-        [a] { return runLesson(a->id, a->method, a->variant, a->step, a->quiet, a->exportPath); };
+    addPythonOption(sub, a->python);
+    return [a] {
+        choosePython(a->python);
+        return runLesson(a->id, a->method, a->variant, a->step, a->quiet, a->exportPath);
+    };
 }
 
 } // namespace forklab::cli

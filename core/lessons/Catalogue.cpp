@@ -1,5 +1,7 @@
 #include "Catalogue.hpp"
 
+#include "Python.hpp"
+
 #include <climits>
 #include <cstdlib>
 #include <fstream>
@@ -34,44 +36,65 @@ std::string trim(const std::string& s) {
 
 } // namespace
 
+namespace {
+
+Lesson lesson(std::string id, std::string title, std::string summary,
+              std::vector<std::string> variants = {}) {
+    Lesson l;
+    l.id = std::move(id);
+    l.title = std::move(title);
+    l.summary = std::move(summary);
+    l.variants = std::move(variants);
+    return l;
+}
+
+Lesson pythonLesson(std::string id, std::string title, std::string summary, std::string script,
+                    std::string twin) {
+    Lesson l = lesson(std::move(id), std::move(title), std::move(summary));
+    l.script = std::move(script);
+    l.twin = std::move(twin);
+    return l;
+}
+
+} // namespace
+
 const std::vector<Lesson>& lessons() {
     static const std::vector<Lesson> all = {
-        {"start-methods",
-         "Three ways to start a process",
-         "The process tree that fork, spawn and forkserver each build.",
-         {}},
-        {"global-state",
-         "Test.value: 777 or 999?",
-         "A global changed before start(): which value does the child see?",
-         {}},
-        {"fd-inheritance",
-         "Which file descriptors does the child get?",
-         "A file, a pipe, a CLOEXEC file and an inheritable file, opened before start().",
-         {}},
-        {"mutex-after-fork",
-         "A mutex held across fork",
-         "Another thread holds a lock when the child starts: the child waits forever.",
-         {}},
-        {"atfork-fix",
-         "pthread_atfork to the rescue",
-         "The same lock, with fork handlers: no deadlock.",
-         {}},
-        {"threads-after-fork",
-         "Where did my threads go?",
-         "The parent runs four threads; the child has one.",
-         {}},
-        {"semaphore-tracker",
-         "Who cleans up a named semaphore?",
-         "A child creates a semaphore and is SIGKILLed: the tracker's job.",
-         {"tracker-killed", "eager"}},
-        {"forkserver-ps",
-         "Count the processes (ps -aef)",
-         "The seed's experiment: 2, 3 or 4 processes?",
-         {}},
-        {"launch-latency",
-         "Is spawn slower?",
-         "Twenty launches, timed: fork vs spawn vs forkserver.",
-         {}},
+        lesson("start-methods", "Three ways to start a process",
+               "The process tree that fork, spawn and forkserver each build."),
+        lesson("global-state", "Test.value: 777 or 999?",
+               "A global changed before start(): which value does the child see?"),
+        lesson("fd-inheritance", "Which file descriptors does the child get?",
+               "A file, a pipe, a CLOEXEC file and an inheritable file, opened before start()."),
+        lesson("mutex-after-fork", "A mutex held across fork",
+               "Another thread holds a lock when the child starts: the child waits forever."),
+        lesson("atfork-fix", "pthread_atfork to the rescue",
+               "The same lock, with fork handlers: no deadlock."),
+        lesson("threads-after-fork", "Where did my threads go?",
+               "The parent runs four threads; the child has one."),
+        lesson("semaphore-tracker", "Who cleans up a named semaphore?",
+               "A child creates a semaphore and is SIGKILLed: the tracker's job.",
+               {"tracker-killed", "eager"}),
+        lesson("forkserver-ps", "Count the processes (ps -aef)",
+               "The seed's experiment: 2, 3 or 4 processes?"),
+        lesson("launch-latency", "Is spawn slower?",
+               "Twenty launches, timed: fork vs spawn vs forkserver."),
+        // The seeds' examples run by CPython itself: "is this what Python really does?"
+        pythonLesson("python-test-value", "CPython: Test.value, 777 or 999?",
+                     "The seed's script under real CPython: which value does the child print?",
+                     "test_value.py", "global-state"),
+        pythonLesson(
+            "python-forkserver-ps", "CPython: count the processes (ps -aef)",
+            "The seed's forkserver experiment under real CPython: parent, tracker, server, child.",
+            "forkserver_ps.py", "forkserver-ps"),
+        pythonLesson(
+            "python-semaphore-killed", "CPython: who unlinks the dead child's semaphore?",
+            "A child creates a multiprocessing.Semaphore and is SIGKILLed: the resource tracker.",
+            "semaphore_killed.py", "semaphore-tracker"),
+        pythonLesson(
+            "python-lock-after-fork", "CPython: a threading.Lock held across fork",
+            "Another thread holds the lock when the child starts: the fork child waits forever.",
+            "lock_after_fork.py", "mutex-after-fork"),
     };
     return all;
 }
@@ -100,8 +123,22 @@ std::string lessonsProgram() {
     return exeDir() + "/forklab-lessons";
 }
 
+std::string lessonUnavailable(const Lesson& lesson) {
+    std::string why;
+    if (lesson.python() && !lessonPython(&why)) return why;
+    return {};
+}
+
 SandboxOptions lessonRun(const Lesson& lesson, StartMethod method, const std::string& variant) {
     SandboxOptions o;
+    if (lesson.python()) {
+        const PythonInterpreter* py = lessonPython();
+        // -B as CPython's helpers get it anyway: no __pycache__ written into the source tree.
+        o.argv = {py ? py->path : "python3", "-B", pythonLessonsDir() + "/" + lesson.script,
+                  toString(method)};
+        o.deadlineMs = 30'000;
+        return o;
+    }
     o.argv = {lessonsProgram(), lesson.id, "--method", toString(method)};
     if (!variant.empty()) {
         o.argv.push_back("--variant");

@@ -16,14 +16,22 @@ struct Lesson {
     std::string title;                 // "A mutex held across fork"
     std::string summary;               // one line
     std::vector<std::string> variants; // e.g. "tracker-killed"
+    std::string script;                // a Python lesson: its script in scenarios/python
+    std::string twin;                  // a Python lesson: the C++ lesson that re-enacts it
+
+    bool python() const { return !script.empty(); }
 };
 
 const std::vector<Lesson>& lessons();
 const Lesson* findLesson(const std::string& id);
 const std::string& defaultLessonId();
 
-// The sandbox run of a lesson: the lessons program (beside the forklab executable) with the
-// method and variant; lessons end by themselves, so the deadline is only a safety net.
+// Why the lesson cannot run on this machine (a Python lesson without a CPython), or empty.
+std::string lessonUnavailable(const Lesson& lesson);
+
+// The sandbox run of a lesson: the lessons program (beside the forklab executable), or for a
+// Python lesson lessonPython() running its script, with the method and variant. Lessons end by
+// themselves, so the deadline is only a safety net.
 SandboxOptions lessonRun(const Lesson& lesson, StartMethod method, const std::string& variant = "");
 
 // Narration written for a student: an introduction, a text per step label, and the

@@ -1,0 +1,26 @@
+"""Name the steps of a lesson, so forklab can stop there and the narration can speak.
+
+forklab's sandbox traps syscall 4001, which no kernel implements, and reads the label from this
+process's memory. The call opens no file and maps no memory, so the plumbing forklab shows is
+CPython's own. Outside forklab it fails with ENOSYS and nothing happens.
+"""
+import ctypes
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_MARKER = 4001
+_KEY = 1  # this step is the lesson's key moment
+
+
+def _mark(label: str, flags: int) -> bool:
+    raw = label.encode()
+    return 0 == _libc.syscall(ctypes.c_long(_MARKER), ctypes.c_char_p(raw), ctypes.c_size_t(len(raw)),
+                  ctypes.c_ulong(flags), ctypes.c_ulong(0))
+
+
+def step(label: str) -> bool:
+    """Returns whether forklab saw it (False: not running under forklab)."""
+    return _mark(label, 0)
+
+
+def key_step(label: str) -> bool:
+    return _mark(label, _KEY)
