@@ -430,6 +430,10 @@ TEST_CASE("a header alone is an empty trace, and a trace without run_end is unfi
 TEST_CASE("every lesson under every method reads back with the same World at every step",
           "[tracefile][lessons]") {
     for (auto& l : lessons()) {
+        if (std::string why = lessonUnavailable(l); !why.empty()) {
+            WARN(l.id << " not run: " << why);
+            continue;
+        }
         for (StartMethod m : kAllMethods) {
             CAPTURE(l.id, toString(m));
             Run r = runInSandbox(lessonRun(l, m, l.id == "launch-latency" ? "3" : ""));

@@ -169,9 +169,22 @@ void Story::feed(size_t upto, std::ostream& out) {
             std::string stream = d.fd == 1   ? "stdout"
                                  : d.fd == 2 ? "stderr"
                                              : "fd " + std::to_string(d.fd);
+            // An unbuffered writer (print under PYTHONUNBUFFERED) writes a line in pieces: the
+            // pieces that follow at once are told as the one line they make.
+            std::string text(trace_.str(d.text));
+            bool truncated = d.truncated;
+            while (!truncated && text.size() < 4096 && !text.empty() && text.back() != '\n' &&
+                   told_ + 1 < upto) {
+                const Event& n = trace_[told_ + 1];
+                auto* more = n.get<ev::Output>();
+                if (!more || n.pid != e.pid || more->fd != d.fd) break;
+                text += trace_.str(more->text);
+                truncated = more->truncated;
+                ++told_;
+            }
             line(out, e,
-                 who(e.pid) + " wrote to " + stream + ": \"" + printable(trace_.str(d.text)) +
-                     (d.truncated ? "…(truncated)" : "") + "\"");
+                 who(e.pid) + " wrote to " + stream + ": \"" + printable(text) +
+                     (truncated ? "…(truncated)" : "") + "\"");
             break;
         }
         case EventKind::Deadlock: {
@@ -260,12 +273,12 @@ void Story::summary(std::ostream& out) const {
         std::string s = std::to_string(p.pid);
         if (p.nspid && p.nspid != p.pid) s += " (" + std::to_string(p.nspid) + " inside)";
         s += " ";
+        if (p.role != Role::Program) s += std::string("[") + toString(p.role) + "] ";
         if (!p.argv.empty()) {
             for (size_t i = 0; i < p.argv.size(); ++i) s += (i ? " " : "") + p.argv[i];
         } else {
             s += p.name;
         }
-        if (p.role == Role::Sandbox) s += "  [sandbox]";
         if (p.how == ForkKind::Vfork) s += "  [vfork]";
         if (!p.alive) s += "  — " + p.status.describe();
         if (p.killedBySandbox) s += " by the sandbox";
@@ -287,10 +300,8 @@ void Story::summary(std::ostream& out) const {
         if (!p) continue;
         out << describe(*p) << '\n';
         shown.insert(r);
-        for (size_t i = 0; i < p->children.size(); ++i) {
-            std::function<void(pid_t, const std::string&, bool)> rec;
+        for (size_t i = 0; i < p->children.size(); ++i)
             walk(p->children[i], " ", i + 1 == p->children.size());
-        }
     }
     int leaks = 0;
     for (auto& s : w.shm) leaks += s.leaked;
