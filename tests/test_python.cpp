@@ -9,7 +9,6 @@
 #include "core/probe/Deadlock.hpp"
 
 #include <csignal>
-#include <dirent.h>
 #include <iostream>
 #include <set>
 
@@ -23,29 +22,6 @@ bool pythonMissing() {
     if (lessonPython(&why)) return false;
     std::cout << "forklab-skip: " << why << '\n';
     return true;
-}
-
-// CPython's forkserver keeps its socket in /tmp/pymp-*, outside the sandbox's private /dev/shm:
-// a run must not leave one behind either.
-std::set<std::string> pympDirs() {
-    std::set<std::string> out;
-    if (DIR* d = opendir("/tmp")) {
-        while (dirent* e = readdir(d))
-            if (std::string(e->d_name).rfind("pymp-", 0) == 0) out.insert(e->d_name);
-        closedir(d);
-    }
-    return out;
-}
-
-Run pythonLesson(const std::string& id, StartMethod m) {
-    auto before = pympDirs();
-    Run r = lesson(id, m);
-    auto after = pympDirs();
-    for (auto& d : after) {
-        INFO("/tmp/" << d << " was left by the run");
-        CHECK(before.count(d) == 1);
-    }
-    return r;
 }
 
 std::vector<const Event*> semEvents(const Run& r, EventKind k) {
@@ -74,7 +50,7 @@ TEST_CASE("python-forkserver-ps: the seed's four processes under forkserver", "[
     if (pythonMissing()) return;
     for (StartMethod m : kAllMethods) {
         CAPTURE(toString(m));
-        Run r = pythonLesson("python-forkserver-ps", m);
+        Run r = lesson("python-forkserver-ps", m);
         INFO(r.story());
         World w = atKey(r);
         const ProcessView& parent = root(w);
@@ -123,7 +99,7 @@ TEST_CASE("python-test-value: the child writes 999 under fork, 777 under spawn a
     if (pythonMissing()) return;
     for (StartMethod m : kAllMethods) {
         CAPTURE(toString(m));
-        Run r = pythonLesson("python-test-value", m);
+        Run r = lesson("python-test-value", m);
         INFO(r.story());
         std::string expected = m == StartMethod::Fork ? "Test.value = 999\n" : "Test.value = 777\n";
         CHECK(outputOf(r, keyPid(r)) == expected);
@@ -135,7 +111,7 @@ TEST_CASE("python-semaphore-killed: the resource tracker unlinks the dead child'
           "[python][shm]") {
     if (pythonMissing()) return;
     SECTION("fork: the name is unlinked inside the constructor, no tracker, nothing to leak") {
-        Run r = pythonLesson("python-semaphore-killed", StartMethod::Fork);
+        Run r = lesson("python-semaphore-killed", StartMethod::Fork);
         INFO(r.story());
         auto creates = semEvents(r, EventKind::ShmCreate);
         REQUIRE(creates.size() == 1);
@@ -154,14 +130,15 @@ TEST_CASE("python-semaphore-killed: the resource tracker unlinks the dead child'
     for (StartMethod m : {StartMethod::Spawn, StartMethod::Forkserver}) {
         SECTION(std::string(toString(m)) +
                 ": it outlives the child, the tracker unlinks it after the parent exits") {
-            Run r = pythonLesson("python-semaphore-killed", m);
+            Run r = lesson("python-semaphore-killed", m);
             INFO(r.story());
             World w = r.world();
             auto creates = semEvents(r, EventKind::ShmCreate);
             REQUIRE(creates.size() == 1);
             const ProcessView* child = w.find(creates[0]->pid);
             REQUIRE(child);
-            CHECK((m == StartMethod::Spawn ? child->parent == root(w).pid : child->parent != root(w).pid));
+            CHECK((m == StartMethod::Spawn ? child->parent == root(w).pid
+                                           : child->parent != root(w).pid));
             CHECK(child->status.termSignal() == SIGKILL);
             // The parent's kill, seen at the kill syscall: SIGKILL from the parent to the child.
             bool killedByParent = false;
@@ -203,7 +180,7 @@ TEST_CASE("python-lock-after-fork: the fork child gets verdict (b) and teardown 
           "[python][deadlock]") {
     if (pythonMissing()) return;
     SECTION("fork") {
-        Run r = pythonLesson("python-lock-after-fork", StartMethod::Fork);
+        Run r = lesson("python-lock-after-fork", StartMethod::Fork);
         INFO(r.story());
         World w = r.world();
         pid_t child = markerPid(r, "the child calls lock.acquire()");
@@ -226,7 +203,7 @@ TEST_CASE("python-lock-after-fork: the fork child gets verdict (b) and teardown 
     }
     for (StartMethod m : {StartMethod::Spawn, StartMethod::Forkserver}) {
         SECTION(toString(m)) {
-            Run r = pythonLesson("python-lock-after-fork", m);
+            Run r = lesson("python-lock-after-fork", m);
             INFO(r.story());
             CHECK(r.events(EventKind::Deadlock).empty());
             pid_t child = markerPid(r, "the child calls lock.acquire()");
@@ -261,4 +238,48 @@ TEST_CASE("the Python lessons say why they cannot run without a CPython", "[pyth
     auto list = runForklab({"list", "--python", "/nonexistent/python3"});
     CHECK(list.exitCode == 0);
     CHECK(list.out.find("skipped here: /nonexistent/python3: not found") != std::string::npos);
+}
+
+TEST_CASE("CPython's plumbing is named from its command lines, the same object in every holder",
+          "[python][fds]") {
+    if (pythonMissing()) return;
+    const std::string dataR = "data pipe (read end: the pickled Process comes in here)",
+                      dataW = "data pipe (write end: the parent pickles the Process into it)";
+    for (StartMethod m : {StartMethod::Spawn, StartMethod::Forkserver}) {
+        CAPTURE(toString(m));
+        Run r = lesson("python-forkserver-ps", m);
+        INFO(r.story());
+        World w = r.world();
+        pid_t parent = root(w).pid, child = keyPid(r);
+        auto trackers = withRole(w, Role::Tracker);
+        REQUIRE(trackers.size() == 1);
+        // The tracker's main(N): fd N is the pipe whose write ends the parent and child hold.
+        uint64_t tracker = namedFdInode(r, trackers[0]->pid, "tracker pipe (read end)");
+        CHECK(tracker != 0);
+        CHECK(namedFdInode(r, parent, "tracker pipe (write end)") == tracker);
+        CHECK(namedFdInode(r, child, "tracker pipe (write end)") == tracker);
+        // The pickle's way: the parent writes, the child reads, one pipe.
+        uint64_t data = namedFdInode(r, child, dataR);
+        CHECK(data != 0);
+        CHECK(namedFdInode(r, parent, dataW) == data);
+        if (m == StartMethod::Spawn) {
+            uint64_t sentinel =
+                namedFdInode(r, child, "sentinel (write end: its death is the parent's EOF)");
+            CHECK(sentinel != 0);
+            CHECK(namedFdInode(r, parent, "sentinel (read end)") == sentinel);
+        } else {
+            auto servers = withRole(w, Role::Forkserver);
+            REQUIRE(servers.size() == 1);
+            pid_t server = servers[0]->pid;
+            CHECK(namedFdInode(r, server, "forkserver alive pipe (read end)") ==
+                  namedFdInode(r, parent, "forkserver alive pipe (write end)"));
+            CHECK(namedFdInode(r, child, "forkserver alive pipe (write end)") ==
+                  namedFdInode(r, parent, "forkserver alive pipe (write end)"));
+            // The status pipe: the server writes pid and exit code, the parent's sentinel reads.
+            uint64_t status = namedFdInode(
+                r, server, "status pipe (write end: the forkserver reports pid, then exit code)");
+            CHECK(status != 0);
+            CHECK(namedFdInode(r, parent, "sentinel (status pipe from the forkserver)") == status);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 #include "Tracer.hpp"
 
+#include "CPythonPlumbing.hpp"
 #include "Launcher.hpp"
 #include "MarkerSyscall.hpp"
 #include "PidsCgroup.hpp"
@@ -168,6 +169,7 @@ class Tracer {
         eventsSinceProbe_ = true;
     }
     SnapId snapshot(pid_t pid, SnapReason why);
+    void nameCPythonFds(pid_t pid, SnapId id);
     Task& task(pid_t tid);
     // waitpid for the next report of any tracee; returns -1/EINTR at least every tick.
     pid_t waitEvent(int* raw);
@@ -203,6 +205,7 @@ class Tracer {
     std::map<std::string, pid_t> created_; // /dev/shm name -> creator
     std::map<std::string, pid_t> temps_;   // sem_open's temporary files, not yet linked
     std::set<std::tuple<pid_t, pid_t, uint64_t, int>> verdicts_;
+    CPythonPlumbing cpython_;
 
     bool runAnnounced_ = false;
     bool holdAll_ = false;
@@ -583,7 +586,20 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
 SnapId Tracer::snapshot(pid_t pid, SnapReason why) {
     SnapId id = trace_.addSnapshot(snapshotProcess(pid, SnapshotDepth::Stop));
     emit(pid, EventKind::Snapshot, ev::Snapshot{id, why});
+    if (why == SnapReason::Fork)
+        if (const Proc* p = proc(pid))
+            cpython_.learnForkserverChild(p->parent, trace_.snapshot(id));
+    if (why != SnapReason::PreExec) nameCPythonFds(pid, id);
     return id;
+}
+
+// CPython's plumbing as the recorder reads it (CPythonPlumbing): names beside the snapshot.
+void Tracer::nameCPythonFds(pid_t pid, SnapId id) {
+    if (cpython_.empty()) return;
+    for (auto& n : cpython_.namesFor(pid, trace_.snapshot(id)))
+        emit(pid, EventKind::Annotation,
+             ev::Annotation{ev::NameOf::Fd, trace_.intern(n.label), uint64_t(n.fd),
+                            trace_.intern(n.target)});
 }
 
 void Tracer::onExec(Task& t, pid_t formerTid) {
@@ -604,11 +620,17 @@ void Tracer::onExec(Task& t, pid_t formerTid) {
         }
     }
     if (p->role != Role::Sandbox) p->role = roleFromCommandLine(args);
-    SnapId after = opt_.snapshots ? snapshot(pid, SnapReason::Exec) : kNoSnap;
+    SnapId after = kNoSnap;
+    if (opt_.snapshots) {
+        after = trace_.addSnapshot(snapshotProcess(pid, SnapshotDepth::Stop));
+        emit(pid, EventKind::Snapshot, ev::Snapshot{after, SnapReason::Exec});
+        cpython_.learnExec(pid, args, trace_.snapshot(after));
+    }
     std::string path = p->execPath.empty() ? exe : p->execPath;
     emit(pid, EventKind::Exec,
          ev::Exec{trace_.intern(path), trace_.intern(exe), trace_.intern(argv), p->preExec, after,
                   p->role});
+    if (after != kNoSnap) nameCPythonFds(pid, after);
     p->preExec = kNoSnap;
     p->execPath.clear();
 }
@@ -914,6 +936,7 @@ void Tracer::snapshotAll(SnapReason why) {
         auto verdicts = findDeadlocks(snap, [this](pid_t ns) { return hostTid(ns); });
         SnapId id = trace_.addSnapshot(std::move(snap));
         emit(pid, EventKind::Snapshot, ev::Snapshot{id, why});
+        nameCPythonFds(pid, id);
         for (auto& v : verdicts) {
             auto key = std::make_tuple(v.pid, v.tid, v.addr, int(v.rule));
             if (!verdicts_.insert(key).second) continue;

@@ -1,0 +1,111 @@
+#include "CPythonPlumbing.hpp"
+
+#include <algorithm>
+#include <regex>
+
+namespace forklab {
+namespace {
+
+// The integers a pattern captures in CPython's `-c` program, e.g. main(3, 5, ...) -> {3, 5}.
+std::vector<int> numbers(const std::vector<std::string>& argv, const std::regex& pattern) {
+    for (auto& a : argv) {
+        std::smatch m;
+        if (!std::regex_search(a, m, pattern)) continue;
+        std::vector<int> out;
+        for (size_t i = 1; i < m.size(); ++i) out.push_back(std::stoi(m[i].str()));
+        return out;
+    }
+    return {};
+}
+
+int count(const ProcessSnapshot& s, const std::string& target) {
+    return int(std::count_if(s.fds.begin(), s.fds.end(),
+                             [&](const FdEntry& f) { return f.target == target; }));
+}
+
+} // namespace
+
+void CPythonPlumbing::know(const FdEntry* f, std::string read, std::string write) {
+    if (!f || f->kind == FdKind::File || f->kind == FdKind::Other) return;
+    objects_.emplace(f->target, Object{std::move(read), std::move(write)});
+}
+
+void CPythonPlumbing::learnExec(pid_t pid, const std::vector<std::string>& argv,
+                                const ProcessSnapshot& after) {
+    static const std::regex tracker(R"(resource_tracker import main;\s*main\((\d+)\))");
+    static const std::regex server(R"(forkserver import main;\s*main\((\d+),\s*(\d+))");
+    static const std::regex spawn(R"(spawn_main\(tracker_fd=(\d+),\s*pipe_handle=(\d+)\))");
+    if (auto n = numbers(argv, tracker); !n.empty()) {
+        know(after.findFd(n[0]), "tracker pipe (read end)", "tracker pipe (write end)");
+        return;
+    }
+    if (auto n = numbers(argv, server); n.size() == 2) {
+        servers_.insert(pid);
+        know(after.findFd(n[0]), "forkserver listening socket", "forkserver listening socket");
+        know(after.findFd(n[1]), "forkserver alive pipe (read end)",
+             "forkserver alive pipe (write end)");
+        return;
+    }
+    if (auto n = numbers(argv, spawn); n.size() == 2) {
+        know(after.findFd(n[0]), "tracker pipe (read end)", "tracker pipe (write end)");
+        know(after.findFd(n[1]), "data pipe (read end: the pickled Process comes in here)",
+             "data pipe (write end: the parent pickles the Process into it)");
+        // spawn passes (pass_fds) the tracker pipe, the data pipe, the write end of the parent's
+        // sentinel and any fd given as an argument. The sentinel pipe is made just before the
+        // data pipe, so its write end is the unknown write pipe numbered closest below it.
+        const FdEntry* sentinel = nullptr;
+        for (auto& f : after.fds)
+            if (f.fd > 2 && f.fd < n[1] && f.kind == FdKind::Pipe &&
+                f.access == AccessMode::Write && !known(f) && count(after, f.target) == 1)
+                sentinel = &f;
+        know(sentinel, "sentinel (read end)",
+             "sentinel (write end: its death is the parent's EOF)");
+    }
+}
+
+void CPythonPlumbing::learnForkserverChild(pid_t serverPid, const ProcessSnapshot& child) {
+    if (!servers_.count(serverPid)) return;
+    // Received fds come after the server's own; the alive pipe's write end is the third one, so
+    // the unknown pipes just below it are the data pipe (read) and the status pipe (write). A
+    // pipe held at both ends is the server's own SIGCHLD wake-up pipe.
+    int alive = -1;
+    for (auto& f : child.fds) {
+        auto it = objects_.find(f.target);
+        if (it != objects_.end() && f.access == AccessMode::Write &&
+            it->second.write == "forkserver alive pipe (write end)")
+            alive = std::max(alive, f.fd);
+    }
+    if (alive < 0) return;
+    bool data = false, status = false;
+    for (auto it = child.fds.rbegin(); it != child.fds.rend(); ++it) {
+        const FdEntry& f = *it;
+        if (f.fd >= alive || f.kind != FdKind::Pipe || known(f)) continue;
+        if (count(child, f.target) != 1) continue;
+        if (!data && f.access == AccessMode::Read) {
+            data = true;
+            know(&f, "data pipe (read end: the pickled Process comes in here)",
+                 "data pipe (write end: the parent pickles the Process into it)");
+        } else if (!status && f.access == AccessMode::Write) {
+            status = true;
+            know(&f, "sentinel (status pipe from the forkserver)",
+                 "status pipe (write end: the forkserver reports pid, then exit code)");
+        }
+        if (data && status) break;
+    }
+}
+
+std::vector<CPythonPlumbing::Name> CPythonPlumbing::namesFor(pid_t pid, const ProcessSnapshot& s) {
+    std::vector<Name> out;
+    if (objects_.empty()) return out;
+    for (auto& f : s.fds) {
+        auto it = objects_.find(f.target);
+        if (it == objects_.end()) continue;
+        if (!told_.emplace(pid, f.fd, f.target).second) continue;
+        const std::string& label =
+            f.access == AccessMode::Write ? it->second.write : it->second.read;
+        out.push_back({f.fd, f.target, label});
+    }
+    return out;
+}
+
+} // namespace forklab
