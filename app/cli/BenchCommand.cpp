@@ -5,8 +5,9 @@
 #endif
 #include "BenchLoop.hpp"
 #include "BenchTrace.hpp"
-#include "core/base/CaptureStdout.hpp"
 #include "Commands.hpp"
+#include "core/base/CaptureStdout.hpp"
+#include "core/lessons/Python.hpp"
 
 #include "core/base/Clock.hpp"
 #include "core/sandbox/Sandbox.hpp"
@@ -142,7 +143,8 @@ Run addBench(CLI::App& app) {
         ->check(CLI::Range(1, 100))
         ->capture_default_str();
     tracer->add_option("--json", *json, "Also write the numbers as JSON to FILE");
-    auto launches = std::make_shared<int>(200), pyLaunches = std::make_shared<int>(200);
+    auto launches = std::make_shared<int>(200), pyLaunches = std::make_shared<int>(50);
+    auto python = std::make_shared<std::string>();
     auto launchJson = std::make_shared<std::string>();
     CLI::App* launch = sub->add_subcommand(
         "launch",
@@ -154,6 +156,7 @@ Run addBench(CLI::App& app) {
         ->check(CLI::Range(0, 100000))
         ->capture_default_str();
     launch->add_option("--json", *launchJson, "Also write the numbers as JSON to FILE");
+    launch->add_option("--python", *python, "CPython to compare with (default: python3 on PATH)");
     CLI::App* frame = sub->add_subcommand(
         "frame", "Frame build time with a synthetic trace of 1,000 processes / 1,000,000 events");
     auto frames = std::make_shared<int>(300);
@@ -187,7 +190,10 @@ Run addBench(CLI::App& app) {
 #endif
         }
         if (tracer->parsed()) return benchTracer(*rounds, *json);
-        if (launch->parsed()) return benchLaunch(*launches, *pyLaunches, *launchJson);
+        if (launch->parsed()) {
+            choosePython(*python);
+            return benchLaunch(*launches, *pyLaunches, *launchJson);
+        }
         return kExitUsage;
     };
 }

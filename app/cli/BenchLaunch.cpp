@@ -5,8 +5,10 @@
 #include "core/base/CaptureStdout.hpp"
 
 #include "core/lessons/Catalogue.hpp"
+#include "core/lessons/Python.hpp"
 #include "core/sandbox/Sandbox.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,6 +32,12 @@ Latency parse(const std::string& out) {
     return l;
 }
 
+Latency middle(std::vector<Latency> rounds) {
+    std::sort(rounds.begin(), rounds.end(),
+              [](const Latency& a, const Latency& b) { return a.median < b.median; });
+    return rounds[rounds.size() / 2];
+}
+
 Latency traced(const std::vector<std::string>& argv) {
     SandboxOptions o;
     o.argv = argv;
@@ -41,22 +49,6 @@ Latency traced(const std::vector<std::string>& argv) {
     return {};
 }
 
-const char* kPythonBench = R"(import multiprocessing as mp, sys, time
-def noop():
-    pass
-if __name__ == '__main__':
-    ctx = mp.get_context(sys.argv[1])
-    n = int(sys.argv[2])
-    p = ctx.Process(target=noop); p.start(); p.join()   # warm-up: tracker / server start
-    ts = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        p = ctx.Process(target=noop); p.start(); p.join()
-        ts.append((time.perf_counter() - t0) * 1e6)
-    ts.sort()
-    print('%.1f %.1f' % (ts[len(ts) // 2], ts[min(len(ts) - 1, len(ts) * 9 // 10)]))
-)";
-
 } // namespace
 
 int benchLaunch(int n, int pythonN, const std::string& jsonPath) {
@@ -64,19 +56,18 @@ int benchLaunch(int n, int pythonN, const std::string& jsonPath) {
     auto cmd = [&](const std::string& how, int count) {
         return std::vector<std::string>{lessons, "--bench-launch", how, std::to_string(count)};
     };
-    std::string python = Sandbox::resolveProgram("python3");
-    std::string script;
-    if (!python.empty() && pythonN > 0) {
-        char tmpl[] = "/tmp/forklab-bench-XXXXXX.py";
-        int fd = mkstemps(tmpl, 3);
-        if (fd >= 0) {
-            (void)!write(fd, kPythonBench, strlen(kPythonBench));
-            close(fd);
-            script = tmpl;
-        }
-    }
-    printf("forklab bench launch: start()+join() per launch, %d launches (CPython: %d), µs\n\n", n,
+    std::string whyNoPython;
+    const PythonInterpreter* py = pythonN > 0 ? lessonPython(&whyNoPython) : nullptr;
+    const std::string script = pythonLessonsDir() + "/bench_launches.py";
+    auto pyCmd = [&](const char* method) {
+        return std::vector<std::string>{py->path, "-B", script, method, std::to_string(pythonN)};
+    };
+    printf("forklab bench launch: start()+join() per launch, %d launches (CPython: %d), µs\n", n,
            pythonN);
+    if (py)
+        printf("CPython %s: %s (untraced and traced alternate, 3 rounds, middle round)\n",
+               py->version.c_str(), py->path.c_str());
+    printf("\n");
     printf("%-11s %-22s %10s %10s %9s\n", "method", "contender", "median", "p90", "vs floor");
     nlohmann::json report = nlohmann::json::object();
     Latency forkFloor = parse(captureStdout(cmd("floor-fork", n)));
@@ -87,9 +78,18 @@ int benchLaunch(int n, int pythonN, const std::string& jsonPath) {
         Latency floor = isSpawn ? spawnFloor : forkFloor;
         Latency untraced = parse(captureStdout(cmd(name, n)));
         Latency underRecorder = traced(cmd(name, n));
-        Latency cpython;
-        if (!script.empty())
-            cpython = parse(captureStdout({python, script, name, std::to_string(pythonN)}));
+        // CPython runs for seconds: on a shared machine one slow moment skews one run, so
+        // untraced and traced alternate for three rounds and the middle round counts.
+        Latency cpython, cpythonTraced;
+        if (py) {
+            std::vector<Latency> plain, recorded;
+            for (int round = 0; round < 3; ++round) {
+                plain.push_back(parse(captureStdout(pyCmd(name))));
+                recorded.push_back(traced(pyCmd(name)));
+            }
+            cpython = middle(plain);
+            cpythonTraced = middle(recorded);
+        }
         auto row = [&](const char* who, const Latency& l) {
             if (!l.ok()) {
                 printf("%-11s %-22s %10s\n", name, who, "n/a");
@@ -102,9 +102,13 @@ int benchLaunch(int n, int pythonN, const std::string& jsonPath) {
         row("forklab", untraced);
         row("forklab, traced", underRecorder);
         row("CPython multiprocessing", cpython);
+        row("CPython, traced", cpythonTraced);
         if (cpython.ok() && untraced.ok())
             printf("%-11s forklab is %.0fx faster than CPython's %s\n", "",
                    cpython.median / untraced.median, name);
+        if (cpython.ok() && cpythonTraced.ok())
+            printf("%-11s recording CPython costs %.2fx per launch (traced / untraced)\n", "",
+                   cpythonTraced.median / cpython.median);
         printf("\n");
         auto j = [](const Latency& l) {
             return l.ok() ? nlohmann::json{{"median_us", l.median}, {"p90_us", l.p90}}
@@ -113,10 +117,10 @@ int benchLaunch(int n, int pythonN, const std::string& jsonPath) {
         report[name] = {{"floor", j(floor)},
                         {"forklab", j(untraced)},
                         {"forklab_traced", j(underRecorder)},
-                        {"cpython", j(cpython)}};
+                        {"cpython", j(cpython)},
+                        {"cpython_traced", j(cpythonTraced)}};
     }
-    if (!script.empty()) unlink(script.c_str());
-    if (python.empty()) printf("(python3 not found: CPython not measured)\n");
+    if (pythonN > 0 && !py) printf("(CPython not measured: %s)\n", whyNoPython.c_str());
     printf("floors: fork = fork()+_exit()+waitpid(); spawn = posix_spawn() of the same lessons "
            "binary, which exits at once, + waitpid().\n");
     if (!jsonPath.empty()) {

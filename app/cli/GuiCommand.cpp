@@ -1,6 +1,8 @@
 // `forklab gui` and the bare `forklab`.
 #include "Commands.hpp"
+
 #include "StoryPrinter.hpp"
+#include "core/lessons/Python.hpp"
 
 #include "core/lessons/Catalogue.hpp"
 
@@ -27,6 +29,7 @@ Run addGui(CLI::App& app) {
         bool compare = false;
         bool live = false, hold = false;
         std::string size, actions, trace;
+        std::string python;
         int select = 0;
         bool benchFrame = false;
         int benchProcesses = 1000;
@@ -86,8 +89,11 @@ Run addGui(CLI::App& app) {
         ->check(CLI::Range(1, 100000));
     sub->add_option("--bench-json", args->benchJson, "bench: also write the numbers as JSON");
     sub->add_flag("--bench-no-gl", args->benchNoGl, "bench: CPU side only, no window");
+    sub->add_option("--python", args->python,
+                    "CPython for the python-* lessons (a path or a name on PATH; default python3)");
     sub->add_option("command", args->command, "A program to run and watch (after --)");
     return [args]() -> int {
+        choosePython(args->python);
 #ifdef FORKLAB_HAVE_GUI
         if (args->benchFrame) {
             FrameBenchOptions b;

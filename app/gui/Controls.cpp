@@ -96,6 +96,9 @@ void drawControls(App& app) {
     ImGui::SetNextItemWidth(std::min(17.0f * em, ImGui::GetContentRegionAvail().x));
     if (ImGui::BeginCombo("##what", preview.c_str())) {
         for (auto& l : app.catalogue) {
+            // A Python lesson without a CPython here: listed, greyed, with the reason.
+            const std::string why = lessonUnavailable(l);
+            ImGui::BeginDisabled(!why.empty());
             if (ImGui::Selectable(l.title.c_str(), !app.programSource && l.id == app.lesson)) {
                 app.programSource = false;
                 app.lesson = l.id;
@@ -103,8 +106,10 @@ void drawControls(App& app) {
                 app.settings.programSource = false;
                 app.settingsChanged = true;
             }
-            if (ImGui::IsItemHovered() && !l.summary.empty())
-                ImGui::SetTooltip("%s", l.summary.c_str());
+            ImGui::EndDisabled();
+            if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled) &&
+                !(l.summary.empty() && why.empty()))
+                ImGui::SetTooltip("%s", (why.empty() ? l.summary : "Not here: " + why).c_str());
         }
         if (!app.catalogue.empty()) ImGui::Separator();
         if (ImGui::Selectable("Run a program\u2026", app.programSource)) {

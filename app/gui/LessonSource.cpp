@@ -31,6 +31,10 @@ std::optional<SandboxOptions> lessonOptions(const std::string& id, int method,
         if (error) *error = "the method must be fork, spawn or forkserver";
         return std::nullopt;
     }
+    if (std::string why = lessonUnavailable(*l); !why.empty()) {
+        if (error) *error = "'" + l->title + "' is played by CPython, and " + why;
+        return std::nullopt;
+    }
     return lessonRun(*l, kAllMethods[method], variant);
 }
 
