@@ -52,17 +52,7 @@ void Session::setCursor(size_t upto) {
 }
 
 size_t Session::stepEnd(size_t i) const {
-    size_t end = i + 1;
-    while (end < index_.indexed()) {
-        const Event& e = (*trace_)[end];
-        const auto* snap = e.get<ev::Snapshot>();
-        const bool attached =
-            e.kind == EventKind::Proc ||
-            (snap && (snap->reason == SnapReason::Marker || snap->reason == SnapReason::Fork));
-        if (!attached) break; // (an exit or exec stop's snapshot belongs to the next step)
-        ++end;
-    }
-    return end;
+    return settle(*trace_, i, index_.indexed());
 }
 
 void Session::gotoStep(size_t n) {

@@ -23,12 +23,19 @@ bool isStepEvent(const Event& e) {
     }
 }
 
-size_t settle(const Trace& trace, size_t stepEvent) {
-    size_t n = trace.size(), i = stepEvent + 1;
-    while (i < n) {
-        auto* s = trace[i].get<ev::Snapshot>();
-        if (!s || s->reason != SnapReason::Marker) break;
-        ++i;
+size_t settle(const Trace& trace, size_t stepEvent, size_t end) {
+    const size_t n = std::min(end, trace.size());
+    size_t i = stepEvent + 1;
+    for (; i < n; ++i) {
+        const Event& e = trace[i];
+        const auto* snap = e.get<ev::Snapshot>();
+        // What the recorder attached to the step: the frozen sandbox's snapshots at a marker, a
+        // new child's record and inherited table, the names the recorder gave what they show.
+        // (An exit or exec stop's snapshot belongs to the next step.)
+        const bool attached =
+            e.kind == EventKind::Proc || e.kind == EventKind::Annotation ||
+            (snap && (snap->reason == SnapReason::Marker || snap->reason == SnapReason::Fork));
+        if (!attached) break;
     }
     return std::min(i, n);
 }

@@ -4,6 +4,7 @@
 // over markers when the trace has any, otherwise over those kernel events.
 #include "Trace.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,9 +26,10 @@ struct StepIndex {
     std::optional<size_t> resolve(const std::string& spec, std::string* error) const;
 };
 
-// The end of a step: one past its event and the snapshots the recorder took right after it (a
-// marker stops the whole sandbox and snapshots every process). World::at(trace, settle(...))
-// is what the step shows.
-size_t settle(const Trace& trace, size_t stepEvent);
+// The end of a step: one past its event and what the recorder attached right after it (a
+// marker stops the whole sandbox and snapshots every process; a fork brings the child's record
+// and inherited table). World::at(trace, settle(...)) is what the step shows. `end` bounds the
+// look-ahead (the part of a live trace indexed so far).
+size_t settle(const Trace& trace, size_t stepEvent, size_t end = SIZE_MAX);
 
 } // namespace forklab
