@@ -4,7 +4,6 @@
 #include "app/gui/StateDump.hpp"
 #include "app/gui/Theme.hpp"
 #include "app/gui/Window.hpp"
-#include "core/trace/TraceReader.hpp"
 
 #include <imgui.h>
 
@@ -12,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 namespace forklab {
 
@@ -161,16 +161,11 @@ int runGui(const GuiOptions& options) {
 
     const bool explicitRun = !options.command.empty() || !options.scenario.empty();
     if (!options.trace.empty()) {
-        auto trace = std::make_unique<Trace>();
-        if (auto error = readJsonlFile(options.trace, *trace)) {
-            std::fprintf(stderr, "forklab gui: %s: %s\n", options.trace.c_str(), error->c_str());
+        // What Open… does.
+        if (!app.openTrace(options.trace)) {
+            std::fprintf(stderr, "forklab gui: %s\n", app.file.openError.c_str());
             return kGuiUsage;
         }
-        app.programSource = true;
-        Pane pane;
-        pane.session = Session::replay(std::move(trace), options.trace);
-        pane.session->update(SIZE_MAX);
-        app.panes.push_back(std::move(pane));
         if (!options.gotoStep.empty()) {
             Session& s = *app.panes.front().session;
             std::string error;
@@ -192,6 +187,17 @@ int runGui(const GuiOptions& options) {
     // (the heavy one: shaders, font atlas), as a Run pressed by the teacher would.
     const bool startAfterFirstFrame =
         explicitRun && options.trace.empty() && (!testMode || options.live);
+
+    std::vector<ExportFormat> exportFormats;
+    for (auto& [format, path] : options.exports) {
+        exportFormats.emplace_back();
+        if (!parseExportFormat(format, &exportFormats.back())) {
+            std::fprintf(stderr,
+                         "forklab gui: --export-from-gui: '%s' is not chrome, jsonl or dot\n",
+                         format.c_str());
+            return kGuiUsage;
+        }
+    }
 
     bool screenshotOk = true;
     for (int frame = 1;; ++frame) {
@@ -233,9 +239,38 @@ int runGui(const GuiOptions& options) {
                 app.settingsChanged = true;
             }
         }
+        // Open…, Export… and PNG as their buttons do them (test mode).
+        if (frame == 2 && !options.openFile.empty()) {
+            app.file.openPath = options.openFile;
+            app.openTrace(options.openFile);
+        }
+        if (frame == 2 && options.fileMenu == "open") app.file.request = FilePopup::Open;
+        if (frame == 2 && options.fileMenu == "export") app.file.request = FilePopup::Export;
+        if (last) {
+            for (size_t i = 0; i < options.exports.size(); ++i)
+                app.exportShown(exportFormats[i], options.exports[i].second);
+            if (!options.png.empty()) app.savePng(options.png);
+        }
+        // A PNG asked for (the button, Ctrl+P) is this frame, drawn without notices or tooltips.
+        const std::string png = std::exchange(app.file.pngPending, std::string());
+        app.file.capturing = !png.empty();
         window.newFrame(!testMode && !app.anyLive() && app.retiring.empty(), testMode);
         drawApp(app);
         window.render();
+        if (!png.empty()) {
+            std::string error;
+            int width = 0, height = 0;
+            window.framebufferSize(&width, &height);
+            const std::string abs = absolutePath(png);
+            if (window.screenshot(abs, &error))
+                app.file.result = {true,
+                                   "Saved " + abs + " (" + std::to_string(width) + "\u00d7" +
+                                       std::to_string(height) + " PNG of the window)",
+                                   abs};
+            else
+                app.file.result = {false, "Could not save the PNG: " + error, {}};
+            app.file.capturing = false;
+        }
         if (last && !options.screenshot.empty())
             screenshotOk = window.screenshot(options.screenshot);
         window.swap();
