@@ -7,6 +7,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <filesystem>
 #include <system_error>
 
@@ -64,6 +65,25 @@ bool beginOpaquePopup(const char* id) {
     return open;
 }
 
+// The popups' content width: 36 em, or what the window has room for at a big display scale.
+float popupWidth() {
+    const float em = ImGui::GetFontSize();
+    const float room =
+        ImGui::GetMainViewport()->WorkSize.x - 2 * ImGui::GetStyle().WindowPadding.x - 2 * em;
+    return std::max(10.0f * em, std::min(36.0f * em, room));
+}
+
+// Below the button whose bottom-right corner is `at`, right-aligned to it, inside the window.
+void placePopup(ImVec2 at, float width) {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const float em = ImGui::GetFontSize();
+    const float outer = width + 2 * ImGui::GetStyle().WindowPadding.x;
+    const float x = std::max(vp->WorkPos.x + em,
+                             std::min(at.x - outer, vp->WorkPos.x + vp->WorkSize.x - outer - em));
+    ImGui::SetNextWindowPos(ImVec2(x, at.y), ImGuiCond_Appearing);
+    ImGui::SetNextWindowSizeConstraints(ImVec2(0, 0), ImVec2(outer, FLT_MAX));
+}
+
 // A path field as wide as the popup allows; true when Enter was pressed in it.
 bool pathField(const char* id, std::string* path, bool* edited, float width) {
     ImGui::SetNextItemWidth(width);
@@ -79,12 +99,11 @@ void copyPathButton(const char* id, const std::string& path) {
 }
 
 void drawOpenPopup(App& app, ImVec2 at) {
-    ImGui::SetNextWindowPos(at, ImGuiCond_Appearing, ImVec2(1, 0));
+    const float width = popupWidth();
+    placePopup(at, width);
     if (!beginOpaquePopup("open-trace")) return;
     FileState& f = app.file;
     const Palette& pal = palette();
-    const float em = ImGui::GetFontSize();
-    const float width = std::min(36.0f * em, ImGui::GetMainViewport()->WorkSize.x * 0.8f);
     if (ImGui::IsWindowAppearing()) {
         // The last export if there is one (the usual round trip), else the folder we are in.
         if (f.openError.empty() && !f.lastExport.empty()) f.openPath = f.lastExport;
@@ -108,13 +127,12 @@ void drawOpenPopup(App& app, ImVec2 at) {
 }
 
 void drawExportPopup(App& app, ImVec2 at) {
-    ImGui::SetNextWindowPos(at, ImGuiCond_Appearing, ImVec2(1, 0));
+    const float width = popupWidth();
+    placePopup(at, width);
     if (!beginOpaquePopup("export-trace")) return;
     FileState& f = app.file;
     const Palette& pal = palette();
     const ImGuiStyle& style = ImGui::GetStyle();
-    const float em = ImGui::GetFontSize();
-    const float width = std::min(36.0f * em, ImGui::GetMainViewport()->WorkSize.x * 0.8f);
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
     title(app, "Export the trace");
     Pane* pane = app.exportedPane();
@@ -138,14 +156,25 @@ void drawExportPopup(App& app, ImVec2 at) {
     Session& s = *pane->session;
     int format = int(f.exportFormat);
     bool changed = false;
-    changed |= ImGui::RadioButton("forklab JSONL: replays here (Open\u2026) and in `forklab "
-                                  "replay`",
-                                  &format, int(ExportFormat::Jsonl));
-    changed |= ImGui::RadioButton("Chrome JSON: opens in Perfetto (ui.perfetto.dev)", &format,
-                                  int(ExportFormat::Chrome));
-    const std::string dotLabel = "Graphviz DOT: the process tree here (" + stepText(s) + ")";
-    changed |= ImGui::RadioButton(dotLabel.c_str(), &format, int(ExportFormat::Dot));
+    // Short choices on one line (wrapping at a big scale), what the chosen one is below.
+    const char* labels[3] = {"forklab JSONL", "Chrome JSON", "Graphviz DOT"};
+    for (int i = 0; i < 3; ++i) {
+        if (i) {
+            ImGui::SameLine();
+            if (ImGui::GetContentRegionAvail().x <
+                ImGui::GetFrameHeight() + ImGui::CalcTextSize(labels[i]).x + style.ItemSpacing.x)
+                ImGui::NewLine();
+        }
+        changed |= ImGui::RadioButton(labels[i], &format, i);
+    }
     f.exportFormat = ExportFormat(format);
+    const std::string what =
+        f.exportFormat == ExportFormat::Jsonl
+            ? "The whole recording: Open\u2026 replays it here, `forklab replay` in a terminal."
+        : f.exportFormat == ExportFormat::Chrome
+            ? "The whole recording as a timeline for ui.perfetto.dev or chrome://tracing."
+            : "The process tree at " + stepText(s) + ", for slides: `dot -Tsvg` draws it.";
+    ImGui::TextDisabled("%s", what.c_str());
     if (changed) f.exportError.clear();
     if (!f.exportPathEdited) f.exportPath = defaultExportPath(*pane, f.exportFormat);
     if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
