@@ -139,8 +139,20 @@ Run addGui(CLI::App& app) {
         o.openFile = args->openFile;
         o.png = args->png;
         o.fileMenu = args->fileMenu;
-        for (size_t i = 0; i + 1 < args->exports.size(); i += 2)
-            o.exports.emplace_back(args->exports[i], args->exports[i + 1]);
+        if (args->exports.size() % 2) {
+            std::cerr << "forklab gui: --export-from-gui takes FORMAT PATH\n";
+            return kExitUsage;
+        }
+        for (size_t i = 0; i + 1 < args->exports.size(); i += 2) {
+            const std::string& format = args->exports[i];
+            if (format != "jsonl" && format != "chrome" && format != "dot") {
+                std::cerr << "forklab gui: --export-from-gui: the format is jsonl, chrome or dot, "
+                             "not '"
+                          << format << "'\n";
+                return kExitUsage;
+            }
+            o.exports.emplace_back(format, args->exports[i + 1]);
+        }
         if (!o.trace.empty() && (!o.command.empty() || !o.scenario.empty())) {
             std::cerr << "forklab gui: --trace replays a file; give no --scenario or command\n";
             return kExitUsage;

@@ -413,3 +413,9 @@ TEST_CASE("Export… waits for a live run to finish", "[gui][xvfb][files]") {
           std::string::npos);
     CHECK_FALSE(std::filesystem::exists(out));
 }
+
+TEST_CASE("bad --export-from-gui arguments are usage errors", "[gui][xvfb][files]") {
+    CHECK(show("bad_export_format", {"--export-from-gui", "png", kOut + "/x.png", "--", "true"})
+              .exitCode == 2);
+    CHECK(show("bad_export_pair", {"--export-from-gui", "jsonl"}).exitCode == 2);
+}
