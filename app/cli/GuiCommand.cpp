@@ -90,7 +90,8 @@ Run addGui(CLI::App& app) {
                     "Test mode: show the Open… or Export… popup from frame 2 on")
         ->check(CLI::IsMember({"open", "export"}));
     sub->add_option("--actions", args->actions,
-                    "Test mode: FRAME:ACTION,... (run next back forward first last pause)");
+                    "Test mode: FRAME:ACTION,... (run next back forward first last pause; await: "
+                    "until a live run is held at a step)");
     sub->add_flag(
         "--bench-frame", args->benchFrame,
         "Measure the frame time over a synthetic trace (what `forklab bench frame` runs)");

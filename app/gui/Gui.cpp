@@ -8,9 +8,11 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 #include <utility>
 
 namespace forklab {
@@ -147,9 +149,9 @@ int runGui(const GuiOptions& options) {
         const std::string action = colon == std::string::npos ? "" : item.substr(colon + 1);
         const bool known = action == "run" || action == "next" || action == "back" ||
                            action == "forward" || action == "first" || action == "last" ||
-                           action == "pause" || action.rfind("scale=", 0) == 0 ||
-                           action == "theme=dark" || action == "theme=light" ||
-                           action == "theme=high-contrast";
+                           action == "pause" || action == "await" ||
+                           action.rfind("scale=", 0) == 0 || action == "theme=dark" ||
+                           action == "theme=light" || action == "theme=high-contrast";
         if (!known || colon == 0) {
             std::fprintf(stderr, "forklab gui: --actions: '%s' is not FRAME:ACTION\n",
                          item.c_str());
@@ -200,6 +202,7 @@ int runGui(const GuiOptions& options) {
     }
 
     bool screenshotOk = true;
+    std::vector<uint64_t> gatesAtNext; // per pane: await waits for a gate after the last next
     for (int frame = 1;; ++frame) {
         const bool closing = window.shouldClose();
         const bool last = closing || (testMode && frame >= options.frames);
@@ -220,12 +223,29 @@ int runGui(const GuiOptions& options) {
         for (auto& [at, action] : actions) {
             if (at != frame) continue;
             if (action == "run") app.run();
-            if (action == "next") app.next();
+            if (action == "next") {
+                gatesAtNext.clear();
+                for (auto& p : app.panes) gatesAtNext.push_back(p.session->gatesEntered());
+                app.next();
+            }
             if (action == "back") app.back();
             if (action == "forward") app.forward();
             if (action == "first") app.first();
             if (action == "last") app.last();
             if (action == "pause") app.pause();
+            // Frames do not wait for the recorder; a test that must see a held step does,
+            // for as long as it takes (a loaded machine is slow, never wrong).
+            if (action == "await") {
+                auto waiting = [&] {
+                    for (size_t i = 0; i < app.panes.size(); ++i) {
+                        const Session& s = *app.panes[i].session;
+                        const uint64_t before = i < gatesAtNext.size() ? gatesAtNext[i] : 0;
+                        if (s.live() && (!s.held() || s.gatesEntered() <= before)) return true;
+                    }
+                    return false;
+                };
+                while (waiting()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
             // What the Display… popup does, for tests of a change made while the window is open.
             if (action.rfind("scale=", 0) == 0) {
                 app.settings.scale = sanitisedScale(std::strtof(action.c_str() + 6, nullptr));

@@ -28,7 +28,7 @@ struct GuiOptions {
     bool hold = false;     // test mode, live: hold at each lesson step as a teacher's run does
     // test mode: "FRAME:ACTION,..." with ACTION one of run next back forward first last pause
     // scale=X theme=T, done before that frame is drawn (the keys, buttons and the Display…
-    // popup do the same)
+    // popup do the same), or await: wait until a live run is held at a step (or has ended)
     std::string actions;
     std::string trace; // replay a recorded .forklab.jsonl instead of running anything
     // Test mode: what Open…, Export… and PNG do, through the same functions as the buttons.

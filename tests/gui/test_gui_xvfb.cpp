@@ -227,11 +227,12 @@ TEST_CASE("closing the window mid-run ends the run: nothing survives", "[gui][xv
 }
 
 TEST_CASE("a live lesson holds at each step and Next releases one gate at a time", "[gui][xvfb]") {
-    // Frame 1 starts the run; it stops at step 1. Next at frame 40 lets it run to step 2 (the
-    // key step), where it is held again and the answer is not shown yet.
+    // Frame 2 starts the run; it stops at step 1 (await: however long a loaded machine takes to
+    // get there). Next at frame 40 lets it run to step 2 (the key step), where it is held again
+    // and the answer is not shown yet.
     const Shown s = show("live_hold",
                          {"--scenario", "mutex-after-fork", "--method", "fork", "--live", "--hold",
-                          "--actions", "40:next"},
+                          "--actions", "39:await,40:next,119:await"},
                          "", 120);
     REQUIRE(s.exitCode == 0);
     const json& p = s.state["panes"][0];
