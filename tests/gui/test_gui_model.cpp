@@ -472,3 +472,34 @@ TEST_CASE("suggested file names come from the trace's command line", "[gui][file
     CHECK_FALSE(parseExportFormat("png", &f));
     CHECK(absolutePath("/a/./b/../c") == "/a/c");
 }
+
+TEST_CASE("file names and DOT titles say where the cursor is as the slider does", "[gui][files]") {
+    auto trace = std::make_unique<Trace>();
+    makeSyntheticTrace(*trace, SyntheticTraceSpec{20, 2000, 4}); // has lesson-style markers
+    auto s = Session::replay(std::move(trace), "synthetic");
+    s->update(SIZE_MAX);
+    const auto& markers = s->index().markers();
+    REQUIRE(markers.size() >= 2);
+    // On a marker: the lesson step alone.
+    s->setCursor(s->stepEnd(markers[1]));
+    CHECK(stepTag(*s) == "step2");
+    CHECK(stepText(*s) == "lesson step 2 of " + std::to_string(markers.size()));
+    // An event step after a marker: which lesson step it follows, and which event step it is.
+    bool checked = false;
+    for (size_t k = 0; k < markers.size() && !checked; ++k) {
+        s->setCursor(s->stepEnd(markers[k]));
+        s->stepForward();
+        const auto e = s->currentEvent();
+        if (!e || s->trace()[*e].get<ev::Marker>()) continue;
+        const std::string lesson = std::to_string(s->index().markersBefore(s->cursor()));
+        const std::string event = std::to_string(s->currentStep());
+        CHECK(stepTag(*s) == "step" + lesson + "-event" + event);
+        CHECK(stepText(*s) == "lesson step " + lesson + " of " + std::to_string(markers.size()) +
+                                  ", event " + event + " of " +
+                                  std::to_string(s->index().steps().size()));
+        checked = true;
+    }
+    CHECK(checked);
+    s->setCursor(0);
+    CHECK(stepTag(*s) == "start");
+}
