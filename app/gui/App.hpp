@@ -52,6 +52,7 @@ struct FileState {
     bool capturing = false;              // this frame becomes the PNG: no notices, no tooltips
     FileResult result;                   // the last open / export / PNG: shown under the controls
     FilePopup request = FilePopup::None; // open this popup in the next frame (keys, tests)
+    bool refocus = false; // the open popup's path field takes the keyboard again (after a failure)
 };
 
 struct App {

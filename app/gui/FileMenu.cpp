@@ -10,6 +10,7 @@
 #include <cfloat>
 #include <filesystem>
 #include <system_error>
+#include <utility>
 
 namespace forklab::gui {
 namespace {
@@ -108,8 +109,9 @@ void drawOpenPopup(App& app, ImVec2 at) {
         // The last export if there is one (the usual round trip), else the folder we are in.
         if (f.openError.empty() && !f.lastExport.empty()) f.openPath = f.lastExport;
         if (f.openPath.empty()) f.openPath = inWorkingDirectory("");
-        ImGui::SetKeyboardFocusHere();
     }
+    if (ImGui::IsWindowAppearing() || std::exchange(f.refocus, false))
+        ImGui::SetKeyboardFocusHere(); // the path field, to type or correct it at once
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
     title(app, "Open a recorded trace");
     bool edited = false;
@@ -122,7 +124,12 @@ void drawOpenPopup(App& app, ImVec2 at) {
                         "It replays here: step through it, nothing runs.");
     if (!f.openError.empty()) colouredWrapped(pal.deadlock, f.openError);
     ImGui::PopTextWrapPos();
-    if (go && app.openTrace(f.openPath)) ImGui::CloseCurrentPopup();
+    if (go) {
+        if (app.openTrace(f.openPath))
+            ImGui::CloseCurrentPopup();
+        else
+            f.refocus = true;
+    }
     ImGui::EndPopup();
 }
 
@@ -177,7 +184,8 @@ void drawExportPopup(App& app, ImVec2 at) {
     ImGui::TextDisabled("%s", what.c_str());
     if (changed) f.exportError.clear();
     if (!f.exportPathEdited) f.exportPath = defaultExportPath(*pane, f.exportFormat);
-    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    if (ImGui::IsWindowAppearing() || std::exchange(f.refocus, false))
+        ImGui::SetKeyboardFocusHere();
     bool edited = false;
     bool enter = pathField("##export-path", &f.exportPath, &edited,
                            width - buttonWidth("Copy path") - style.ItemSpacing.x);
@@ -205,7 +213,12 @@ void drawExportPopup(App& app, ImVec2 at) {
                                      "finished (Last \u25B6| follows it to the end).");
     if (!f.exportError.empty()) colouredWrapped(pal.deadlock, f.exportError);
     ImGui::PopTextWrapPos();
-    if (go && app.exportShown(f.exportFormat, f.exportPath)) ImGui::CloseCurrentPopup();
+    if (go) {
+        if (app.exportShown(f.exportFormat, f.exportPath))
+            ImGui::CloseCurrentPopup();
+        else
+            f.refocus = true;
+    }
     ImGui::EndPopup();
 }
 
