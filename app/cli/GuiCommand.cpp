@@ -30,6 +30,8 @@ Run addGui(CLI::App& app) {
         bool live = false, hold = false;
         std::string size, actions, trace;
         std::string python;
+        std::string openFile, png, fileMenu;
+        std::vector<std::string> exports; // FORMAT PATH pairs
         int select = 0;
         bool benchFrame = false;
         int benchProcesses = 1000;
@@ -47,7 +49,7 @@ Run addGui(CLI::App& app) {
         "Test mode (under xvfb-run -a): --frames N runs the lesson or program to completion "
         "first, puts the cursor on --goto-step, renders N frames, then writes --screenshot and "
         "--dump-state.\nKeys: Space next step, \u2190/\u2192 back/forward, Home/End first/last, "
-        "R restart.");
+        "R restart, Ctrl+O open a trace, Ctrl+E export, Ctrl+P save a PNG.");
     sub->add_option("--scenario", args->scenario, "Lesson to show (see `forklab list`)");
     sub->add_option("--method", args->method, "Start method: fork, spawn or forkserver")
         ->check(CLI::IsMember({"fork", "spawn", "forkserver"}));
@@ -77,8 +79,22 @@ Run addGui(CLI::App& app) {
     sub->add_option("--size", args->size, "Window size WIDTHxHEIGHT (default 1600x900)");
     sub->add_option("--trace", args->trace, "Replay a recorded FILE.forklab.jsonl");
     sub->add_flag("--hold", args->hold, "Test mode with --live: hold at each lesson step");
+    sub->add_option("--open-from-gui", args->openFile,
+                    "Test mode: what Open… does with FILE, before frame 2 (an unreadable file "
+                    "shows the importer's error in the window)");
+    sub->add_option("--export-from-gui", args->exports,
+                    "Test mode: what Export… does: FORMAT (chrome, jsonl, dot: the tree at the "
+                    "cursor) and PATH, before the last frame; may be repeated")
+        ->expected(2)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("--png-from-gui", args->png,
+                    "Test mode: what the PNG button does: the last frame as FILE.png");
+    sub->add_option("--file-menu", args->fileMenu,
+                    "Test mode: show the Open… or Export… popup from frame 2 on")
+        ->check(CLI::IsMember({"open", "export"}));
     sub->add_option("--actions", args->actions,
-                    "Test mode: FRAME:ACTION,... (run next back forward first last pause)");
+                    "Test mode: FRAME:ACTION,... (run next back forward first last pause; await: "
+                    "until a live run is held at a step)");
     sub->add_flag(
         "--bench-frame", args->benchFrame,
         "Measure the frame time over a synthetic trace (what `forklab bench frame` runs)");
@@ -127,6 +143,23 @@ Run addGui(CLI::App& app) {
         o.hold = args->hold;
         o.actions = args->actions;
         o.trace = args->trace;
+        o.openFile = args->openFile;
+        o.png = args->png;
+        o.fileMenu = args->fileMenu;
+        if (args->exports.size() % 2) {
+            std::cerr << "forklab gui: --export-from-gui takes FORMAT PATH\n";
+            return kExitUsage;
+        }
+        for (size_t i = 0; i + 1 < args->exports.size(); i += 2) {
+            const std::string& format = args->exports[i];
+            if (format != "jsonl" && format != "chrome" && format != "dot") {
+                std::cerr << "forklab gui: --export-from-gui: the format is jsonl, chrome or dot, "
+                             "not '"
+                          << format << "'\n";
+                return kExitUsage;
+            }
+            o.exports.emplace_back(format, args->exports[i + 1]);
+        }
         if (!o.trace.empty() && (!o.command.empty() || !o.scenario.empty())) {
             std::cerr << "forklab gui: --trace replays a file; give no --scenario or command\n";
             return kExitUsage;

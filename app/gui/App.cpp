@@ -4,6 +4,7 @@
 #include "app/gui/Controls.hpp"
 #include "app/gui/Draw.hpp"
 #include "app/gui/FdView.hpp"
+#include "app/gui/FileMenu.hpp"
 #include "app/gui/LessonView.hpp"
 #include "app/gui/OutputView.hpp"
 #include "app/gui/SyncView.hpp"
@@ -62,6 +63,7 @@ void App::reapRetired() {
 void App::run() {
     retire();
     message.clear();
+    file.result = {};
     predictChoice = -1;
     revealed = false;
     if (lessonMode()) {
@@ -96,6 +98,48 @@ void App::run() {
     Pane pane;
     pane.session = Session::launch(std::move(options), title);
     panes.push_back(std::move(pane));
+}
+
+Pane* App::exportedPane() {
+    if (panes.empty()) return nullptr;
+    return &panes[size_t(std::clamp(file.exportPane, 0, int(panes.size()) - 1))];
+}
+
+bool App::openTrace(const std::string& path) {
+    std::string error;
+    auto trace = loadTrace(path, &error);
+    if (!trace) {
+        file.openError = error;
+        return false;
+    }
+    retire();
+    message.clear();
+    predictChoice = -1;
+    revealed = false;
+    programSource = true; // a replay is not a lesson run: Run runs the program field again
+    file.openError.clear();
+    file.exportPathEdited = false;
+    const size_t events = trace->size();
+    Pane pane;
+    pane.session = Session::replay(std::move(trace), path);
+    pane.session->update(SIZE_MAX);
+    panes.push_back(std::move(pane));
+    const std::string abs = absolutePath(path);
+    file.result = {true,
+                   "Replaying " + abs + " (" + std::to_string(events) +
+                       " events, recorded earlier: nothing runs)",
+                   abs};
+    return true;
+}
+
+bool App::exportShown(ExportFormat format, const std::string& path) {
+    Pane* pane = exportedPane();
+    file.result =
+        pane ? exportSession(*pane->session, format, path)
+             : FileResult{false, "Nothing to export yet: Run a lesson or Open… a trace.", {}};
+    file.exportError = file.result.ok ? std::string() : file.result.text;
+    if (file.result.ok && format == ExportFormat::Jsonl) file.lastExport = file.result.path;
+    return file.result.ok;
 }
 
 void App::update() {
@@ -201,8 +245,8 @@ void drawWelcome(App& app) {
     }
     ImGui::Spacing();
     ImGui::TextDisabled("Keys: Space next step \u00b7 \u2190/\u2192 back/forward \u00b7 Home/End "
-                        "first/last \u00b7 R restart. Display\u2026 sets the scale and colours "
-                        "for a projector.");
+                        "first/last \u00b7 R restart \u00b7 Ctrl+O open a recorded trace. "
+                        "Display\u2026 sets the scale and colours for a projector.");
     if (!app.glInfo.empty()) ImGui::TextDisabled("%s", app.glInfo.c_str());
     ImGui::PopTextWrapPos();
 }
@@ -296,6 +340,7 @@ void drawApp(App& app) {
         p.tree = layoutTree(p.session->trace(), p.session->world(), p.collapsed,
                             app.settings.showSandbox);
     handleKeys(app);
+    handleFileKeys(app);
 
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(vp->WorkPos);

@@ -2,6 +2,7 @@
 // The state of the classroom window and the frame that draws it. One Pane per recording shown:
 // one normally, three (fork | spawn | forkserver) in compare mode. Each view is a function of
 // this state, in its own file (TreeView, FdView, SyncView, TimelineView, LessonView...).
+#include "app/gui/FileActions.hpp"
 #include "app/gui/Fonts.hpp"
 #include "app/gui/LessonSource.hpp"
 #include "app/gui/Model.hpp"
@@ -36,6 +37,24 @@ struct Pane {
 
 enum class DetailTab : int { Fds, Sync, Output };
 
+// Open…, Export… and PNG (FileActions.hpp writes and reads, FileMenu.cpp draws).
+enum class FilePopup : int { None, Open, Export };
+struct FileState {
+    std::string openPath;  // the Open… field (prefilled with the last export, else the cwd)
+    std::string openError; // the importer's message about openPath, shown in the popup
+    std::string exportPath;
+    bool exportPathEdited = false; // typed by hand: a new format or step no longer renames it
+    ExportFormat exportFormat = ExportFormat::Jsonl;
+    int exportPane = 0;                  // compare mode: which column is exported
+    std::string exportError;             // why the last Export did not write, shown in the popup
+    std::string lastExport;              // the last .forklab.jsonl written: what Open… suggests
+    std::string pngPending;              // written after the next frame is rendered (Gui.cpp)
+    bool capturing = false;              // this frame becomes the PNG: no notices, no tooltips
+    FileResult result;                   // the last open / export / PNG: shown under the controls
+    FilePopup request = FilePopup::None; // open this popup in the next frame (keys, tests)
+    bool refocus = false; // the open popup's path field takes the keyboard again (after a failure)
+};
+
 struct App {
     Settings settings;
     GuiFonts fonts;
@@ -69,6 +88,7 @@ struct App {
     bool settingsChanged = false;        // presentation settings edited: apply between frames
     bool fontsDirty = false;             // the scale changed: rebuild the font atlas between frames
     std::string glInfo;
+    FileState file;
 
     // ---- actions (keyboard and buttons call the same ones) ------------------------------
     void run();     // start (or restart) the recording(s) for the current choice
@@ -82,7 +102,15 @@ struct App {
     void pause();
     void gotoStep(size_t n); // n-th step of the first pane, the others follow by marker count
     void reapRetired();      // destroys retired sessions whose run has ended (never waits)
-    void update();           // indexes what the recorders published since the last frame
+    // Replays a recorded .forklab.jsonl in place of what is shown; on failure keeps what is
+    // shown and puts the importer's message in file.openError.
+    bool openTrace(const std::string& path);
+    // Writes the shown trace (compare mode: column file.exportPane) to path; file.result says.
+    bool exportShown(ExportFormat format, const std::string& path);
+    // The window as it is drawn next, as a PNG at path (Gui.cpp writes it after rendering).
+    void savePng(const std::string& path) { file.pngPending = path; }
+    Pane* exportedPane(); // the pane Export… writes, nullptr when none
+    void update();        // indexes what the recorders published since the last frame
 
     bool anyLive() const;
     bool anyHeld() const;

@@ -1,6 +1,7 @@
 #include "app/gui/Controls.hpp"
 
 #include "app/gui/Draw.hpp"
+#include "app/gui/FileMenu.hpp"
 #include "app/gui/Theme.hpp"
 
 #include <imgui.h>
@@ -214,8 +215,10 @@ void drawControls(App& app) {
     ImGui::SameLine();
     if (button("Last \u25B6|", have, "The newest step; live, follow the recording (End)"))
         app.last();
+    // Then the slider over the recording, and at the right edge Open… Export… PNG.
+    const float filesW = fileButtonsWidth();
     if (have) {
-        flow(16.0f * em);
+        flow(16.0f * em + gap + filesW);
         Session& s = *app.panes.front().session;
         const bool byMarker = app.compare && app.panes.size() > 1;
         const auto& list =
@@ -231,11 +234,17 @@ void drawControls(App& app) {
         else
             std::snprintf(label, sizeof label, "%s %d of %d%s", byMarker ? "lesson step" : "step",
                           cur, total, atLiveEnd ? " (live)" : "");
-        ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x);
+        ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - filesW - gap);
         if (ImGui::SliderInt("##step", &cur, total ? 1 : 0, total, label))
             app.gotoStep(size_t(cur));
+        ImGui::SameLine();
+    } else {
+        flow(filesW);
     }
+    ImGui::SetCursorPosX(ImGui::GetWindowContentRegionMax().x - filesW);
+    drawFileButtons(app);
     if (!app.message.empty()) colouredWrapped(pal.deadlock, app.message);
+    drawFileNotice(app);
 }
 
 void drawSettingsPopup(App& app) {

@@ -4,14 +4,16 @@
 #include "app/gui/StateDump.hpp"
 #include "app/gui/Theme.hpp"
 #include "app/gui/Window.hpp"
-#include "core/trace/TraceReader.hpp"
 
 #include <imgui.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
+#include <utility>
 
 namespace forklab {
 
@@ -147,9 +149,9 @@ int runGui(const GuiOptions& options) {
         const std::string action = colon == std::string::npos ? "" : item.substr(colon + 1);
         const bool known = action == "run" || action == "next" || action == "back" ||
                            action == "forward" || action == "first" || action == "last" ||
-                           action == "pause" || action.rfind("scale=", 0) == 0 ||
-                           action == "theme=dark" || action == "theme=light" ||
-                           action == "theme=high-contrast";
+                           action == "pause" || action == "await" ||
+                           action.rfind("scale=", 0) == 0 || action == "theme=dark" ||
+                           action == "theme=light" || action == "theme=high-contrast";
         if (!known || colon == 0) {
             std::fprintf(stderr, "forklab gui: --actions: '%s' is not FRAME:ACTION\n",
                          item.c_str());
@@ -161,16 +163,11 @@ int runGui(const GuiOptions& options) {
 
     const bool explicitRun = !options.command.empty() || !options.scenario.empty();
     if (!options.trace.empty()) {
-        auto trace = std::make_unique<Trace>();
-        if (auto error = readJsonlFile(options.trace, *trace)) {
-            std::fprintf(stderr, "forklab gui: %s: %s\n", options.trace.c_str(), error->c_str());
+        // What Open… does.
+        if (!app.openTrace(options.trace)) {
+            std::fprintf(stderr, "forklab gui: %s\n", app.file.openError.c_str());
             return kGuiUsage;
         }
-        app.programSource = true;
-        Pane pane;
-        pane.session = Session::replay(std::move(trace), options.trace);
-        pane.session->update(SIZE_MAX);
-        app.panes.push_back(std::move(pane));
         if (!options.gotoStep.empty()) {
             Session& s = *app.panes.front().session;
             std::string error;
@@ -193,7 +190,19 @@ int runGui(const GuiOptions& options) {
     const bool startAfterFirstFrame =
         explicitRun && options.trace.empty() && (!testMode || options.live);
 
+    std::vector<ExportFormat> exportFormats;
+    for (auto& [format, path] : options.exports) {
+        exportFormats.emplace_back();
+        if (!parseExportFormat(format, &exportFormats.back())) {
+            std::fprintf(stderr,
+                         "forklab gui: --export-from-gui: '%s' is not chrome, jsonl or dot\n",
+                         format.c_str());
+            return kGuiUsage;
+        }
+    }
+
     bool screenshotOk = true;
+    std::vector<uint64_t> gatesAtNext; // per pane: await waits for a gate after the last next
     for (int frame = 1;; ++frame) {
         const bool closing = window.shouldClose();
         const bool last = closing || (testMode && frame >= options.frames);
@@ -214,12 +223,29 @@ int runGui(const GuiOptions& options) {
         for (auto& [at, action] : actions) {
             if (at != frame) continue;
             if (action == "run") app.run();
-            if (action == "next") app.next();
+            if (action == "next") {
+                gatesAtNext.clear();
+                for (auto& p : app.panes) gatesAtNext.push_back(p.session->gatesEntered());
+                app.next();
+            }
             if (action == "back") app.back();
             if (action == "forward") app.forward();
             if (action == "first") app.first();
             if (action == "last") app.last();
             if (action == "pause") app.pause();
+            // Frames do not wait for the recorder; a test that must see a held step does,
+            // for as long as it takes (a loaded machine is slow, never wrong).
+            if (action == "await") {
+                auto waiting = [&] {
+                    for (size_t i = 0; i < app.panes.size(); ++i) {
+                        const Session& s = *app.panes[i].session;
+                        const uint64_t before = i < gatesAtNext.size() ? gatesAtNext[i] : 0;
+                        if (s.live() && (!s.held() || s.gatesEntered() <= before)) return true;
+                    }
+                    return false;
+                };
+                while (waiting()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
             // What the Display… popup does, for tests of a change made while the window is open.
             if (action.rfind("scale=", 0) == 0) {
                 app.settings.scale = sanitisedScale(std::strtof(action.c_str() + 6, nullptr));
@@ -233,9 +259,38 @@ int runGui(const GuiOptions& options) {
                 app.settingsChanged = true;
             }
         }
+        // Open…, Export… and PNG as their buttons do them (test mode).
+        if (frame == 2 && !options.openFile.empty()) {
+            app.file.openPath = options.openFile;
+            app.openTrace(options.openFile);
+        }
+        if (frame == 2 && options.fileMenu == "open") app.file.request = FilePopup::Open;
+        if (frame == 2 && options.fileMenu == "export") app.file.request = FilePopup::Export;
+        if (last) {
+            for (size_t i = 0; i < options.exports.size(); ++i)
+                app.exportShown(exportFormats[i], options.exports[i].second);
+            if (!options.png.empty()) app.savePng(options.png);
+        }
+        // A PNG asked for (the button, Ctrl+P) is this frame, drawn without notices or tooltips.
+        const std::string png = std::exchange(app.file.pngPending, std::string());
+        app.file.capturing = !png.empty();
         window.newFrame(!testMode && !app.anyLive() && app.retiring.empty(), testMode);
         drawApp(app);
         window.render();
+        if (!png.empty()) {
+            std::string error;
+            int width = 0, height = 0;
+            window.framebufferSize(&width, &height);
+            const std::string abs = absolutePath(png);
+            if (window.screenshot(abs, &error))
+                app.file.result = {true,
+                                   "Saved " + abs + " (" + std::to_string(width) + "\u00d7" +
+                                       std::to_string(height) + " PNG of the window)",
+                                   abs};
+            else
+                app.file.result = {false, "Could not save the PNG: " + error, {}};
+            app.file.capturing = false;
+        }
         if (last && !options.screenshot.empty())
             screenshotOk = window.screenshot(options.screenshot);
         window.swap();

@@ -2,6 +2,7 @@
 // The Dear ImGui + GLFW front end of forklab. The CLI's `forklab gui` fills GuiOptions and calls
 // runGui(); nothing else of ImGui, GLFW or OpenGL leaks out of app/gui.
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace forklab {
@@ -27,9 +28,14 @@ struct GuiOptions {
     bool hold = false;     // test mode, live: hold at each lesson step as a teacher's run does
     // test mode: "FRAME:ACTION,..." with ACTION one of run next back forward first last pause
     // scale=X theme=T, done before that frame is drawn (the keys, buttons and the Display…
-    // popup do the same)
+    // popup do the same), or await: wait until a live run is held at a step (or has ended)
     std::string actions;
-    std::string trace;        // replay a recorded .forklab.jsonl instead of running anything
+    std::string trace; // replay a recorded .forklab.jsonl instead of running anything
+    // Test mode: what Open…, Export… and PNG do, through the same functions as the buttons.
+    std::string openFile; // Open… this file before frame 2 (an unreadable one: the error shows)
+    std::vector<std::pair<std::string, std::string>> exports; // FORMAT, PATH: before the last frame
+    std::string png;          // the PNG button's file, written from the last frame
+    std::string fileMenu;     // open | export: that popup is open from frame 2 on
     std::string tab;          // fds | sync | output
     std::string theme;        // dark | light | high-contrast
     int colourBlindSafe = -1; // -1 = setting, 0 = classic palette, 1 = Okabe-Ito

@@ -6,27 +6,35 @@
 #include <cstddef>
 #include <cstdio>
 #include <filesystem>
+#include <string>
 #include <system_error>
 #include <vector>
 
 namespace forklab {
 
-bool writeScreenshot(const std::string& path, int width, int height) {
-    if (width <= 0 || height <= 0) {
-        std::fprintf(stderr, "forklab gui: cannot write %s: the framebuffer is %dx%d\n",
-                     path.c_str(), width, height);
-        return false;
-    }
+namespace {
+
+bool fail(std::string* error, const std::string& why) {
+    if (error)
+        *error = why;
+    else
+        std::fprintf(stderr, "forklab gui: %s\n", why.c_str());
+    return false;
+}
+
+} // namespace
+
+bool writeScreenshot(const std::string& path, int width, int height, std::string* error) {
+    if (width <= 0 || height <= 0)
+        return fail(error, "cannot write " + path + ": the framebuffer is " +
+                               std::to_string(width) + "x" + std::to_string(height));
 
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(parent, ec);
-        if (ec) {
-            std::fprintf(stderr, "forklab gui: cannot create directory %s: %s\n", parent.c_str(),
-                         ec.message().c_str());
-            return false;
-        }
+        if (ec)
+            return fail(error, "cannot create directory " + parent.string() + ": " + ec.message());
     }
 
     const int stride = width * 4;
@@ -38,11 +46,11 @@ bool writeScreenshot(const std::string& path, int width, int height) {
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadBuffer(GL_BACK);
     glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
-    if (const GLenum error = glGetError(); error != GL_NO_ERROR) {
-        std::fprintf(stderr,
-                     "forklab gui: cannot write %s: glReadPixels failed (GL error 0x%04x)\n",
-                     path.c_str(), error);
-        return false;
+    if (const GLenum gl = glGetError(); gl != GL_NO_ERROR) {
+        char code[16];
+        std::snprintf(code, sizeof code, "0x%04x", gl);
+        return fail(error,
+                    "cannot write " + path + ": glReadPixels failed (GL error " + code + ")");
     }
 
     // The window is opaque; drop whatever alpha the default framebuffer happens to hold.
@@ -51,10 +59,7 @@ bool writeScreenshot(const std::string& path, int width, int height) {
     stbi_flip_vertically_on_write(1); // GL rows go bottom-up, PNG rows top-down
     const int ok = stbi_write_png(path.c_str(), width, height, 4, pixels.data(), stride);
     stbi_flip_vertically_on_write(0);
-    if (ok == 0) {
-        std::fprintf(stderr, "forklab gui: cannot write %s\n", path.c_str());
-        return false;
-    }
+    if (ok == 0) return fail(error, "cannot write " + path);
     return true;
 }
 

@@ -29,6 +29,7 @@ class Session {
     const std::string& error() const { return error_; }
     bool live() const { return sandbox_ && !sandbox_->finished(); }
     bool held() const { return live() && sandbox_->held(); }
+    uint64_t gatesEntered() const { return sandbox_ ? sandbox_->gatesEntered() : 0; }
     bool recording() const { return sandbox_ != nullptr; }
     void stop();
     void release() { // the live gate: let the sandbox run to its next marker

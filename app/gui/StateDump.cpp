@@ -39,6 +39,7 @@ json paneState(App& app, Pane& pane) {
                    {"markers", s.index().markers().size()}};
     if (auto e = s.currentEvent()) j["cursor"]["event"] = describeEvent(trace, w, *e);
     j["finished"] = trace.finished();
+    j["events"] = trace.size();
     j["live"] = s.live();
     j["held"] = s.held();
     j["selected"] = focus;
@@ -149,6 +150,16 @@ json stateOf(App& app) {
     for (auto& p : app.panes) panes.push_back(paneState(app, p));
     j["panes"] = panes;
     if (!app.message.empty()) j["message"] = app.message;
+    // Open…, Export…, PNG: the fields and what the last of them did (the line under the bar).
+    const FileState& f = app.file;
+    j["files"] = {
+        {"open_path", f.openPath},
+        {"open_error", f.openError},
+        {"export_format", kExportFormatNames[int(f.exportFormat)]},
+        {"export_path", f.exportPath},
+        {"export_error", f.exportError},
+        {"last_export", f.lastExport},
+        {"result", {{"ok", f.result.ok}, {"text", f.result.text}, {"path", f.result.path}}}};
     return j;
 }
 

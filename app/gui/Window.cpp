@@ -133,10 +133,14 @@ void Window::finish() {
     glFinish();
 }
 
-bool Window::screenshot(const std::string& path) {
+bool Window::screenshot(const std::string& path, std::string* error) {
     int width = 0, height = 0;
-    glfwGetFramebufferSize(window_, &width, &height);
-    return writeScreenshot(path, width, height);
+    framebufferSize(&width, &height);
+    return writeScreenshot(path, width, height, error);
+}
+
+void Window::framebufferSize(int* width, int* height) const {
+    glfwGetFramebufferSize(window_, width, height);
 }
 
 void Window::swap() {

@@ -30,7 +30,9 @@ class Window {
     void render();   // ImGui::Render + renderGL()
     void renderGL(); // draws the ImGui draw data (after ImGui::Render), no swap
     void finish();   // glFinish: wait for the GPU (benchmarks)
-    bool screenshot(const std::string& path);
+    // A PNG of the back buffer (after render, before swap); *error says why not (else stderr).
+    bool screenshot(const std::string& path, std::string* error = nullptr);
+    void framebufferSize(int* width, int* height) const;
     void swap();
 
   private:

@@ -227,11 +227,12 @@ TEST_CASE("closing the window mid-run ends the run: nothing survives", "[gui][xv
 }
 
 TEST_CASE("a live lesson holds at each step and Next releases one gate at a time", "[gui][xvfb]") {
-    // Frame 1 starts the run; it stops at step 1. Next at frame 40 lets it run to step 2 (the
-    // key step), where it is held again and the answer is not shown yet.
+    // Frame 2 starts the run; it stops at step 1 (await: however long a loaded machine takes to
+    // get there). Next at frame 40 lets it run to step 2 (the key step), where it is held again
+    // and the answer is not shown yet.
     const Shown s = show("live_hold",
                          {"--scenario", "mutex-after-fork", "--method", "fork", "--live", "--hold",
-                          "--actions", "40:next"},
+                          "--actions", "39:await,40:next,119:await"},
                          "", 120);
     REQUIRE(s.exitCode == 0);
     const json& p = s.state["panes"][0];
@@ -293,4 +294,129 @@ TEST_CASE("every lesson under every method at its key step: question open, the s
             }
         }
     }
+}
+
+namespace {
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The width and height in a PNG's IHDR chunk (0, 0 if it is not a PNG).
+std::pair<unsigned, unsigned> pngSize(const std::string& path) {
+    const std::string b = slurp(path);
+    if (b.size() < 24 || b.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0 || b.compare(12, 4, "IHDR"))
+        return {0, 0};
+    auto be32 = [&](size_t at) {
+        unsigned v = 0;
+        for (size_t i = 0; i < 4; ++i) v = v << 8 | static_cast<unsigned char>(b[at + i]);
+        return v;
+    };
+    return {be32(16), be32(20)};
+}
+
+} // namespace
+
+TEST_CASE("Export… and PNG from the window write real files: the JSONL replays to the same "
+          "events, the Chrome file has traceEvents, the DOT is this step's tree, the PNG is the "
+          "window",
+          "[gui][xvfb][files]") {
+    const std::string dir = kOut + "/files";
+    std::filesystem::remove_all(dir);
+    const std::string jsonl = dir + "/maf.forklab.jsonl", chrome = dir + "/maf.chrome.json",
+                      dot = dir + "/maf.dot", png = dir + "/maf.png";
+    const Shown s =
+        show("files_export",
+             {"--scenario", "mutex-after-fork", "--method", "fork", "--goto-step", "key", "--size",
+              "1280x720", "--export-from-gui", "jsonl", jsonl, "--export-from-gui", "chrome",
+              chrome, "--export-from-gui", "dot", dot, "--png-from-gui", png});
+    REQUIRE(s.exitCode == 0);
+    const json& p = s.state["panes"][0];
+    const json& files = s.state["files"];
+    CHECK(files["export_error"] == "");
+    CHECK(files["last_export"] == jsonl); // what Open… suggests next
+    // The last thing done (the PNG) is confirmed under the bar, with its path to copy.
+    CHECK(files["result"]["ok"] == true);
+    CHECK(files["result"]["path"] == png);
+    CHECK(files["result"]["text"].get<std::string>().find("1280\u00d7720") != std::string::npos);
+    CHECK(pngSize(png) == std::make_pair(1280u, 720u));
+
+    // The JSONL opens again (as Open… and --trace do) with every event.
+    const Shown again = show("files_reopen", {"--open-from-gui", jsonl, "--goto-step", "last"});
+    REQUIRE(again.exitCode == 0);
+    CHECK(again.state["files"]["open_error"] == "");
+    CHECK(again.state["files"]["result"]["ok"] == true);
+    REQUIRE(again.state["panes"].size() == 1);
+    CHECK(again.state["panes"][0]["events"] == p["events"]);
+    CHECK(again.state["panes"][0]["finished"] == true);
+
+    const json trace = json::parse(slurp(chrome), nullptr, false);
+    REQUIRE_FALSE(trace.is_discarded());
+    REQUIRE(trace.contains("traceEvents"));
+    CHECK(trace["traceEvents"].size() > 10);
+
+    // At the key step (lesson step 2) the tree has the parent and the child.
+    const std::string graph = slurp(dot);
+    CHECK(graph.rfind("digraph forklab {", 0) == 0);
+    CHECK(graph.find("lesson step 2 of ") != std::string::npos);
+    for (auto& n : p["tree"])
+        CHECK(graph.find("p" + std::to_string(n["pid"].get<int>()) + " ") != std::string::npos);
+}
+
+TEST_CASE("the Export… popup suggests <lesson>-<method> names in the working directory",
+          "[gui][xvfb][files]") {
+    const Shown s = show("files_export_popup",
+                         {"--scenario", "mutex-after-fork", "--method", "fork", "--goto-step",
+                          "key", "--file-menu", "export"},
+                         "", 4);
+    REQUIRE(s.exitCode == 0);
+    REQUIRE(pngWritten(s.png));
+    const std::string path = s.state["files"]["export_path"];
+    CHECK(path ==
+          std::filesystem::current_path().string() + "/mutex-after-fork-fork.forklab.jsonl");
+}
+
+TEST_CASE("Open… of a malformed file shows the importer's error and keeps the window going",
+          "[gui][xvfb][files]") {
+    std::filesystem::create_directories(kOut);
+    const std::string bad = kOut + "/malformed.forklab.jsonl";
+    {
+        std::ofstream out(bad);
+        out << "{\"format\":\"forklab-trace\",\"kind\":\"header\",\"t\":0,\"version\":1}\n"
+            << "{\"kind\":\"proc\",\"t\":\"soon\"}\n";
+    }
+    const Shown s = show("files_open_malformed",
+                         {"--scenario", "mutex-after-fork", "--method", "fork", "--goto-step",
+                          "key", "--open-from-gui", bad, "--file-menu", "open"},
+                         "", 4);
+    REQUIRE(s.exitCode == 0);
+    REQUIRE(pngWritten(s.png));
+    const std::string error = s.state["files"]["open_error"];
+    CHECK(error.find(bad) != std::string::npos);
+    CHECK(error.find("line 2") != std::string::npos);
+    CHECK(s.state["files"]["open_path"] == bad); // left in the field to be corrected
+    // What was shown stays shown.
+    CHECK(s.state["mode"] == "lesson");
+    REQUIRE(s.state["panes"].size() == 1);
+    CHECK(s.state["panes"][0]["finished"] == true);
+}
+
+TEST_CASE("Export… waits for a live run to finish", "[gui][xvfb][files]") {
+    const std::string out = kOut + "/files/live.forklab.jsonl";
+    std::filesystem::remove(out);
+    const Shown s = show("files_export_live",
+                         {"--live", "--export-from-gui", "jsonl", out, "--", "sleep", "30"});
+    REQUIRE(s.exitCode == 0);
+    CHECK(s.state["panes"][0]["finished"] == false);
+    CHECK(s.state["files"]["result"]["ok"] == false);
+    CHECK(s.state["files"]["export_error"].get<std::string>().find("still recording") !=
+          std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(out));
+}
+
+TEST_CASE("bad --export-from-gui arguments are usage errors", "[gui][xvfb][files]") {
+    CHECK(show("bad_export_format", {"--export-from-gui", "png", kOut + "/x.png", "--", "true"})
+              .exitCode == 2);
+    CHECK(show("bad_export_pair", {"--export-from-gui", "jsonl"}).exitCode == 2);
 }
