@@ -25,7 +25,7 @@ def holder():
 
 def child():
     print(f"child {os.getpid()}: {threading.active_count()} thread(s), "
-          f"lock.locked() = {lock.locked()}")
+          f"lock.locked() = {lock.locked()}", flush=True)  # before it may hang
     forklab_steps.step("the child calls lock.acquire()")
     lock.acquire()
     print(f"child {os.getpid()}: acquired the lock")
@@ -49,6 +49,7 @@ if __name__ == '__main__':
         if not observed:  # no forklab teardown to end it: do not leave it behind
             p.kill()
             sys.exit(f"parent: child {p.pid} was still waiting; killed it")
-        print(f"parent: child {p.pid} is still waiting; leaving it to forklab's teardown")
+        print(f"parent: child {p.pid} is still waiting; leaving it to forklab's teardown",
+              flush=True)
         os._exit(0)  # skip multiprocessing's atexit join, which would wait forever too
     print(f"parent: the child exited with {p.exitcode}")

@@ -16,7 +16,7 @@ import forklab_steps
 
 def child(ready):
     sem = multiprocessing.Semaphore(1)
-    print(f"child {os.getpid()}: created a semaphore named {sem._semlock.name}")
+    print(f"child {os.getpid()}: created a semaphore named {sem._semlock.name}", flush=True)
     forklab_steps.step("the child created a named semaphore")
     ready.send("ready")
     time.sleep(60)  # until killed: its finalizer never runs
