@@ -7,10 +7,14 @@
 
 #include "core/lessons/Python.hpp"
 #include "core/probe/Deadlock.hpp"
+#include "core/trace/ChromeExport.hpp"
+#include "core/trace/DotExport.hpp"
 
 #include <csignal>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 using namespace forklab;
 using namespace forklab::test;
@@ -282,4 +286,28 @@ TEST_CASE("CPython's plumbing is named from its command lines, the same object i
             CHECK(namedFdInode(r, parent, "sentinel (status pipe from the forkserver)") == status);
         }
     }
+}
+
+TEST_CASE("CPython's helpers carry their roles into the Chrome and DOT exports",
+          "[python][export]") {
+    if (pythonMissing()) return;
+    Run r = lesson("python-forkserver-ps", StartMethod::Forkserver);
+    World w = r.world();
+    std::ostringstream chrome;
+    writeChromeJson(*r.trace, chrome);
+    auto j = nlohmann::json::parse(chrome.str());
+    std::map<int, std::string> names; // pid -> process_name
+    for (auto& e : j["traceEvents"])
+        if (e["ph"] == "M" && e["name"] == "process_name")
+            names[e["pid"].get<int>()] = e["args"]["name"].get<std::string>();
+    for (Role role : {Role::Tracker, Role::Forkserver}) {
+        auto holders = withRole(w, role);
+        REQUIRE(holders.size() == 1);
+        INFO(names[holders[0]->pid]);
+        CHECK(names[holders[0]->pid].find(toString(role)) != std::string::npos);
+    }
+    std::ostringstream dot;
+    writeDot(*r.trace, atKey(r), "key", dot);
+    CHECK(dot.str().find("forkserver") != std::string::npos);
+    CHECK(dot.str().find("resource-tracker") != std::string::npos);
 }
