@@ -30,6 +30,7 @@ Run addGui(CLI::App& app) {
         bool live = false, hold = false;
         std::string size, actions, trace;
         std::string python;
+        bool hideExited = false;
         std::string openFile, png, fileMenu;
         std::vector<std::string> exports; // FORMAT PATH pairs
         int select = 0;
@@ -105,6 +106,8 @@ Run addGui(CLI::App& app) {
         ->check(CLI::Range(1, 100000));
     sub->add_option("--bench-json", args->benchJson, "bench: also write the numbers as JSON");
     sub->add_flag("--bench-no-gl", args->benchNoGl, "bench: CPU side only, no window");
+    sub->add_flag("--hide-exited", args->hideExited,
+                  "Leave processes that have exited out of the tree (a shim's helpers)");
     sub->add_option("--python", args->python,
                     "CPython for the python-* lessons (a path or a name on PATH; default python3)");
     sub->add_option("command", args->command, "A program to run and watch (after --)");
@@ -174,6 +177,7 @@ Run addGui(CLI::App& app) {
         o.tab = args->tab;
         o.theme = args->theme;
         if (!args->palette.empty()) o.colourBlindSafe = args->palette == "okabe-ito" ? 1 : 0;
+        o.hideExited = args->hideExited;
         return runGui(o);
 #else
         std::cerr << "forklab: this build has no GUI (configured with -DFORKLAB_GUI=OFF)\n";

@@ -338,7 +338,7 @@ void drawApp(App& app) {
     app.update();
     for (auto& p : app.panes)
         p.tree = layoutTree(p.session->trace(), p.session->world(), p.collapsed,
-                            app.settings.showSandbox);
+                            app.settings.showSandbox, app.settings.hideExited);
     handleKeys(app);
     handleFileKeys(app);
 

@@ -280,6 +280,9 @@ void drawSettingsPopup(App& app) {
     ImGui::Separator();
     changed |= ImGui::Checkbox("Live lessons stop at each step until Next", &s.holdAtSteps);
     changed |= ImGui::Checkbox("Show forklab's own sandbox processes in the tree", &s.showSandbox);
+    changed |= ImGui::Checkbox("Leave processes that have exited out of the tree (e.g. the "
+                               "helpers of a pyenv shim)",
+                               &s.hideExited);
     if (changed) app.settingsChanged = true;
     ImGui::Separator();
     const std::string path = settingsPath();

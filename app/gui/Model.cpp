@@ -215,7 +215,7 @@ int TreeLayout::indexOf(pid_t pid) const {
 }
 
 TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<pid_t>& collapsed,
-                      bool showSandbox) {
+                      bool showSandbox, bool hideExited) {
     TreeLayout out;
     int lastRow = -1;
     std::function<int(const ProcessView&)> countDescendants = [&](const ProcessView& p) {
@@ -223,6 +223,12 @@ TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<p
         for (pid_t c : p.children)
             if (const ProcessView* cp = w.world.find(c)) n += 1 + countDescendants(*cp);
         return n;
+    };
+    std::function<bool(const ProcessView&)> allExited = [&](const ProcessView& p) {
+        if (p.alive) return false;
+        for (pid_t c : p.children)
+            if (const ProcessView* cp = w.world.find(c); cp && !allExited(*cp)) return false;
+        return true;
     };
     // Depth-first; a first child shares its parent's row, later children start below the
     // previous child's subtree, so rows never decrease along the node list.
@@ -249,6 +255,10 @@ TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<p
             for (pid_t c : p.children) {
                 const ProcessView* cp = w.world.find(c);
                 if (!cp || cp->pid == 0) continue;
+                if (hideExited && allExited(*cp)) {
+                    out.exitedHidden += 1 + countDescendants(*cp);
+                    continue;
+                }
                 const int childRow = first ? row : lastRow + 1;
                 if (first) out.nodes[me].firstChildRow = childRow;
                 out.nodes[me].lastChildRow = childRow;

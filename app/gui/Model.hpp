@@ -52,6 +52,7 @@ struct TreeLayout {
     int rows = 0;
     int maxDepth = 0;
     std::unordered_map<pid_t, int> byPid; // pid -> index in nodes
+    int exitedHidden = 0;                 // processes left out by hideExited
     int indexOf(pid_t pid) const;
 };
 
@@ -59,9 +60,10 @@ StartKind startKind(const CursorWorld& w, const ProcessView& p);
 ProcState procState(const Trace& trace, const CursorWorld& w, const ProcessView& p,
                     std::string* text = nullptr);
 // The visible tree: the observed program (and the sandbox's processes when asked), with
-// collapsed subtrees folded into their root.
+// collapsed subtrees folded into their root. `hideExited` leaves out subtrees in which every
+// process has exited (a pyenv shim's forty helpers before the interpreter it runs).
 TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<pid_t>& collapsed,
-                      bool showSandbox);
+                      bool showSandbox, bool hideExited = false);
 
 // ---- file descriptors ----------------------------------------------------------------------
 struct FdEnd {

@@ -50,6 +50,8 @@ Settings loadSettings(const std::string& path) {
                 s.holdAtSteps = value != "0";
             else if (key == "show_sandbox")
                 s.showSandbox = value == "1";
+            else if (key == "hide_exited")
+                s.hideExited = value == "1";
             else if (key == "lesson")
                 s.lesson = value;
             else if (key == "method")
@@ -75,6 +77,7 @@ bool saveSettings(const Settings& s, const std::string& path) {
         << "colour_blind_safe=" << (s.colourBlindSafe ? 1 : 0) << '\n'
         << "hold_at_steps=" << (s.holdAtSteps ? 1 : 0) << '\n'
         << "show_sandbox=" << (s.showSandbox ? 1 : 0) << '\n'
+        << "hide_exited=" << (s.hideExited ? 1 : 0) << '\n'
         << "lesson=" << s.lesson << '\n'
         << "method=" << s.method << '\n'
         << "command=" << s.command << '\n'

@@ -14,6 +14,7 @@ struct Settings {
     bool colourBlindSafe = true; // Okabe–Ito palette
     bool holdAtSteps = true;     // live lessons stop at each step until Next
     bool showSandbox = false;    // show forklab's own launcher in the tree
+    bool hideExited = false;     // leave exited subtrees out of the tree
     std::string lesson;          // last lesson picked
     std::string method = "fork";
     std::string command = "sh -c 'exec 3</etc/hostname; sleep 0.2 | cat; (sleep 30 &); true'";

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace forklab::gui {
 namespace {
@@ -182,6 +183,18 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
         ImGui::EndChild();
         ImGui::PopStyleColor();
         return;
+    }
+    if (tree.exitedHidden > 0) {
+        // Said where the eye falls after the cards, so nobody counts a shortened tree as whole.
+        char note[96];
+        std::snprintf(note, sizeof note, "%d exited process%s left out (Display\u2026)",
+                      tree.exitedHidden, tree.exitedHidden == 1 ? "" : "es");
+        const ImVec2 ts = ImGui::CalcTextSize(note);
+        const ImVec2 at(winPos.x + m.pad,
+                        winPos.y + winSize.y - ts.y - m.pad - ImGui::GetStyle().ScrollbarSize);
+        dl->AddRectFilled(ImVec2(at.x - 4, at.y - 2), ImVec2(at.x + ts.x + 4, at.y + ts.y + 2),
+                          pal.canvas);
+        dl->AddText(at, pal.textDim, note);
     }
 
     auto cardPos = [&](const TreeNode& n) {

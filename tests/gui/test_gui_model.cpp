@@ -143,6 +143,33 @@ TEST_CASE("TraceIndex, fed in slices, lists the steps StepIndex::build finds", "
     CHECK(index.firstAtOrAfter(trace, INT64_MAX) == trace.size());
 }
 
+TEST_CASE("hiding exited processes leaves out finished subtrees, never the living or the root",
+          "[gui][tree]") {
+    auto trace = record({"/bin/sh", "-c", "/bin/true; /bin/sleep 0.2; /bin/true"});
+    WorldCache cache;
+    cache.extend(*trace, trace->size());
+    // The moment sleep is running: true has exited before it.
+    size_t sleeping = 0;
+    for (size_t i = 0; i < trace->size() && !sleeping; ++i)
+        if (auto* x = (*trace)[i].get<ev::Exec>();
+            x && trace->str(x->path).find("sleep") != std::string_view::npos)
+            sleeping = i + 1;
+    REQUIRE(sleeping);
+    const CursorWorld& mid = cache.at(*trace, sleeping);
+    const TreeLayout all = layoutTree(*trace, mid, {}, false);
+    const TreeLayout live = layoutTree(*trace, mid, {}, false, true);
+    REQUIRE(all.nodes.size() == 3); // sh, true (exited), sleep
+    REQUIRE(live.nodes.size() == 2);
+    CHECK(live.exitedHidden == 1);
+    CHECK(live.nodes[1].proc->alive);
+    // At the end everything has exited: the root stays, the rest is counted.
+    const CursorWorld& end = cache.at(*trace, trace->size());
+    const TreeLayout last = layoutTree(*trace, end, {}, false, true);
+    REQUIRE(last.nodes.size() == 1);
+    CHECK(last.exitedHidden == 3);
+    CHECK(layoutTree(*trace, end, {}, false).exitedHidden == 0);
+}
+
 TEST_CASE("the tree of a fork deadlock: the child is deadlocked, then killed at teardown",
           "[gui][tree]") {
     auto trace = record({fixture("mutex_fork")});
