@@ -124,7 +124,8 @@ TEST_CASE("python-semaphore-killed: the resource tracker unlinks the dead child'
         auto unlinks = semEvents(r, EventKind::ShmUnlink);
         REQUIRE(unlinks.size() == 1);
         CHECK(unlinks[0]->pid == child);
-        const ProcessView* c = r.world().find(child);
+        const World w = r.world();
+        const ProcessView* c = w.find(child);
         REQUIRE(c);
         CHECK(c->status.termSignal() == SIGKILL);
         CHECK(unlinks[0]->t < c->died); // before the kill: it never needed cleaning up
@@ -212,7 +213,8 @@ TEST_CASE("python-lock-after-fork: the fork child gets verdict (b) and teardown 
             CHECK(r.events(EventKind::Deadlock).empty());
             pid_t child = markerPid(r, "the child calls lock.acquire()");
             REQUIRE(child != 0);
-            const ProcessView* c = r.world().find(child);
+            const World w = r.world();
+            const ProcessView* c = w.find(child);
             REQUIRE(c);
             CHECK(c->status.exitCode() == 0);
             CHECK_FALSE(c->killedBySandbox);
