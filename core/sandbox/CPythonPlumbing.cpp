@@ -77,8 +77,8 @@ void CPythonPlumbing::learnForkserverChild(pid_t serverPid, const ProcessSnapsho
     }
     if (alive < 0) return;
     bool data = false, status = false;
-    for (auto it = child.fds.rbegin(); it != child.fds.rend(); ++it) {
-        const FdEntry& f = *it;
+    for (size_t k = child.fds.size(); k-- > 0;) { // from the highest number down
+        const FdEntry& f = child.fds[k];
         if (f.fd >= alive || f.kind != FdKind::Pipe || known(f)) continue;
         if (count(child, f.target) != 1) continue;
         if (!data && f.access == AccessMode::Read) {
