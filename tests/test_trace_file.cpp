@@ -21,6 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+const std::string kHeader = R"({"format":"forklab-trace","kind":"header","t":0,"version":1})";
+
 std::string toJsonl(const Trace& t) {
     std::ostringstream out;
     writeJsonl(t, out);
@@ -125,6 +127,16 @@ void requireRoundTrip(const Trace& live) {
     for (size_t k = 0; k <= live.size(); ++k) {
         INFO("World::at(trace, " << k << ")");
         CHECK(diffWorlds(World::at(live, k), live, World::at(imported, k), imported) == "");
+    }
+    // The streaming writer emits exactly what the documented eventToJson tree dumps to.
+    std::istringstream lines(text);
+    std::string line;
+    std::getline(lines, line);
+    CHECK(line == kHeader);
+    for (size_t i = 0; i < live.size() && std::getline(lines, line); ++i) {
+        INFO("event " << i);
+        CHECK(line == eventToJson(live, live[i])
+                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     std::string again = toJsonl(imported);
     auto mismatch = std::mismatch(text.begin(), text.end(), again.begin(), again.end());
@@ -234,8 +246,6 @@ class EndlessBuf : public std::streambuf {
   private:
     std::string chunk_;
 };
-
-const std::string kHeader = R"({"format":"forklab-trace","kind":"header","t":0,"version":1})";
 
 } // namespace
 
