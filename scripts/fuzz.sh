@@ -92,6 +92,7 @@ SOURCES=(
     core/trace/TraceReader.cpp
     core/trace/JsonWriter.cpp
     core/trace/Trace.cpp
+    core/trace/TablePool.cpp
     core/trace/Event.cpp
     core/probe/Snapshot.cpp
     core/probe/Deadlock.cpp

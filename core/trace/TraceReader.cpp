@@ -608,7 +608,9 @@ class Reader {
         return WaitStatus(WaitStatus::forSignal(int(*sig)).raw() | (core ? kCoreFlag : 0));
     }
 
-    static ProcessSnapshot snapshotBody(const Obj& o) {
+    // The tables are read into reused buffers and stored as the trace's equal table when it has
+    // one, so a repeated table costs no allocation.
+    ProcessSnapshot snapshotBody(const Obj& o) {
         ProcessSnapshot s;
         s.nspid = o.pid("nspid");
         s.ppid = o.pid("ppid");
@@ -619,18 +621,28 @@ class Reader {
             fail(o.name("depth") + " must be one of \"full\", \"stop\" (got " + quoted(depth) +
                  ")");
         s.full = depth == "full";
+        size_t n = 0;
         o.objects("fds", [&](const Obj& f) {
-            s.fds.push_back(
-                FdEntry{int(f.integer("fd", 0, kI32Max)), std::string(f.string("target")),
-                        f.choice<FdKind>("type"), f.u64("inode"), f.choice<AccessMode>("access"),
-                        f.boolean("cloexec"), uint32_t(f.integer("flags", 0, UINT32_MAX))});
+            if (n == fds_.size()) fds_.emplace_back();
+            FdEntry& e = fds_[n++];
+            e.fd = int(f.integer("fd", 0, kI32Max));
+            e.target.assign(f.string("target"));
+            e.kind = f.choice<FdKind>("type");
+            e.inode = f.u64("inode");
+            e.access = f.choice<AccessMode>("access");
+            e.cloexec = f.boolean("cloexec");
+            e.flags = uint32_t(f.integer("flags", 0, UINT32_MAX));
         });
+        fds_.resize(n);
+        n = 0;
         o.objects("thread_states", [&](const Obj& t) {
-            ThreadState ts;
+            if (n == threads_.size()) threads_.emplace_back();
+            ThreadState& ts = threads_[n++];
             ts.tid = t.pid("tid");
             ts.nstid = t.pid("nstid");
             ts.state = t.character("state");
-            ts.wchan = t.string("wchan");
+            ts.wchan.assign(t.string("wchan"));
+            ts.syscall = SyscallState();
             ts.syscall.running = t.boolean("running");
             // [nr, six arguments] while blocked in a syscall; null when running or not in one.
             Val sc = t.need("syscall");
@@ -646,27 +658,38 @@ class Reader {
                         ts.syscall.args[a - 1] = Obj::toU64(v, name);
                 });
             }
-            s.threads.push_back(std::move(ts));
         });
+        threads_.resize(n);
         // "threads" repeats the tids of "thread_states" for readers that want only those.
         Val tids = o.array("threads");
-        bool same = tids.size() == s.threads.size();
+        bool same = tids.size() == threads_.size();
         if (same)
             tids.each([&](size_t i, Val v) {
-                same = same && v.isInteger() && v.type() == Val::Unsigned &&
-                       v.u64() == uint64_t(s.threads[i].tid);
+                same = same && v.type() == Val::Unsigned && v.u64() == uint64_t(threads_[i].tid);
             });
         if (!same) fail(o.name("threads") + " must list the tids of \"thread_states\" in order");
+        n = 0;
         o.objects("shm_maps", [&](const Obj& m) {
-            s.shm.push_back(ShmMapping{std::string(m.string("path")), m.u64("dev"), m.u64("inode"),
-                                       m.u64("start")});
+            if (n == shm_.size()) shm_.emplace_back();
+            ShmMapping& e = shm_[n++];
+            e.path.assign(m.string("path"));
+            e.dev = m.u64("dev");
+            e.inode = m.u64("inode");
+            e.start = m.u64("start");
         });
+        shm_.resize(n);
+        s.fds = out_.shareTable(fds_);
+        s.threads = out_.shareTable(threads_);
+        s.shm = out_.shareTable(shm_);
         return s;
     }
 
     Trace& out_;
     simdjson::dom::parser parser_{kMaxTraceLineBytes};
-    std::string scratch_;                        // argv joined, reused between lines
+    std::string scratch_;      // argv joined, reused between lines
+    std::vector<FdEntry> fds_; // a snapshot's tables as read, reused between lines
+    std::vector<ThreadState> threads_;
+    std::vector<ShmMapping> shm_;
     std::unordered_map<uint32_t, SnapId> snaps_; // the file's snapshot ids -> out_'s
     int64_t lastT_ = 0;
     bool started_ = false, ended_ = false;
