@@ -24,6 +24,10 @@ SnapId Trace::addSnapshot(ProcessSnapshot s) {
     return SnapId(snapshots_.push_back(std::move(s)));
 }
 
+SnapId Trace::addPooledSnapshot(ProcessSnapshot s) {
+    return SnapId(snapshots_.push_back(std::move(s)));
+}
+
 bool Trace::finished() const {
     size_t n = size();
     return n > 0 && events_[n - 1].kind == EventKind::RunEnd;

@@ -21,6 +21,8 @@ class Trace {
     size_t append(Event e);
     StrId intern(std::string_view s);      // equal strings share one id
     SnapId addSnapshot(ProcessSnapshot s); // its tables are shared with equal ones already in
+    // addSnapshot for a snapshot whose tables all came from shareTable (not shared again).
+    SnapId addPooledSnapshot(ProcessSnapshot s);
     // The trace's copy of a table equal to `v`: lets a reader build a snapshot without allocating
     // tables the trace already has.
     template <class T>

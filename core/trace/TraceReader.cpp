@@ -4,6 +4,7 @@
 #include "core/probe/Deadlock.hpp"
 
 #include "JsonWriter.hpp"
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -45,70 +46,85 @@ class Val {
   public:
     enum Type { Null, Bool, Signed, Unsigned, Float, String, Array, Object };
 
-    explicit Val(simdjson::dom::element e) : sj_(e) {}
-    explicit Val(const json& j) : nl_(&j) {}
-
-    Type type() const {
-        if (nl_) {
-            switch (nl_->type()) {
-            case json::value_t::boolean:
-                return Bool;
-            case json::value_t::number_integer:
-                return Signed;
-            case json::value_t::number_unsigned:
-                return Unsigned;
-            case json::value_t::number_float:
-                return Float;
-            case json::value_t::string:
-                return String;
-            case json::value_t::array:
-                return Array;
-            case json::value_t::object:
-                return Object;
-            default:
-                return Null;
-            }
-        }
+    // The type and a scalar's value are read from the parser's tape once, here.
+    explicit Val(simdjson::dom::element e) : sj_(e) {
         using T = simdjson::dom::element_type;
-        switch (sj_.type()) {
+        switch (e.type()) {
         case T::BOOL:
-            return Bool;
+            type_ = Bool;
+            n_.b = e.get_bool().value_unsafe();
+            break;
         case T::INT64:
-            return sj_.get_int64().value_unsafe() < 0 ? Signed : Unsigned;
+            n_.i = e.get_int64().value_unsafe();
+            type_ = n_.i < 0 ? Signed : Unsigned;
+            break;
         case T::UINT64:
-            return Unsigned;
+            type_ = Unsigned;
+            n_.u = e.get_uint64().value_unsafe();
+            break;
         case T::DOUBLE:
-            return Float;
+            type_ = Float;
+            n_.d = e.get_double().value_unsafe();
+            break;
         case T::STRING:
-            return String;
+            type_ = String;
+            str_ = e.get_string().value_unsafe();
+            break;
         case T::ARRAY:
-            return Array;
+            type_ = Array;
+            break;
         case T::OBJECT:
-            return Object;
+            type_ = Object;
+            break;
         default:
-            return Null;
+            type_ = Null;
         }
     }
-    bool isNull() const { return type() == Null; }
-    bool isInteger() const { return type() == Signed || type() == Unsigned; }
+    explicit Val(const json& j) : nl_(&j) {
+        switch (j.type()) {
+        case json::value_t::boolean:
+            type_ = Bool;
+            n_.b = j.get<bool>();
+            break;
+        case json::value_t::number_integer:
+            n_.i = j.get<int64_t>();
+            type_ = n_.i < 0 ? Signed : Unsigned;
+            break;
+        case json::value_t::number_unsigned:
+            type_ = Unsigned;
+            n_.u = j.get<uint64_t>();
+            break;
+        case json::value_t::number_float:
+            type_ = Float;
+            n_.d = j.get<double>();
+            break;
+        case json::value_t::string:
+            type_ = String;
+            str_ = j.get_ref<const std::string&>();
+            break;
+        case json::value_t::array:
+            type_ = Array;
+            break;
+        case json::value_t::object:
+            type_ = Object;
+            break;
+        default:
+            type_ = Null;
+        }
+    }
 
-    bool boolean() const { return nl_ ? nl_->get<bool>() : sj_.get_bool().value_unsafe(); }
-    // For Signed; and for Unsigned values up to INT64_MAX.
-    int64_t i64() const {
-        if (nl_) return nl_->is_number_unsigned() ? int64_t(u64()) : nl_->get<int64_t>();
-        return sj_.is_uint64() ? int64_t(sj_.get_uint64().value_unsafe())
-                               : sj_.get_int64().value_unsafe();
-    }
-    uint64_t u64() const {
-        if (nl_) return nl_->get<uint64_t>();
-        return sj_.is_uint64() ? sj_.get_uint64().value_unsafe()
-                               : uint64_t(sj_.get_int64().value_unsafe());
-    }
-    double f64() const { return nl_ ? nl_->get<double>() : sj_.get_double().value_unsafe(); }
-    std::string_view string() const {
-        return nl_ ? std::string_view(nl_->get_ref<const std::string&>())
-                   : sj_.get_string().value_unsafe();
-    }
+    Type type() const { return type_; }
+    bool isNull() const { return type_ == Null; }
+    bool isInteger() const { return type_ == Signed || type_ == Unsigned; }
+
+    bool boolean() const { return n_.b; }
+    // Signed and Unsigned share the bits: an Unsigned above INT64_MAX must be read by u64().
+    int64_t i64() const { return n_.i; }
+    uint64_t u64() const { return n_.u; }
+    double f64() const { return n_.d; }
+    std::string_view string() const { return str_; }
+    bool isSimdjson() const { return nl_ == nullptr; }
+    simdjson::dom::element element() const { return sj_; }
 
     // Arrays: their size, and each element in order.
     size_t size() const { return nl_ ? nl_->size() : sjArray().size(); }
@@ -205,6 +221,14 @@ class Val {
 
     simdjson::dom::element sj_;
     const json* nl_ = nullptr;
+    Type type_ = Null;
+    union {
+        bool b;
+        int64_t i;
+        uint64_t u;
+        double d;
+    } n_{};
+    std::string_view str_;
 };
 
 // A value from the file as it appears in a message: JSON-quoted, cut short.
@@ -225,12 +249,24 @@ std::string quoted(std::string_view s) {
 // nested field reads "fds[2].inode".
 class Obj {
   public:
-    Obj(Val j, std::string where) : j_(j), where_(std::move(where)) {}
+    // The top-level object of a line.
+    explicit Obj(Val j) : j_(j) { index(); }
+    // Field `key` (element `at` of it, if given) of `parent`, which must outlive this.
+    Obj(Val j, const Obj* parent, std::string_view key, std::optional<size_t> at = std::nullopt)
+        : j_(j), parent_(parent), key_(key), at_(at) {
+        index();
+    }
 
     std::string name(std::string_view key) const {
-        return "field \"" + where_ + std::string(key) + "\"";
+        return "field \"" + where() + std::string(key) + "\"";
     }
     Val need(std::string_view key) const {
+        if (indexed_) {
+            // The last of equal keys wins, as it did with nlohmann.
+            for (size_t i = n_; i-- > 0;)
+                if (sameKey(fields_[i].first, key)) return Val(fields_[i].second);
+            fail("missing " + name(key));
+        }
         auto v = j_.find(key);
         if (!v) fail("missing " + name(key));
         return *v;
@@ -274,16 +310,16 @@ class Obj {
     Obj object(std::string_view key) const {
         Val v = need(key);
         if (v.type() != Val::Object) fail(name(key) + " must be an object (got " + shown(v) + ")");
-        return Obj(v, where_ + std::string(key) + ".");
+        return Obj(v, this, key);
     }
     // Calls f(Obj) for each element of array `key`, each of which must be an object.
     template <class F>
     void objects(std::string_view key, F f) const {
         array(key).each([&](size_t i, Val v) {
-            std::string at = std::string(key) + "[" + std::to_string(i) + "]";
             if (v.type() != Val::Object)
-                fail(name(at) + " must be an object (got " + shown(v) + ")");
-            f(Obj(v, where_ + at + "."));
+                fail(name(std::string(key) + "[" + std::to_string(i) + "]") +
+                     " must be an object (got " + shown(v) + ")");
+            f(Obj(v, this, key, i));
         });
     }
 
@@ -292,11 +328,17 @@ class Obj {
     template <class E>
     E choice(std::string_view key) const {
         std::string_view s = string(key);
-        for (int i = 0; i < 64 && std::string_view(toString(E(i))) != "?"; ++i)
-            if (s == toString(E(i))) return E(i);
+        static const std::vector<std::string_view> names = [] { // toString() once per enum
+            std::vector<std::string_view> n;
+            for (int i = 0; i < 64 && std::string_view(toString(E(i))) != "?"; ++i)
+                n.push_back(toString(E(i)));
+            return n;
+        }();
+        for (size_t i = 0; i < names.size(); ++i)
+            if (s == names[i]) return E(i);
         std::string all;
-        for (int i = 0; i < 64 && std::string_view(toString(E(i))) != "?"; ++i)
-            all += std::string(i ? ", " : "") + "\"" + toString(E(i)) + "\"";
+        for (size_t i = 0; i < names.size(); ++i)
+            all += std::string(i ? ", " : "") + "\"" + std::string(names[i]) + "\"";
         fail(name(key) + " must be one of " + all + " (got " + quoted(s) + ")");
     }
 
@@ -321,8 +363,38 @@ class Obj {
     }
 
   private:
+    // Keys are short and mostly differ in length or first byte: test those before memcmp.
+    static bool sameKey(std::string_view a, std::string_view b) {
+        return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
+    }
+    // What prefixes a field's name in messages: "", "isolation.", "fds[2]." (built on error only).
+    std::string where() const {
+        if (!parent_) return "";
+        std::string w = parent_->where() + std::string(key_);
+        if (at_) w += "[" + std::to_string(*at_) + "]";
+        return w + ".";
+    }
+    // The fields of a simdjson object, read in one pass: looking each up with at_key walked the
+    // object again for every field.
+    void index() {
+        if (!j_.isSimdjson() || j_.type() != Val::Object) return;
+        simdjson::dom::object o;
+        if (j_.element().get_object().get(o)) return;
+        n_ = 0;
+        for (auto [k, v] : o) {
+            if (n_ == fields_.size()) return; // more than the format has: look up as we go
+            fields_[n_++] = {k, v};
+        }
+        indexed_ = true;
+    }
+
     Val j_;
-    std::string where_;
+    const Obj* parent_ = nullptr;
+    std::string_view key_;
+    std::optional<size_t> at_;
+    bool indexed_ = false;
+    size_t n_ = 0;
+    std::array<std::pair<std::string_view, simdjson::dom::element>, 24> fields_;
 };
 
 // Nesting depth of a JSON text, counted without parsing (strings skipped).
@@ -425,7 +497,7 @@ class Reader {
         if (first)
             header(*j);
         else
-            event(Obj(*j, ""));
+            event(Obj(*j));
     }
 
   private:
@@ -434,7 +506,7 @@ class Reader {
         if (!kind || kind->type() != Val::String || kind->string() != "header")
             fail("missing header: a forklab trace starts with "
                  "{\"kind\":\"header\",\"format\":\"forklab-trace\",\"version\":1,...}");
-        Obj o(j, "");
+        Obj o(j);
         if (o.string("format") != "forklab-trace")
             fail("not a forklab trace (format " + quoted(o.string("format")) + ")");
         Val v = o.need("version");
@@ -567,7 +639,7 @@ class Reader {
             if (snaps_.count(fileSnapId))
                 fail("snapshot " + std::to_string(fileSnapId) + " is defined twice");
             snap->pid = e.pid; // the file keeps it once, as the event's pid
-            SnapId id = out_.addSnapshot(std::move(*snap));
+            SnapId id = out_.addPooledSnapshot(std::move(*snap));
             snaps_[fileSnapId] = id;
             std::get<ev::Snapshot>(e.data).snap = id;
         }
