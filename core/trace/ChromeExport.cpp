@@ -1,7 +1,6 @@
 #include "ChromeExport.hpp"
 
 #include "Steps.hpp"
-#include "World.hpp"
 #include "core/probe/Deadlock.hpp"
 
 #include "JsonWriter.hpp"
@@ -732,17 +731,33 @@ void ChromeWriter::emitMetadata() {
         done(meta_, at, 0, -1);
     };
     // Tree order: a depth-first walk from the roots, so each parent sorts above its children.
-    World w = World::at(t_, t_.size());
+    // The links are World::at's (only proc events make them), built without replaying the rest.
+    struct Node {
+        pid_t pid = 0; // 0: named as a parent only
+        std::vector<pid_t> children;
+    };
+    std::map<pid_t, Node> procs;
+    std::vector<pid_t> roots;
+    for (size_t i = 0, n = t_.size(); i < n; ++i) {
+        const Event& e = t_[i];
+        if (e.kind != EventKind::Proc) continue;
+        pid_t parent = e.as<ev::Proc>().parent;
+        procs[e.pid].pid = e.pid;
+        if (parent)
+            procs[parent].children.push_back(e.pid);
+        else
+            roots.push_back(e.pid);
+    }
     std::vector<pid_t> order;
     std::set<pid_t> seen;
     std::function<void(pid_t)> walk = [&](pid_t pid) {
-        auto it = w.procs.find(pid);
-        if (it == w.procs.end() || it->second.pid != pid || !seen.insert(pid).second) return;
+        auto it = procs.find(pid);
+        if (it == procs.end() || it->second.pid != pid || !seen.insert(pid).second) return;
         order.push_back(pid);
         for (pid_t c : it->second.children) walk(c);
     };
-    for (pid_t r : w.roots) walk(r);
-    for (auto& [pid, p] : w.procs) walk(pid); // children of an unrecorded parent
+    for (pid_t r : roots) walk(r);
+    for (auto& [pid, p] : procs) walk(pid); // children of an unrecorded parent
     for (pid_t pid : pidsUsed_)
         if (seen.insert(pid).second) order.push_back(pid);
     if (seen.insert(rootPid_).second) order.push_back(rootPid_); // counters' home, even if empty
