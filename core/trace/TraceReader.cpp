@@ -39,7 +39,7 @@ struct BadLine {
 }
 
 // A JSON value of the line under validation. Lines are parsed with simdjson; the few it refuses
-// that nlohmann accepts (integers beyond 64 bits, 1e400) are parsed again with nlohmann, so every
+// that nlohmann accepts (integers beyond 64 bits) are parsed again with nlohmann, so every
 // file the reader ever accepted still reads and every message still shows the offending value.
 // Non-negative integers are unsigned, negative ones signed, as nlohmann types them.
 class Val {
