@@ -130,7 +130,7 @@ class ChromeWriter {
                    {"time", "ts and dur in µs since the recorder's clock started"}};
         std::string buf =
             "{\"displayTimeUnit\":\"ms\",\"otherData\":" + dump(other) + ",\"traceEvents\":[\n";
-        // Written in large pieces: an ostream call per event costs more than the event.
+        // Written in 1 MiB pieces (measured as fast as two ostream calls per event, not faster).
         constexpr size_t kFlushAt = size_t(1) << 20;
         bool first = true;
         auto put = [&](std::string_view text) {

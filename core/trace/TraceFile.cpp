@@ -418,8 +418,8 @@ class LineWriter {
 void writeJsonl(const Trace& trace, std::ostream& out) {
     std::string buf = "{\"format\":\"forklab-trace\",\"kind\":\"header\",\"t\":0,\"version\":" +
                       std::to_string(kTraceFormatVersion) + "}\n";
-    // Lines gather in a buffer written in large pieces: an ostream call per field costs more
-    // than the formatting.
+    // Lines are formatted into a string and written in 1 MiB pieces: the stream is called once
+    // per piece, not once per field.
     constexpr size_t kFlushAt = size_t(1) << 20;
     buf.reserve(kFlushAt + (64 << 10));
     size_t n = trace.size();
