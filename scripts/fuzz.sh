@@ -85,11 +85,14 @@ command -v "$CXX" >/dev/null || {
 }
 # The reader and exactly what it links against: the enums' toString() (Event, Snapshot,
 # Deadlock; Deadlock.cpp brings in MutexProbe.cpp) and the Trace it fills. WaitStatus's
-# forExit/forSignal are inline; nlohmann/json is header-only.
+# forExit/forSignal are inline; nlohmann/json is header-only; simdjson is the system library
+# (not instrumented: coverage comes from the reader that drives it).
 SOURCES=(
     tests/fuzz/fuzz_trace_reader.cpp
     core/trace/TraceReader.cpp
+    core/trace/JsonWriter.cpp
     core/trace/Trace.cpp
+    core/trace/TablePool.cpp
     core/trace/Event.cpp
     core/probe/Snapshot.cpp
     core/probe/Deadlock.cpp
@@ -140,7 +143,7 @@ for pid in ${pids[@]+"${pids[@]}"}; do wait "$pid" || failed=1; done
     echo "fuzz.sh: compiling failed" >&2
     exit 3
 }
-"$CXX" "${FLAGS[@]}" "${objs[@]}" -o "$BIN" || {
+"$CXX" "${FLAGS[@]}" "${objs[@]}" -lsimdjson -o "$BIN" || {
     echo "fuzz.sh: linking failed (an undefined symbol means SOURCES in this script needs" \
         "another core/ file)" >&2
     exit 3

@@ -1,6 +1,8 @@
 #pragma once
 // What one process looked like at one instant, read from /proc while it was frozen
 // (ptrace-stopped). Plain values: the trace stores them, the views and tests read them.
+#include "core/base/CowVector.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -62,12 +64,13 @@ struct ShmMapping {
 
 struct ProcessSnapshot {
     pid_t pid = 0;
-    pid_t nspid = 0;                  // inside the process's own pid namespace
-    pid_t ppid = 0;                   // /proc PPid (changes on reparenting: not the tree)
-    char state = '?';                 // process state from /proc/PID/stat
-    std::vector<FdEntry> fds;         // sorted by fd
-    std::vector<ThreadState> threads; // sorted by tid, leader first when present
-    std::vector<ShmMapping> shm;
+    pid_t nspid = 0;  // inside the process's own pid namespace
+    pid_t ppid = 0;   // /proc PPid (changes on reparenting: not the tree)
+    char state = '?'; // process state from /proc/PID/stat
+    // Copy-on-write: snapshots with equal tables share them (Trace::addSnapshot).
+    CowVector<FdEntry> fds;         // sorted by fd
+    CowVector<ThreadState> threads; // sorted by tid, leader first when present
+    CowVector<ShmMapping> shm;
     bool partial = false; // the process vanished (or was mid-exit) while it was read
     // A stop snapshot (fork/exec/exit) has fds and thread ids only: no per-thread state, no
     // maps, no inodes of plain files; the idle probe and markers take full ones.

@@ -12,12 +12,19 @@ size_t Trace::append(Event e) {
 
 StrId Trace::intern(std::string_view s) {
     if (s.empty()) return 0;
-    auto [it, inserted] = interned_.try_emplace(std::string(s), 0);
-    if (inserted) it->second = StrId(strings_.push_back(std::string(s)));
-    return it->second;
+    auto it = interned_.find(s);
+    if (it != interned_.end()) return it->second;
+    StrId id = StrId(strings_.push_back(std::string(s)));
+    interned_.emplace(strings_[id], id);
+    return id;
 }
 
 SnapId Trace::addSnapshot(ProcessSnapshot s) {
+    tables_.shareTables(s);
+    return SnapId(snapshots_.push_back(std::move(s)));
+}
+
+SnapId Trace::addPooledSnapshot(ProcessSnapshot s) {
     return SnapId(snapshots_.push_back(std::move(s)));
 }
 

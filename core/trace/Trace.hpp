@@ -4,6 +4,7 @@
 // and tests read from any thread at any time and see a consistent prefix.
 #include "AppendOnly.hpp"
 #include "Event.hpp"
+#include "TablePool.hpp"
 #include "core/probe/Snapshot.hpp"
 
 #include <string>
@@ -18,8 +19,16 @@ class Trace {
 
     // --- writer (one thread) ---
     size_t append(Event e);
-    StrId intern(std::string_view s); // equal strings share one id
-    SnapId addSnapshot(ProcessSnapshot s);
+    StrId intern(std::string_view s);      // equal strings share one id
+    SnapId addSnapshot(ProcessSnapshot s); // its tables are shared with equal ones already in
+    // addSnapshot for a snapshot whose tables all came from shareTable (not shared again).
+    SnapId addPooledSnapshot(ProcessSnapshot s);
+    // The trace's copy of a table equal to `v`: lets a reader build a snapshot without allocating
+    // tables the trace already has.
+    template <class T>
+    CowVector<T> shareTable(const std::vector<T>& v) {
+        return tables_.share(v);
+    }
 
     // --- readers (any thread) ---
     size_t size() const { return events_.size(); }
@@ -34,7 +43,10 @@ class Trace {
     AppendOnly<Event> events_;
     AppendOnly<std::string> strings_;
     AppendOnly<ProcessSnapshot, 10> snapshots_;
-    std::unordered_map<std::string, StrId> interned_; // writer-side only
+    // Writer-side only. The keys view the pool's own strings (which never move), so each string
+    // is kept once.
+    std::unordered_map<std::string_view, StrId> interned_;
+    TablePool tables_;
 };
 
 } // namespace forklab

@@ -1,5 +1,6 @@
 #include "TraceFile.hpp"
 
+#include "JsonWriter.hpp"
 #include "core/probe/Deadlock.hpp"
 
 #include <cstring>
@@ -155,16 +156,282 @@ json eventToJson(const Trace& t, const Event& e) {
     return j;
 }
 
+namespace {
+
+// The streaming twin of eventToJson: the same text (keys in nlohmann's sorted order, the same
+// escapes), written without building a tree. A test holds the two to byte equality.
+class LineWriter {
+  public:
+    LineWriter(const Trace& t, std::string& out) : t_(t), w_(out) {}
+
+    void event(const Event& e) {
+        w_.beginObject();
+        std::visit([&](const auto& d) { fields(e, d); }, e.data);
+        w_.endObject();
+    }
+
+  private:
+    std::string_view str(StrId id) const { return t_.str(id); }
+    void pid(const Event& e) { w_.field("pid", e.pid); }
+    void kind(const Event& e) { w_.field("kind", kindName(e)); }
+    void t(const Event& e) { w_.field("t", e.t); }
+
+    // code, core_dumped, [kind, pid,] signal, signal_name: the caller's keys between them.
+    template <class Middle>
+    void status(WaitStatus s, std::string_view prefix, Middle middle) {
+        std::string k(prefix);
+        auto key = [&](const char* name) {
+            k.resize(prefix.size());
+            k += name;
+            return std::string_view(k);
+        };
+        if (s.exited())
+            w_.field(key("code"), s.exitCode());
+        else
+            w_.key(key("code")).null();
+        w_.field(key("core_dumped"), s.coreDumped());
+        middle();
+        if (s.exited()) {
+            w_.key(key("signal")).null();
+        } else {
+            w_.field(key("signal"), s.termSignal());
+            w_.field(key("signal_name"), signalName(s.termSignal()));
+        }
+    }
+    void snap(SnapId id) {
+        if (id == kNoSnap)
+            w_.null();
+        else
+            w_.value(id);
+    }
+
+    void fields(const Event& e, const ev::RunStart& d) {
+        w_.field("command", str(d.command));
+        w_.field("deadline_ms", d.deadlineMs);
+        w_.field("grace_ms", d.graceMs);
+        w_.key("isolation").beginObject();
+        w_.field("ipc_ns", bool(d.isolation & kIsoIpcNs));
+        w_.field("mount_ns", bool(d.isolation & kIsoMountNs));
+        w_.field("pid_ns", bool(d.isolation & kIsoPidNs));
+        w_.field("pids_cgroup", bool(d.isolation & kIsoPidsCgroup));
+        w_.field("private_shm", bool(d.isolation & kIsoPrivateShm));
+        w_.field("user_ns", bool(d.isolation & kIsoUserNs));
+        w_.endObject();
+        kind(e);
+        w_.field("max_procs", d.maxProcs);
+        t(e);
+    }
+    void fields(const Event& e, const ev::Proc& d) {
+        w_.field("how", toString(d.how));
+        kind(e);
+        w_.field("name", str(d.name));
+        w_.field("nspid", d.nspid);
+        w_.field("parent", d.parent);
+        pid(e);
+        w_.field("role", toString(d.role));
+        t(e);
+    }
+    void fields(const Event& e, const ev::Fork& d) {
+        w_.field("child", d.child);
+        kind(e);
+        pid(e);
+        t(e);
+    }
+    void fields(const Event& e, const ev::Exec& d) {
+        w_.key("after_snap");
+        snap(d.after);
+        w_.key("argv").beginArray();
+        std::string_view argv = str(d.argv);
+        for (size_t start = 0; start < argv.size();) { // as splitArgv
+            size_t end = argv.find('\0', start);
+            if (end == std::string_view::npos) end = argv.size();
+            w_.value(argv.substr(start, end - start));
+            start = end + 1;
+        }
+        w_.endArray();
+        w_.key("before_snap");
+        snap(d.before);
+        w_.field("exe", str(d.exe));
+        kind(e);
+        w_.field("path", str(d.path));
+        pid(e);
+        w_.field("role", toString(d.role));
+        t(e);
+    }
+    void fields(const Event& e, const ev::Exit& d) {
+        status(d.status, "", [&] {
+            kind(e);
+            pid(e);
+        });
+        t(e);
+    }
+    void fields(const Event& e, const ev::ThreadExit& d) {
+        kind(e);
+        pid(e);
+        t(e);
+        w_.field("tid", d.tid);
+    }
+    void fields(const Event& e, const ev::Snapshot& d) {
+        const ProcessSnapshot& s = t_.snapshot(d.snap);
+        w_.field("depth", s.full ? "full" : "stop");
+        w_.key("fds").beginArray();
+        for (auto& f : s.fds) {
+            w_.beginObject();
+            w_.field("access", toString(f.access));
+            w_.field("cloexec", f.cloexec);
+            w_.field("fd", f.fd);
+            w_.field("flags", f.flags);
+            w_.field("inode", f.inode);
+            w_.field("target", f.target);
+            w_.field("type", toString(f.kind));
+            w_.endObject();
+        }
+        w_.endArray();
+        kind(e);
+        w_.field("nspid", s.nspid);
+        w_.field("partial", s.partial);
+        pid(e);
+        w_.field("ppid", s.ppid);
+        w_.field("reason", toString(d.reason));
+        w_.key("shm_maps").beginArray();
+        for (auto& m : s.shm) {
+            w_.beginObject();
+            w_.field("dev", m.dev);
+            w_.field("inode", m.inode);
+            w_.field("path", m.path);
+            w_.field("start", m.start);
+            w_.endObject();
+        }
+        w_.endArray();
+        w_.field("snap", d.snap);
+        w_.field("state", std::string_view(&s.state, 1));
+        t(e);
+        w_.key("thread_states").beginArray();
+        for (auto& th : s.threads) {
+            w_.beginObject();
+            w_.field("nstid", th.nstid);
+            w_.field("running", th.syscall.running);
+            w_.field("state", std::string_view(&th.state, 1));
+            w_.key("syscall");
+            if (!th.syscall.running && th.syscall.nr >= 0) {
+                w_.beginArray().value(th.syscall.nr);
+                for (auto a : th.syscall.args) w_.value(a);
+                w_.endArray();
+            } else {
+                w_.null();
+            }
+            w_.field("tid", th.tid);
+            w_.field("wchan", th.wchan);
+            w_.endObject();
+        }
+        w_.endArray();
+        w_.key("threads").beginArray();
+        for (auto& th : s.threads) w_.value(th.tid);
+        w_.endArray();
+    }
+    void fields(const Event& e, const ev::Output& d) {
+        w_.field("fd", d.fd);
+        kind(e);
+        pid(e);
+        t(e);
+        w_.field("text", str(d.text));
+        w_.field("truncated", d.truncated);
+    }
+    void fields(const Event& e, const ev::Deadlock& d) {
+        bool orphaned = d.rule == uint8_t(DeadlockRule::OrphanedMutex);
+        w_.field("addr", d.addr);
+        w_.field("evidence", str(d.evidence));
+        kind(e);
+        if (orphaned) {
+            w_.field("owner_nstid", d.ownerNsTid);
+            w_.field("owner_tid", d.ownerTid);
+        } else {
+            w_.key("owner_nstid").null();
+            w_.key("owner_tid").null();
+        }
+        pid(e);
+        w_.field("rule", toString(DeadlockRule(d.rule)));
+        t(e);
+        w_.field("tid", d.tid);
+    }
+    void fields(const Event& e, const ev::Shm& d) {
+        w_.field("inode", d.inode);
+        kind(e);
+        w_.field("name", str(d.name));
+        pid(e);
+        t(e);
+    }
+    void fields(const Event& e, const ev::Leak& d) {
+        w_.key("creator");
+        if (d.creator)
+            w_.value(d.creator);
+        else
+            w_.null();
+        kind(e);
+        w_.field("name", str(d.name));
+        t(e);
+    }
+    void fields(const Event& e, const ev::Kill& d) {
+        w_.field("group", d.group);
+        kind(e);
+        pid(e);
+        w_.field("signal", d.sig);
+        w_.field("signal_name", signalName(d.sig));
+        t(e);
+        w_.field("target", d.target);
+    }
+    void fields(const Event& e, const ev::Marker& d) {
+        w_.field("key", d.key);
+        kind(e);
+        w_.field("label", str(d.label));
+        pid(e);
+        t(e);
+    }
+    void fields(const Event& e, const ev::Annotation& d) {
+        bool mutex = d.what == ev::NameOf::Mutex;
+        w_.field(mutex ? "addr" : "fd", d.value);
+        kind(e);
+        w_.field("label", str(d.label));
+        pid(e);
+        t(e);
+        if (!mutex) w_.field("target", str(d.target));
+    }
+    void fields(const Event& e, const ev::KilledBySandbox&) {
+        kind(e);
+        pid(e);
+        t(e);
+    }
+    void fields(const Event& e, const ev::RunEnd& d) {
+        w_.field("exit_code", d.exitCode);
+        kind(e);
+        w_.field("reason", toString(d.reason));
+        status(d.rootStatus, "root_", [] {});
+        t(e);
+    }
+
+    const Trace& t_;
+    JsonWriter w_;
+};
+
+} // namespace
+
 void writeJsonl(const Trace& trace, std::ostream& out) {
-    json header{{"t", 0},
-                {"kind", "header"},
-                {"format", "forklab-trace"},
-                {"version", kTraceFormatVersion}};
-    out << header.dump() << '\n';
+    std::string buf = "{\"format\":\"forklab-trace\",\"kind\":\"header\",\"t\":0,\"version\":" +
+                      std::to_string(kTraceFormatVersion) + "}\n";
+    // Lines are formatted into a string and written in 1 MiB pieces: the stream is called once
+    // per piece, not once per field.
+    constexpr size_t kFlushAt = size_t(1) << 20;
+    buf.reserve(kFlushAt + (64 << 10));
     size_t n = trace.size();
-    for (size_t i = 0; i < n; ++i)
-        out << eventToJson(trace, trace[i]).dump(-1, ' ', false, json::error_handler_t::replace)
-            << '\n';
+    for (size_t i = 0; i < n; ++i) {
+        LineWriter(trace, buf).event(trace[i]);
+        buf += '\n';
+        if (buf.size() >= kFlushAt) {
+            out.write(buf.data(), std::streamsize(buf.size()));
+            buf.clear();
+        }
+    }
+    out.write(buf.data(), std::streamsize(buf.size()));
 }
 
 bool writeJsonlFile(const Trace& trace, const std::string& path, std::string* error) {

@@ -3,13 +3,17 @@
 #include "TraceFile.hpp"
 #include "core/probe/Deadlock.hpp"
 
+#include "JsonWriter.hpp"
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -34,110 +38,363 @@ struct BadLine {
     throw BadLine{std::move(msg)};
 }
 
+// A JSON value of the line under validation. Lines are parsed with simdjson; the few it refuses
+// that nlohmann accepts (integers beyond 64 bits) are parsed again with nlohmann, so every
+// file the reader ever accepted still reads and every message still shows the offending value.
+// Non-negative integers are unsigned, negative ones signed, as nlohmann types them.
+class Val {
+  public:
+    enum Type { Null, Bool, Signed, Unsigned, Float, String, Array, Object };
+
+    // The type and a scalar's value are read from the parser's tape once, here.
+    explicit Val(simdjson::dom::element e) : sj_(e) {
+        using T = simdjson::dom::element_type;
+        switch (e.type()) {
+        case T::BOOL:
+            type_ = Bool;
+            n_.b = e.get_bool().value_unsafe();
+            break;
+        case T::INT64:
+            n_.i = e.get_int64().value_unsafe();
+            type_ = n_.i < 0 ? Signed : Unsigned;
+            break;
+        case T::UINT64:
+            type_ = Unsigned;
+            n_.u = e.get_uint64().value_unsafe();
+            break;
+        case T::DOUBLE:
+            type_ = Float;
+            n_.d = e.get_double().value_unsafe();
+            break;
+        case T::STRING:
+            type_ = String;
+            str_ = e.get_string().value_unsafe();
+            break;
+        case T::ARRAY:
+            type_ = Array;
+            break;
+        case T::OBJECT:
+            type_ = Object;
+            break;
+        default:
+            type_ = Null;
+        }
+    }
+    explicit Val(const json& j) : nl_(&j) {
+        switch (j.type()) {
+        case json::value_t::boolean:
+            type_ = Bool;
+            n_.b = j.get<bool>();
+            break;
+        case json::value_t::number_integer:
+            n_.i = j.get<int64_t>();
+            type_ = n_.i < 0 ? Signed : Unsigned;
+            break;
+        case json::value_t::number_unsigned:
+            type_ = Unsigned;
+            n_.u = j.get<uint64_t>();
+            break;
+        case json::value_t::number_float:
+            type_ = Float;
+            n_.d = j.get<double>();
+            break;
+        case json::value_t::string:
+            type_ = String;
+            str_ = j.get_ref<const std::string&>();
+            break;
+        case json::value_t::array:
+            type_ = Array;
+            break;
+        case json::value_t::object:
+            type_ = Object;
+            break;
+        default:
+            type_ = Null;
+        }
+    }
+
+    Type type() const { return type_; }
+    bool isNull() const { return type_ == Null; }
+    bool isInteger() const { return type_ == Signed || type_ == Unsigned; }
+
+    bool boolean() const { return n_.b; }
+    // Signed and Unsigned share the bits: an Unsigned above INT64_MAX must be read by u64().
+    int64_t i64() const { return n_.i; }
+    uint64_t u64() const { return n_.u; }
+    double f64() const { return n_.d; }
+    std::string_view string() const { return str_; }
+    bool isSimdjson() const { return nl_ == nullptr; }
+    simdjson::dom::element element() const { return sj_; }
+
+    // Arrays: their size, and each element in order.
+    size_t size() const { return nl_ ? nl_->size() : sjArray().size(); }
+    template <class F>
+    void each(F f) const {
+        size_t i = 0;
+        if (nl_) {
+            for (const json& v : *nl_) f(i++, Val(v));
+        } else {
+            for (simdjson::dom::element v : sjArray()) f(i++, Val(v));
+        }
+    }
+    // Objects: the value of a key, if present.
+    std::optional<Val> find(std::string_view key) const {
+        if (nl_) {
+            auto it = nl_->find(key);
+            if (it == nl_->end()) return std::nullopt;
+            return Val(*it);
+        }
+        simdjson::dom::element v;
+        if (sjObject().at_key(key).get(v)) return std::nullopt;
+        return Val(v);
+    }
+
+    // The value as JSON text, stopping soon after `limit` characters: a message shows only the
+    // start of a value, so a huge one costs no more than a small one.
+    void show(std::string& out, size_t limit) const {
+        if (out.size() > limit) return;
+        switch (type()) {
+        case Null:
+            out += "null";
+            break;
+        case Bool:
+            out += boolean() ? "true" : "false";
+            break;
+        case Signed:
+            out += std::to_string(i64());
+            break;
+        case Unsigned:
+            out += std::to_string(u64());
+            break;
+        case Float:
+            out += json(f64()).dump();
+            break; // nlohmann's form: "100.0", "1e+23"
+        case String: {
+            std::string_view s = string();
+            // A prefix a little longer than the limit: escapes only lengthen it.
+            if (s.size() > limit + 8) s = s.substr(0, limit + 8);
+            JsonWriter::appendQuoted(out, s);
+            break;
+        }
+        case Array:
+            out += '[';
+            each([&](size_t i, Val v) {
+                if (out.size() > limit) return;
+                if (i) out += ',';
+                v.show(out, limit);
+            });
+            out += ']';
+            break;
+        case Object: {
+            out += '{';
+            bool first = true;
+            auto member = [&](std::string_view k, Val v) {
+                if (out.size() > limit) return;
+                if (!first) out += ',';
+                first = false;
+                JsonWriter::appendQuoted(out, k.substr(0, limit + 8));
+                out += ':';
+                v.show(out, limit);
+            };
+            if (nl_) {
+                for (auto& [k, v] : nl_->items()) member(k, Val(v));
+            } else {
+                for (auto [k, v] : sjObject()) member(k, Val(v));
+            }
+            out += '}';
+            break;
+        }
+        }
+    }
+
+  private:
+    simdjson::dom::array sjArray() const {
+        simdjson::dom::array a;
+        if (sj_.get_array().get(a)) return {}; // type() is checked before every call
+        return a;
+    }
+    simdjson::dom::object sjObject() const {
+        simdjson::dom::object o;
+        if (sj_.get_object().get(o)) return {};
+        return o;
+    }
+
+    simdjson::dom::element sj_;
+    const json* nl_ = nullptr;
+    Type type_ = Null;
+    union {
+        bool b;
+        int64_t i;
+        uint64_t u;
+        double d;
+    } n_{};
+    std::string_view str_;
+};
+
 // A value from the file as it appears in a message: JSON-quoted, cut short.
-std::string shown(const json& v) {
-    std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+std::string shown(const Val& v) {
+    std::string s;
+    v.show(s, 60);
     if (s.size() > 60) s = s.substr(0, 57) + "...";
     return s;
 }
-std::string quoted(const std::string& s) {
-    return shown(json(s));
+std::string quoted(std::string_view s) {
+    std::string q;
+    JsonWriter::appendQuoted(q, s.substr(0, 70));
+    if (q.size() > 60) q = q.substr(0, 57) + "...";
+    return q;
 }
 
 // One JSON object of the file under validation. `where` prefixes field names in messages, so a
 // nested field reads "fds[2].inode".
 class Obj {
   public:
-    Obj(const json& j, std::string where) : j_(j), where_(std::move(where)) {}
-
-    std::string name(const std::string& key) const { return "field \"" + where_ + key + "\""; }
-    const json& need(const std::string& key) const {
-        auto it = j_.find(key);
-        if (it == j_.end()) fail("missing " + name(key));
-        return *it;
+    // The top-level object of a line.
+    explicit Obj(Val j) : j_(j) { index(); }
+    // Field `key` (element `at` of it, if given) of `parent`, which must outlive this.
+    Obj(Val j, const Obj* parent, std::string_view key, std::optional<size_t> at = std::nullopt)
+        : j_(j), parent_(parent), key_(key), at_(at) {
+        index();
     }
 
-    int64_t integer(const std::string& key, int64_t lo, int64_t hi) const {
+    std::string name(std::string_view key) const {
+        return "field \"" + where() + std::string(key) + "\"";
+    }
+    Val need(std::string_view key) const {
+        if (indexed_) {
+            // The last of equal keys wins, as it did with nlohmann.
+            for (size_t i = n_; i-- > 0;)
+                if (sameKey(fields_[i].first, key)) return Val(fields_[i].second);
+            fail("missing " + name(key));
+        }
+        auto v = j_.find(key);
+        if (!v) fail("missing " + name(key));
+        return *v;
+    }
+
+    int64_t integer(std::string_view key, int64_t lo, int64_t hi) const {
         return toInt(
             need(key), [&] { return name(key); }, lo, hi);
     }
-    std::optional<int64_t> nullableInt(const std::string& key, int64_t lo, int64_t hi) const {
-        const json& v = need(key);
-        if (v.is_null()) return std::nullopt;
+    std::optional<int64_t> nullableInt(std::string_view key, int64_t lo, int64_t hi) const {
+        Val v = need(key);
+        if (v.isNull()) return std::nullopt;
         return toInt(
             v, [&] { return name(key); }, lo, hi);
     }
-    pid_t pid(const std::string& key) const { return pid_t(integer(key, 0, kPidMax)); }
-    uint64_t u64(const std::string& key) const {
+    pid_t pid(std::string_view key) const { return pid_t(integer(key, 0, kPidMax)); }
+    uint64_t u64(std::string_view key) const {
         return toU64(need(key), [&] { return name(key); });
     }
-    bool boolean(const std::string& key) const {
-        const json& v = need(key);
-        if (!v.is_boolean()) fail(name(key) + " must be true or false (got " + shown(v) + ")");
-        return v.get<bool>();
+    bool boolean(std::string_view key) const {
+        Val v = need(key);
+        if (v.type() != Val::Bool)
+            fail(name(key) + " must be true or false (got " + shown(v) + ")");
+        return v.boolean();
     }
-    const std::string& string(const std::string& key) const {
-        const json& v = need(key);
-        if (!v.is_string()) fail(name(key) + " must be a string (got " + shown(v) + ")");
-        return v.get_ref<const std::string&>();
+    std::string_view string(std::string_view key) const {
+        Val v = need(key);
+        if (v.type() != Val::String) fail(name(key) + " must be a string (got " + shown(v) + ")");
+        return v.string();
     }
-    char character(const std::string& key) const {
-        const std::string& s = string(key);
+    char character(std::string_view key) const {
+        std::string_view s = string(key);
         if (s.size() != 1) fail(name(key) + " must be one character (got " + quoted(s) + ")");
         return s[0];
     }
-    const json& array(const std::string& key) const {
-        const json& v = need(key);
-        if (!v.is_array()) fail(name(key) + " must be an array (got " + shown(v) + ")");
+    Val array(std::string_view key) const {
+        Val v = need(key);
+        if (v.type() != Val::Array) fail(name(key) + " must be an array (got " + shown(v) + ")");
         return v;
     }
-    Obj object(const std::string& key) const {
-        const json& v = need(key);
-        if (!v.is_object()) fail(name(key) + " must be an object (got " + shown(v) + ")");
-        return Obj(v, where_ + key + ".");
+    Obj object(std::string_view key) const {
+        Val v = need(key);
+        if (v.type() != Val::Object) fail(name(key) + " must be an object (got " + shown(v) + ")");
+        return Obj(v, this, key);
     }
-    // Element i of array `key`, which must be an object.
-    Obj element(const std::string& key, size_t i) const {
-        const json& v = j_[key][i];
-        std::string at = key + "[" + std::to_string(i) + "]";
-        if (!v.is_object()) fail(name(at) + " must be an object (got " + shown(v) + ")");
-        return Obj(v, where_ + at + ".");
+    // Calls f(Obj) for each element of array `key`, each of which must be an object.
+    template <class F>
+    void objects(std::string_view key, F f) const {
+        array(key).each([&](size_t i, Val v) {
+            if (v.type() != Val::Object)
+                fail(name(std::string(key) + "[" + std::to_string(i) + "]") +
+                     " must be an object (got " + shown(v) + ")");
+            f(Obj(v, this, key, i));
+        });
     }
 
     // An enum by its toString() name. Its values are 0, 1, ... up to the first that toString()
     // calls "?", so values added to the enum are read without changing this.
     template <class E>
-    E choice(const std::string& key) const {
-        const std::string& s = string(key);
+    E choice(std::string_view key) const {
+        std::string_view s = string(key);
+        static const std::vector<std::string_view> names = [] { // toString() once per enum
+            std::vector<std::string_view> n;
+            for (int i = 0; i < 64 && std::string_view(toString(E(i))) != "?"; ++i)
+                n.push_back(toString(E(i)));
+            return n;
+        }();
+        for (size_t i = 0; i < names.size(); ++i)
+            if (s == names[i]) return E(i);
         std::string all;
-        for (int i = 0; i < 64 && std::string_view(toString(E(i))) != "?"; ++i) {
-            if (s == toString(E(i))) return E(i);
-            all += std::string(i ? ", " : "") + "\"" + toString(E(i)) + "\"";
-        }
+        for (size_t i = 0; i < names.size(); ++i)
+            all += std::string(i ? ", " : "") + "\"" + std::string(names[i]) + "\"";
         fail(name(key) + " must be one of " + all + " (got " + quoted(s) + ")");
     }
 
     // `name` makes the field's name for a message: only built when there is one to write.
     template <class Name>
-    static int64_t toInt(const json& v, const Name& name, int64_t lo, int64_t hi) {
-        if (!v.is_number_integer()) fail(name() + " must be an integer (got " + shown(v) + ")");
-        bool fits = !v.is_number_unsigned() || v.get<uint64_t>() <= uint64_t(kI64Max);
-        int64_t x = v.is_number_unsigned() ? int64_t(v.get<uint64_t>()) : v.get<int64_t>();
+    static int64_t toInt(Val v, const Name& name, int64_t lo, int64_t hi) {
+        Val::Type type = v.type();
+        if (type != Val::Signed && type != Val::Unsigned)
+            fail(name() + " must be an integer (got " + shown(v) + ")");
+        bool fits = type == Val::Signed || v.u64() <= uint64_t(kI64Max);
+        int64_t x = fits ? v.i64() : 0;
         if (!fits || x < lo || x > hi)
             fail(name() + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
                  " (got " + shown(v) + ")");
         return x;
     }
     template <class Name>
-    static uint64_t toU64(const json& v, const Name& name) {
-        if (!v.is_number_unsigned())
+    static uint64_t toU64(Val v, const Name& name) {
+        if (v.type() != Val::Unsigned)
             fail(name() + " must be an integer between 0 and 2^64-1 (got " + shown(v) + ")");
-        return v.get<uint64_t>();
+        return v.u64();
     }
 
   private:
-    const json& j_;
-    std::string where_;
+    // Keys are short and mostly differ in length or first byte: test those before memcmp.
+    static bool sameKey(std::string_view a, std::string_view b) {
+        return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
+    }
+    // What prefixes a field's name in messages: "", "isolation.", "fds[2]." (built on error only).
+    std::string where() const {
+        if (!parent_) return "";
+        std::string w = parent_->where() + std::string(key_);
+        if (at_) w += "[" + std::to_string(*at_) + "]";
+        return w + ".";
+    }
+    // The fields of a simdjson object, read in one pass: looking each up with at_key walked the
+    // object again for every field.
+    void index() {
+        if (!j_.isSimdjson() || j_.type() != Val::Object) return;
+        simdjson::dom::object o;
+        if (j_.element().get_object().get(o)) return;
+        n_ = 0;
+        for (auto [k, v] : o) {
+            if (n_ == fields_.size()) return; // more than the format has: look up as we go
+            fields_[n_++] = {k, v};
+        }
+        indexed_ = true;
+    }
+
+    Val j_;
+    const Obj* parent_ = nullptr;
+    std::string_view key_;
+    std::optional<size_t> at_;
+    bool indexed_ = false;
+    size_t n_ = 0;
+    std::array<std::pair<std::string_view, simdjson::dom::element>, 24> fields_;
 };
 
 // Nesting depth of a JSON text, counted without parsing (strings skipped).
@@ -208,42 +465,59 @@ class LineReader {
 
 class Reader {
   public:
-    explicit Reader(Trace& out) : out_(out) {}
+    explicit Reader(Trace& out) : out_(out) {
+        // The parser keeps its buffers between lines; its depth limit refuses what the format
+        // never writes before any of it is built (kMaxDepth levels are allowed).
+        if (parser_.allocate(64 << 10, kMaxDepth + 1)) throw std::bad_alloc();
+    }
 
+    // `text` must have SIMDJSON_PADDING bytes of capacity beyond its size (simdjson reads ahead).
     void line(const std::string& text, bool newline, bool first) {
-        if (tooDeep(text)) fail("not a forklab trace line (JSON nested too deeply)");
-        json j = json::parse(text, nullptr, false);
-        if (j.is_discarded()) {
-            if (first) fail("not a forklab trace (the first line is not JSON)");
-            if (!newline) fail("truncated line (the file ends in the middle of it)");
-            fail(text.empty() ? "empty line" : "not valid JSON");
+        simdjson::dom::element root;
+        auto error = parser_.parse(text).get(root);
+        if (error == simdjson::DEPTH_ERROR)
+            fail("not a forklab trace line (JSON nested too deeply)");
+        std::optional<Val> j;
+        json fallback;
+        if (!error) {
+            j.emplace(root);
+        } else {
+            // simdjson refused it; nlohmann may still take it (numbers beyond 64 bits). Its
+            // recursion is bounded by the depth check first.
+            if (tooDeep(text)) fail("not a forklab trace line (JSON nested too deeply)");
+            fallback = json::parse(text, nullptr, false);
+            if (fallback.is_discarded()) {
+                if (first) fail("not a forklab trace (the first line is not JSON)");
+                if (!newline) fail("truncated line (the file ends in the middle of it)");
+                fail(text.empty() ? "empty line" : "not valid JSON");
+            }
+            j.emplace(fallback);
         }
-        if (!j.is_object()) fail("expected a JSON object (got " + shown(j) + ")");
+        if (j->type() != Val::Object) fail("expected a JSON object (got " + shown(*j) + ")");
         if (first)
-            header(j);
+            header(*j);
         else
-            event(Obj(j, ""));
+            event(Obj(*j));
     }
 
   private:
-    void header(const json& j) {
+    void header(Val j) {
         auto kind = j.find("kind");
-        if (kind == j.end() || *kind != "header")
+        if (!kind || kind->type() != Val::String || kind->string() != "header")
             fail("missing header: a forklab trace starts with "
                  "{\"kind\":\"header\",\"format\":\"forklab-trace\",\"version\":1,...}");
-        Obj o(j, "");
+        Obj o(j);
         if (o.string("format") != "forklab-trace")
             fail("not a forklab trace (format " + quoted(o.string("format")) + ")");
-        const json& v = o.need("version");
-        if (!v.is_number_integer())
-            fail(o.name("version") + " must be an integer (got " + shown(v) + ")");
-        if (v != kTraceFormatVersion)
+        Val v = o.need("version");
+        if (!v.isInteger()) fail(o.name("version") + " must be an integer (got " + shown(v) + ")");
+        if (v.type() != Val::Unsigned || v.u64() != uint64_t(kTraceFormatVersion))
             fail("unsupported trace version " + shown(v) + " (this forklab reads version " +
                  std::to_string(kTraceFormatVersion) + ")");
     }
 
     void event(const Obj& o) {
-        const std::string& kind = o.string("kind");
+        std::string_view kind = o.string("kind");
         Event e;
         e.t = o.integer("t", 0, kI64Max);
         std::optional<ProcessSnapshot> snap; // a snapshot event's body, added once checked
@@ -274,15 +548,15 @@ class Reader {
         } else if (kind == "exec") {
             e.kind = EventKind::Exec;
             // In memory argv is each argument followed by a NUL.
-            const json& argv = o.array("argv");
-            std::string joined;
-            for (size_t i = 0; i < argv.size(); ++i) {
-                if (!argv[i].is_string())
+            std::string& joined = scratch_;
+            joined.clear();
+            o.array("argv").each([&](size_t i, Val a) {
+                if (a.type() != Val::String)
                     fail(o.name("argv[" + std::to_string(i) + "]") + " must be a string (got " +
-                         shown(argv[i]) + ")");
-                joined += argv[i].get_ref<const std::string&>();
+                         shown(a) + ")");
+                joined += a.string();
                 joined += '\0';
-            }
+            });
             e.data = ev::Exec{str(o, "path"),           str(o, "exe"),
                               out_.intern(joined),      snapRef(o, "before_snap"),
                               snapRef(o, "after_snap"), o.choice<Role>("role")};
@@ -365,7 +639,7 @@ class Reader {
             if (snaps_.count(fileSnapId))
                 fail("snapshot " + std::to_string(fileSnapId) + " is defined twice");
             snap->pid = e.pid; // the file keeps it once, as the event's pid
-            SnapId id = out_.addSnapshot(std::move(*snap));
+            SnapId id = out_.addPooledSnapshot(std::move(*snap));
             snaps_[fileSnapId] = id;
             std::get<ev::Snapshot>(e.data).snap = id;
         }
@@ -375,13 +649,13 @@ class Reader {
         out_.append(std::move(e));
     }
 
-    StrId str(const Obj& o, const std::string& key) { return out_.intern(o.string(key)); }
-    static int32_t i32(const Obj& o, const std::string& key) {
+    StrId str(const Obj& o, std::string_view key) { return out_.intern(o.string(key)); }
+    static int32_t i32(const Obj& o, std::string_view key) {
         return int32_t(o.integer(key, kI32Min, kI32Max));
     }
 
     // A snapshot named by an earlier snapshot event, as the file numbers it; null: none.
-    SnapId snapRef(const Obj& o, const std::string& key) {
+    SnapId snapRef(const Obj& o, std::string_view key) {
         auto id = o.nullableInt(key, 0, int64_t(kNoSnap) - 1);
         if (!id) return kNoSnap;
         auto it = snaps_.find(uint32_t(*id));
@@ -406,62 +680,88 @@ class Reader {
         return WaitStatus(WaitStatus::forSignal(int(*sig)).raw() | (core ? kCoreFlag : 0));
     }
 
-    static ProcessSnapshot snapshotBody(const Obj& o) {
+    // The tables are read into reused buffers and stored as the trace's equal table when it has
+    // one, so a repeated table costs no allocation.
+    ProcessSnapshot snapshotBody(const Obj& o) {
         ProcessSnapshot s;
         s.nspid = o.pid("nspid");
         s.ppid = o.pid("ppid");
         s.state = o.character("state");
         s.partial = o.boolean("partial");
-        const std::string& depth = o.string("depth");
+        std::string_view depth = o.string("depth");
         if (depth != "full" && depth != "stop")
             fail(o.name("depth") + " must be one of \"full\", \"stop\" (got " + quoted(depth) +
                  ")");
         s.full = depth == "full";
-        for (size_t i = 0; i < o.array("fds").size(); ++i) {
-            Obj f = o.element("fds", i);
-            s.fds.push_back(FdEntry{int(f.integer("fd", 0, kI32Max)), f.string("target"),
-                                    f.choice<FdKind>("type"), f.u64("inode"),
-                                    f.choice<AccessMode>("access"), f.boolean("cloexec"),
-                                    uint32_t(f.integer("flags", 0, UINT32_MAX))});
-        }
-        for (size_t i = 0; i < o.array("thread_states").size(); ++i) {
-            Obj t = o.element("thread_states", i);
-            ThreadState ts;
+        size_t n = 0;
+        o.objects("fds", [&](const Obj& f) {
+            if (n == fds_.size()) fds_.emplace_back();
+            FdEntry& e = fds_[n++];
+            e.fd = int(f.integer("fd", 0, kI32Max));
+            e.target.assign(f.string("target"));
+            e.kind = f.choice<FdKind>("type");
+            e.inode = f.u64("inode");
+            e.access = f.choice<AccessMode>("access");
+            e.cloexec = f.boolean("cloexec");
+            e.flags = uint32_t(f.integer("flags", 0, UINT32_MAX));
+        });
+        fds_.resize(n);
+        n = 0;
+        o.objects("thread_states", [&](const Obj& t) {
+            if (n == threads_.size()) threads_.emplace_back();
+            ThreadState& ts = threads_[n++];
             ts.tid = t.pid("tid");
             ts.nstid = t.pid("nstid");
             ts.state = t.character("state");
-            ts.wchan = t.string("wchan");
+            ts.wchan.assign(t.string("wchan"));
+            ts.syscall = SyscallState();
             ts.syscall.running = t.boolean("running");
             // [nr, six arguments] while blocked in a syscall; null when running or not in one.
-            const json& sc = t.need("syscall");
-            if (!sc.is_null()) {
-                if (!sc.is_array() || sc.size() != 7)
+            Val sc = t.need("syscall");
+            if (!sc.isNull()) {
+                if (sc.type() != Val::Array || sc.size() != 7)
                     fail(t.name("syscall") + " must be null or an array of 7 integers (got " +
                          shown(sc) + ")");
-                auto element = [&](size_t a) {
-                    return [&t, a] { return t.name("syscall[" + std::to_string(a) + "]"); };
-                };
-                ts.syscall.nr = long(Obj::toInt(sc[0], element(0), 0, kI64Max));
-                for (size_t a = 0; a < 6; ++a)
-                    ts.syscall.args[a] = Obj::toU64(sc[a + 1], element(a + 1));
+                sc.each([&](size_t a, Val v) {
+                    auto name = [&t, a] { return t.name("syscall[" + std::to_string(a) + "]"); };
+                    if (a == 0)
+                        ts.syscall.nr = long(Obj::toInt(v, name, 0, kI64Max));
+                    else
+                        ts.syscall.args[a - 1] = Obj::toU64(v, name);
+                });
             }
-            s.threads.push_back(std::move(ts));
-        }
+        });
+        threads_.resize(n);
         // "threads" repeats the tids of "thread_states" for readers that want only those.
-        const json& tids = o.array("threads");
-        bool same = tids.size() == s.threads.size();
-        for (size_t i = 0; same && i < tids.size(); ++i)
-            same = tids[i].is_number_integer() && tids[i] == s.threads[i].tid;
+        Val tids = o.array("threads");
+        bool same = tids.size() == threads_.size();
+        if (same)
+            tids.each([&](size_t i, Val v) {
+                same = same && v.type() == Val::Unsigned && v.u64() == uint64_t(threads_[i].tid);
+            });
         if (!same) fail(o.name("threads") + " must list the tids of \"thread_states\" in order");
-        for (size_t i = 0; i < o.array("shm_maps").size(); ++i) {
-            Obj m = o.element("shm_maps", i);
-            s.shm.push_back(
-                ShmMapping{m.string("path"), m.u64("dev"), m.u64("inode"), m.u64("start")});
-        }
+        n = 0;
+        o.objects("shm_maps", [&](const Obj& m) {
+            if (n == shm_.size()) shm_.emplace_back();
+            ShmMapping& e = shm_[n++];
+            e.path.assign(m.string("path"));
+            e.dev = m.u64("dev");
+            e.inode = m.u64("inode");
+            e.start = m.u64("start");
+        });
+        shm_.resize(n);
+        s.fds = out_.shareTable(fds_);
+        s.threads = out_.shareTable(threads_);
+        s.shm = out_.shareTable(shm_);
         return s;
     }
 
     Trace& out_;
+    simdjson::dom::parser parser_{kMaxTraceLineBytes};
+    std::string scratch_;      // argv joined, reused between lines
+    std::vector<FdEntry> fds_; // a snapshot's tables as read, reused between lines
+    std::vector<ThreadState> threads_;
+    std::vector<ShmMapping> shm_;
     std::unordered_map<uint32_t, SnapId> snaps_; // the file's snapshot ids -> out_'s
     int64_t lastT_ = 0;
     bool started_ = false, ended_ = false;
@@ -489,6 +789,7 @@ std::optional<std::string> readJsonl(std::istream& in, Trace& out) {
                 return atLine(lineNo, "longer than " + std::to_string(kMaxTraceLineBytes >> 20) +
                                           " MiB (not a forklab trace line)");
             if (r == LineReader::ReadError) return atLine(lineNo, "read error");
+            line.reserve(line.size() + simdjson::SIMDJSON_PADDING);
             reader.line(line, newline, lineNo == 1);
         }
         if (lineNo == 0) return "empty file (not a forklab trace: no header line)";
