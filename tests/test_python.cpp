@@ -290,6 +290,40 @@ TEST_CASE("CPython's plumbing is named from its command lines, the same object i
     }
 }
 
+TEST_CASE("CPython's fork start method: the two sentinel pipes, named by the ends each side kept",
+          "[python][fds]") {
+    if (pythonMissing()) return;
+    Run r = lesson("python-test-value", StartMethod::Fork);
+    INFO(r.story());
+    World w = r.world();
+    pid_t parent = root(w).pid, child = keyPid(r);
+    REQUIRE(child != parent);
+    // The parent learns of the child's death by EOF: the child holds that pipe's write end.
+    uint64_t sentinel =
+        namedFdInode(r, child, "sentinel (write end: its death is the parent's EOF)");
+    CHECK(sentinel != 0);
+    CHECK(namedFdInode(r, parent, "sentinel (read end)") == sentinel);
+    // ... and the child of the parent's: it holds the read end.
+    uint64_t parentSentinel =
+        namedFdInode(r, child, "parent sentinel (read end: EOF here when the parent dies)");
+    CHECK(parentSentinel != 0);
+    CHECK(parentSentinel != sentinel);
+    CHECK(namedFdInode(r, parent, "parent sentinel (write end)") == parentSentinel);
+}
+
+TEST_CASE("a subprocess is not mistaken for a fork-method child", "[python][fds]") {
+    if (pythonMissing()) return;
+    const PythonInterpreter* py = lessonPython();
+    // The exec'd child keeps one end of a pipe it had both ends of at its vfork, as a
+    // fork-method child keeps one end of each sentinel; it must not be named a sentinel.
+    Run r = runInSandbox({py->path, "-c",
+                          "import os, subprocess; r, w = os.pipe(); "
+                          "subprocess.run(['/bin/true'], pass_fds=[w], stdout=subprocess.PIPE)"});
+    INFO(r.story());
+    CHECK(r.exitCode == 0);
+    CHECK(r.events(EventKind::Annotation).empty());
+}
+
 TEST_CASE("CPython's helpers carry their roles into the Chrome and DOT exports",
           "[python][export]") {
     if (pythonMissing()) return;

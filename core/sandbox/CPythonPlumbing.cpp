@@ -35,6 +35,12 @@ void CPythonPlumbing::learnExec(pid_t pid, const std::vector<std::string>& argv,
     static const std::regex tracker(R"(resource_tracker import main;\s*main\((\d+)\))");
     static const std::regex server(R"(forkserver import main;\s*main\((\d+),\s*(\d+))");
     static const std::regex spawn(R"(spawn_main\(tracker_fd=(\d+),\s*pipe_handle=(\d+)\))");
+    forked_.erase(pid); // an exec'd child is not a fork-method child (subprocess, spawn)
+    const std::string argv0 = argv.empty() ? "" : argv[0];
+    if (argv0.substr(argv0.rfind('/') + 1).rfind("python", 0) == 0)
+        interpreters_.insert(pid);
+    else
+        interpreters_.erase(pid);
     if (auto n = numbers(argv, tracker); !n.empty()) {
         know(after.findFd(n[0]), "tracker pipe (read end)", "tracker pipe (write end)");
         return;
@@ -63,8 +69,17 @@ void CPythonPlumbing::learnExec(pid_t pid, const std::vector<std::string>& argv,
     }
 }
 
-void CPythonPlumbing::learnForkserverChild(pid_t serverPid, const ProcessSnapshot& child) {
-    if (!servers_.count(serverPid)) return;
+void CPythonPlumbing::learnFork(pid_t parent, pid_t childPid, const ProcessSnapshot& child) {
+    if (!interpreters_.count(parent)) return;
+    interpreters_.insert(childPid);
+    if (!servers_.count(parent)) {
+        std::set<std::string> both;
+        for (auto& f : child.fds)
+            if (f.kind == FdKind::Pipe && !known(f) && count(child, f.target) == 2)
+                both.insert(f.target);
+        if (!both.empty()) forked_[childPid] = std::move(both);
+        return;
+    }
     // Received fds come after the server's own; the alive pipe's write end is the third one, so
     // the unknown pipes just below it are the data pipe (read) and the status pipe (write). A
     // pipe held at both ends is the server's own SIGCHLD wake-up pipe.
@@ -92,6 +107,24 @@ void CPythonPlumbing::learnForkserverChild(pid_t serverPid, const ProcessSnapsho
         }
         if (data && status) break;
     }
+}
+
+void CPythonPlumbing::learnLater(pid_t pid, const ProcessSnapshot& now) {
+    auto it = forked_.find(pid);
+    if (it == forked_.end()) return;
+    // Until the child has dropped an end, it has not got to its bootstrap yet: look again later.
+    bool dropped = false;
+    for (auto& f : now.fds)
+        if (f.fd > 2 && it->second.count(f.target) && !known(f) && count(now, f.target) == 1) {
+            dropped = true;
+            if (f.access == AccessMode::Write)
+                know(&f, "sentinel (read end)",
+                     "sentinel (write end: its death is the parent's EOF)");
+            else
+                know(&f, "parent sentinel (read end: EOF here when the parent dies)",
+                     "parent sentinel (write end)");
+        }
+    if (dropped) forked_.erase(it);
 }
 
 std::vector<CPythonPlumbing::Name> CPythonPlumbing::namesFor(pid_t pid, const ProcessSnapshot& s) {

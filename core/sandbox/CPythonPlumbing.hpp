@@ -25,10 +25,15 @@ class CPythonPlumbing {
 
     // A process exec'd this command line; `after` is its fd table right after exec.
     void learnExec(pid_t pid, const std::vector<std::string>& argv, const ProcessSnapshot& after);
-    // A child of a CPython forkserver at its fork stop: it holds what the server received for it
-    // (SCM_RIGHTS installs them in order: data pipe, status pipe, alive pipe, tracker pipe, and
-    // any fds passed as arguments after those).
-    void learnForkserverChild(pid_t serverPid, const ProcessSnapshot& child);
+    // A child at its fork stop. A CPython forkserver's child holds what the server received for
+    // it (SCM_RIGHTS installs them in order: data pipe, status pipe, alive pipe, tracker pipe,
+    // and any fds passed as arguments after those). A child forked by a CPython interpreter
+    // (the fork start method) is remembered until a later look at it (learnLater).
+    void learnFork(pid_t parent, pid_t child, const ProcessSnapshot& table);
+    // A later snapshot of a process. CPython's fork start method makes two pipes and forks; the
+    // child then closes one end of each, the parent the other: the pipe whose write end the
+    // child kept is the parent's sentinel, the one whose read end it kept, its parent sentinel.
+    void learnLater(pid_t pid, const ProcessSnapshot& now);
     // Names for fds of `s` not told yet for this process.
     std::vector<Name> namesFor(pid_t pid, const ProcessSnapshot& s);
 
@@ -41,8 +46,11 @@ class CPythonPlumbing {
     void know(const FdEntry* f, std::string read, std::string write);
     bool known(const FdEntry& f) const { return objects_.count(f.target) != 0; }
 
-    std::unordered_map<std::string, Object> objects_; // by /proc target: "pipe:[123]"
-    std::set<pid_t> servers_;                         // CPython forkservers
+    std::unordered_map<std::string, Object> objects_;         // by /proc target: "pipe:[123]"
+    std::set<pid_t> servers_;                                 // CPython forkservers
+    std::set<pid_t> interpreters_;                            // processes running CPython
+    std::unordered_map<pid_t, std::set<std::string>> forked_; // fork child -> pipes it had both
+                                                              // ends of at its fork
     std::set<std::tuple<pid_t, int, std::string>> told_;
 };
 

@@ -586,9 +586,10 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
 SnapId Tracer::snapshot(pid_t pid, SnapReason why) {
     SnapId id = trace_.addSnapshot(snapshotProcess(pid, SnapshotDepth::Stop));
     emit(pid, EventKind::Snapshot, ev::Snapshot{id, why});
-    if (why == SnapReason::Fork)
-        if (const Proc* p = proc(pid))
-            cpython_.learnForkserverChild(p->parent, trace_.snapshot(id));
+    if (const Proc* p = proc(pid); p && why == SnapReason::Fork)
+        cpython_.learnFork(p->parent, pid, trace_.snapshot(id));
+    else if (why != SnapReason::PreExec)
+        cpython_.learnLater(pid, trace_.snapshot(id));
     if (why != SnapReason::PreExec) nameCPythonFds(pid, id);
     return id;
 }
@@ -930,13 +931,15 @@ void Tracer::markerStop() {
 
 // Assumes every tracee is stopped.
 void Tracer::snapshotAll(SnapReason why) {
+    std::vector<std::pair<pid_t, SnapId>> taken;
     for (auto& [pid, p] : procs_) {
         if (!p.alive || p.role == Role::Sandbox) continue;
         ProcessSnapshot snap = snapshotProcess(pid);
         auto verdicts = findDeadlocks(snap, [this](pid_t ns) { return hostTid(ns); });
         SnapId id = trace_.addSnapshot(std::move(snap));
         emit(pid, EventKind::Snapshot, ev::Snapshot{id, why});
-        nameCPythonFds(pid, id);
+        cpython_.learnLater(pid, trace_.snapshot(id));
+        taken.emplace_back(pid, id);
         for (auto& v : verdicts) {
             auto key = std::make_tuple(v.pid, v.tid, v.addr, int(v.rule));
             if (!verdicts_.insert(key).second) continue;
@@ -945,6 +948,8 @@ void Tracer::snapshotAll(SnapReason why) {
                               trace_.intern(v.evidence)});
         }
     }
+    // Named once everything is seen: an object learnt from one process names it in all.
+    for (auto& [pid, id] : taken) nameCPythonFds(pid, id);
 }
 
 void Tracer::holdUntilStep() {
