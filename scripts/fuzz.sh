@@ -97,6 +97,7 @@ SOURCES=(
     core/probe/Snapshot.cpp
     core/probe/Deadlock.cpp
     core/probe/MutexProbe.cpp
+    core/base/Text.cpp
 )
 mkdir -p "$OUT/obj"
 # Coverage feedback is only wanted from the code under test: Trace's constructor zeroes three

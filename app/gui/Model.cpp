@@ -71,12 +71,6 @@ const char* label(ProcState s) {
     return "?";
 }
 
-std::string hex(uint64_t v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-    return buf;
-}
-
 std::string displayName(const CursorWorld& w, const ProcessView& p) {
     const std::string& lessons = lessonProgramName();
     // comm is cut at 15 characters; the exec'd name is whole.
@@ -115,26 +109,6 @@ const FdEntry* sameObject(const ProcessSnapshot& s, const FdEntry& f) {
     if (!g || g->target != f.target) return nullptr;
     if (f.inode && g->inode && f.inode != g->inode) return nullptr;
     return g;
-}
-
-std::string printable(std::string_view s, size_t max = 160) {
-    std::string out;
-    for (char c : s) {
-        // (cut only before the first byte of a UTF-8 character)
-        if (out.size() >= max && (static_cast<unsigned char>(c) & 0xC0) != 0x80) {
-            out += "…";
-            break;
-        }
-        if (c == '\n')
-            out += "\\n";
-        else if (c == '\t')
-            out += "\\t";
-        else if (static_cast<unsigned char>(c) < 0x20)
-            out += '?';
-        else
-            out += c;
-    }
-    return out;
 }
 
 // The newest full snapshot still describes the process: it did nothing since.
@@ -541,7 +515,7 @@ std::string describeEvent(const Trace& trace, const CursorWorld& w, size_t i) {
     case EventKind::Output: {
         auto& d = e.as<ev::Output>();
         return actor + " wrote to " + (d.fd == 2 ? "stderr" : "stdout") + ": \"" +
-               printable(trace.str(d.text)) + "\"";
+               printable(trace.str(d.text), 160) + "\"";
     }
     case EventKind::Deadlock: {
         auto& d = e.as<ev::Deadlock>();

@@ -2,6 +2,7 @@
 // What the views show, computed from the trace and the world at the cursor, without ImGui: the
 // views draw these rows and the test mode dumps them as JSON, so a test checks what a student
 // sees. Everything here is a plain function of (trace, world, selection).
+#include "core/base/Text.hpp"
 #include "core/probe/Snapshot.hpp"
 #include "core/trace/TraceIndex.hpp"
 #include "core/trace/WorldCache.hpp"
@@ -160,6 +161,5 @@ std::string describeEvent(const Trace& trace, const CursorWorld& w, size_t i);
 pid_t subjectOf(const Event& e);
 // A command line typed in the picker, split like a shell would (quotes and backslashes only).
 std::vector<std::string> splitCommand(const std::string& line);
-std::string hex(uint64_t v);
 
 } // namespace forklab::gui

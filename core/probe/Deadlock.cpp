@@ -1,4 +1,5 @@
 #include "Deadlock.hpp"
+#include "core/base/Text.hpp"
 
 #include "MutexProbe.hpp"
 
@@ -8,12 +9,6 @@
 namespace forklab {
 
 namespace {
-
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 // "futex(0x561d0a522200, FUTEX_WAIT_PRIVATE, 2, NULL)"
 std::string describeFutexCall(const SyscallState& s) {

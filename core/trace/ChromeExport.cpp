@@ -1,4 +1,5 @@
 #include "ChromeExport.hpp"
+#include "core/base/Text.hpp"
 
 #include "Steps.hpp"
 #include "core/probe/Deadlock.hpp"
@@ -20,12 +21,6 @@ namespace forklab {
 using nlohmann::json;
 
 namespace {
-
-std::string hex(uint64_t v) {
-    char buf[32];
-    snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-    return buf;
-}
 
 std::string basename(std::string_view p) {
     auto slash = p.rfind('/');

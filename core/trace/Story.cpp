@@ -1,4 +1,5 @@
 #include "Story.hpp"
+#include "core/base/Text.hpp"
 
 #include "World.hpp"
 #include "core/probe/Deadlock.hpp"
@@ -9,27 +10,6 @@
 
 namespace forklab {
 namespace {
-
-std::string hex(uint64_t v) {
-    char buf[32];
-    snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-    return buf;
-}
-
-std::string printable(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        if (c == '\n')
-            out += "\\n";
-        else if (c == '\t')
-            out += "\\t";
-        else if (static_cast<unsigned char>(c) < 0x20)
-            out += '?';
-        else
-            out += c;
-    }
-    return out;
-}
 
 std::string joinArgv(std::string_view nulSeparated) {
     std::string out;
