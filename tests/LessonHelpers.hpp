@@ -76,12 +76,21 @@ inline uint64_t namedFdInode(const Run& r, pid_t pid, const std::string& label) 
     return 0;
 }
 
-inline std::string outputOf(const Run& r, pid_t pid) {
+// What the process wrote to fd 1 (or `fd`), from the trapped writes, in order.
+inline std::string outputOf(const Run& r, pid_t pid, int fd = 1) {
     std::string out;
     for (auto* e : r.events(EventKind::Output))
-        if (e->pid == pid && e->as<ev::Output>().fd == 1)
+        if (e->pid == pid && e->as<ev::Output>().fd == fd)
             out += r.trace->str(e->as<ev::Output>().text);
     return out;
+}
+
+// When the process reached its exit stop (its last snapshot, fds still intact); -1 if never.
+inline int64_t exitStopOf(const Run& r, pid_t pid) {
+    int64_t t = -1;
+    for (auto* e : r.events(EventKind::Snapshot))
+        if (e->pid == pid && e->as<ev::Snapshot>().reason == SnapReason::Exit) t = e->t;
+    return t;
 }
 
 } // namespace forklab::test

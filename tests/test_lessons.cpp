@@ -208,21 +208,12 @@ TEST_CASE("semaphore-tracker: who unlinks the killed child's semaphore", "[lesso
             CHECK(unlinks[0]->t > child->died);
             // The parent's exit stop (its last snapshot) came first: its exit closed the last
             // write end of the tracker pipe.
-            int64_t parentExiting = -1;
-            for (auto* e : r.events(EventKind::Snapshot))
-                if (e->pid == root(w).pid && e->as<ev::Snapshot>().reason == SnapReason::Exit)
-                    parentExiting = e->t;
+            int64_t parentExiting = exitStopOf(r, root(w).pid);
             REQUIRE(parentExiting > 0);
             CHECK(unlinks[0]->t > parentExiting);
             CHECK(r.events(EventKind::Leak).empty());
             // ... with a warning naming it, written by the tracker.
-            bool warned = false;
-            for (auto* e : r.events(EventKind::Output))
-                if (e->pid == unlinker->pid &&
-                    r.trace->str(e->as<ev::Output>().text).find("leaked semaphore") !=
-                        std::string::npos)
-                    warned = true;
-            CHECK(warned);
+            CHECK(outputOf(r, unlinker->pid, 2).find("leaked semaphore") != std::string::npos);
         }
         SECTION(std::string(toString(m)) + ", tracker killed first: the sandbox reports the leak") {
             Run r = lesson("semaphore-tracker", m, "tracker-killed");

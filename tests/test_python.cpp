@@ -35,13 +35,6 @@ std::vector<const Event*> semEvents(const Run& r, EventKind k) {
     return out;
 }
 
-int64_t exitStopOf(const Run& r, pid_t pid) {
-    int64_t t = -1;
-    for (auto* e : r.events(EventKind::Snapshot))
-        if (e->pid == pid && e->as<ev::Snapshot>().reason == SnapReason::Exit) t = e->t;
-    return t;
-}
-
 pid_t markerPid(const Run& r, const std::string& label) {
     for (auto* e : r.events(EventKind::Marker))
         if (r.trace->str(e->as<ev::Marker>().label) == label) return e->pid;
@@ -173,10 +166,7 @@ TEST_CASE("python-semaphore-killed: the resource tracker unlinks the dead child'
             CHECK(end.reason == EndReason::AllExited);
             CHECK(r.events(EventKind::Leak).empty());
             // CPython's own warning, written by the tracker.
-            std::string warning;
-            for (auto* e : r.events(EventKind::Output))
-                if (e->pid == unlinker->pid) warning += r.trace->str(e->as<ev::Output>().text);
-            CHECK(warning.find("leaked semaphore") != std::string::npos);
+            CHECK(outputOf(r, unlinker->pid, 2).find("leaked semaphore") != std::string::npos);
         }
     }
 }
