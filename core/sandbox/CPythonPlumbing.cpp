@@ -37,10 +37,11 @@ void CPythonPlumbing::learnExec(pid_t pid, const std::vector<std::string>& argv,
     static const std::regex spawn(R"(spawn_main\(tracker_fd=(\d+),\s*pipe_handle=(\d+)\))");
     forked_.erase(pid); // an exec'd child is not a fork-method child (subprocess, spawn)
     const std::string argv0 = argv.empty() ? "" : argv[0];
-    if (argv0.substr(argv0.rfind('/') + 1).rfind("python", 0) == 0)
-        interpreters_.insert(pid);
-    else
+    if (argv0.substr(argv0.rfind('/') + 1).rfind("python", 0) != 0) {
         interpreters_.erase(pid);
+        return; // not CPython: no pattern to look for (the tracer's exec path stays cheap)
+    }
+    interpreters_.insert(pid);
     if (auto n = numbers(argv, tracker); !n.empty()) {
         know(after.findFd(n[0]), "tracker pipe (read end)", "tracker pipe (write end)");
         return;

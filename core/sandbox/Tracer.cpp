@@ -168,7 +168,9 @@ class Tracer {
         lastEvent_ = monotonicNs();
         eventsSinceProbe_ = true;
     }
-    SnapId snapshot(pid_t pid, SnapReason why);
+    SnapId snapshot(pid_t pid, SnapReason why, const std::vector<std::string>& execArgv = {});
+    void learnCPython(pid_t pid, SnapReason why, SnapId id,
+                      const std::vector<std::string>& execArgv = {});
     void nameCPythonFds(pid_t pid, SnapId id);
     Task& task(pid_t tid);
     // waitpid for the next report of any tracee; returns -1/EINTR at least every tick.
@@ -583,18 +585,33 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
     }
 }
 
-SnapId Tracer::snapshot(pid_t pid, SnapReason why) {
+SnapId Tracer::snapshot(pid_t pid, SnapReason why, const std::vector<std::string>& execArgv) {
     SnapId id = trace_.addSnapshot(snapshotProcess(pid, SnapshotDepth::Stop));
     emit(pid, EventKind::Snapshot, ev::Snapshot{id, why});
-    if (const Proc* p = proc(pid); p && why == SnapReason::Fork)
-        cpython_.learnFork(p->parent, pid, trace_.snapshot(id));
-    else if (why != SnapReason::PreExec)
-        cpython_.learnLater(pid, trace_.snapshot(id));
-    if (why != SnapReason::PreExec) nameCPythonFds(pid, id);
+    learnCPython(pid, why, id, execArgv);
+    nameCPythonFds(pid, id);
     return id;
 }
 
-// CPython's plumbing as the recorder reads it (CPythonPlumbing): names beside the snapshot.
+// CPython's plumbing as the recorder reads it (CPythonPlumbing): what a snapshot teaches ...
+void Tracer::learnCPython(pid_t pid, SnapReason why, SnapId id,
+                          const std::vector<std::string>& execArgv) {
+    const ProcessSnapshot& s = trace_.snapshot(id);
+    switch (why) {
+    case SnapReason::PreExec:
+        return; // the old image's table: exec decides what stays
+    case SnapReason::Exec:
+        cpython_.learnExec(pid, execArgv, s);
+        return;
+    case SnapReason::Fork:
+        if (const Proc* p = proc(pid)) cpython_.learnFork(p->parent, pid, s);
+        return;
+    default:
+        cpython_.learnLater(pid, s);
+    }
+}
+
+// ... and the names it then gives the fds a snapshot shows, beside it.
 void Tracer::nameCPythonFds(pid_t pid, SnapId id) {
     if (cpython_.empty()) return;
     for (auto& n : cpython_.namesFor(pid, trace_.snapshot(id)))
@@ -621,17 +638,11 @@ void Tracer::onExec(Task& t, pid_t formerTid) {
         }
     }
     if (p->role != Role::Sandbox) p->role = roleFromCommandLine(args);
-    SnapId after = kNoSnap;
-    if (opt_.snapshots) {
-        after = trace_.addSnapshot(snapshotProcess(pid, SnapshotDepth::Stop));
-        emit(pid, EventKind::Snapshot, ev::Snapshot{after, SnapReason::Exec});
-        cpython_.learnExec(pid, args, trace_.snapshot(after));
-    }
+    SnapId after = opt_.snapshots ? snapshot(pid, SnapReason::Exec, args) : kNoSnap;
     std::string path = p->execPath.empty() ? exe : p->execPath;
     emit(pid, EventKind::Exec,
          ev::Exec{trace_.intern(path), trace_.intern(exe), trace_.intern(argv), p->preExec, after,
                   p->role});
-    if (after != kNoSnap) nameCPythonFds(pid, after);
     p->preExec = kNoSnap;
     p->execPath.clear();
 }
@@ -938,7 +949,7 @@ void Tracer::snapshotAll(SnapReason why) {
         auto verdicts = findDeadlocks(snap, [this](pid_t ns) { return hostTid(ns); });
         SnapId id = trace_.addSnapshot(std::move(snap));
         emit(pid, EventKind::Snapshot, ev::Snapshot{id, why});
-        cpython_.learnLater(pid, trace_.snapshot(id));
+        learnCPython(pid, why, id);
         taken.emplace_back(pid, id);
         for (auto& v : verdicts) {
             auto key = std::make_tuple(v.pid, v.tid, v.addr, int(v.rule));
