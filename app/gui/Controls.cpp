@@ -95,7 +95,8 @@ void drawControls(App& app) {
         for (auto& l : app.catalogue)
             if (l.id == app.lesson) preview = l.title;
     ImGui::SetNextItemWidth(std::min(17.0f * em, ImGui::GetContentRegionAvail().x));
-    if (ImGui::BeginCombo("##what", preview.c_str())) {
+    // Tall enough for every lesson and "Run a program…" without scrolling.
+    if (ImGui::BeginCombo("##what", preview.c_str(), ImGuiComboFlags_HeightLarge)) {
         for (auto& l : app.catalogue) {
             // A Python lesson without a CPython here: listed, greyed, with the reason.
             const std::string why = lessonUnavailable(l);
@@ -280,8 +281,7 @@ void drawSettingsPopup(App& app) {
     ImGui::Separator();
     changed |= ImGui::Checkbox("Live lessons stop at each step until Next", &s.holdAtSteps);
     changed |= ImGui::Checkbox("Show forklab's own sandbox processes in the tree", &s.showSandbox);
-    changed |= ImGui::Checkbox("Leave processes that have exited out of the tree (e.g. the "
-                               "helpers of a pyenv shim)",
+    changed |= ImGui::Checkbox("Leave exited processes out of the tree (a pyenv shim's helpers)",
                                &s.hideExited);
     if (changed) app.settingsChanged = true;
     ImGui::Separator();
