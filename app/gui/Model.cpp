@@ -4,7 +4,6 @@
 #include "core/probe/Deadlock.hpp"
 
 #include <algorithm>
-#include <cinttypes>
 #include <cstdio>
 #include <functional>
 

@@ -4,7 +4,6 @@
 #include "World.hpp"
 #include "core/probe/Deadlock.hpp"
 
-#include <cinttypes>
 #include <cstdio>
 #include <set>
 
