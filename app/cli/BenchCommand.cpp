@@ -175,8 +175,12 @@ Run addBench(CLI::App& app) {
         ->check(CLI::Range(size_t(1000), size_t(100000000)))
         ->capture_default_str();
     traceBench->add_option("--json", *traceJson, "Also write the numbers as JSON to FILE");
+    auto traceSave = std::make_shared<std::string>();
+    traceBench->add_option("--save", *traceSave,
+                           "Also keep the replicated trace as FILE.forklab.jsonl (to replay or "
+                           "export it yourself)");
     return [=] {
-        if (traceBench->parsed()) return benchTrace(*traceEvents, *traceJson);
+        if (traceBench->parsed()) return benchTrace(*traceEvents, *traceJson, *traceSave);
         if (frame->parsed()) {
 #ifdef FORKLAB_HAVE_GUI
             FrameBenchOptions o;

@@ -86,7 +86,7 @@ void appendCopy(const Trace& src, Trace& dst, int64_t dt, pid_t dpid) {
 
 } // namespace
 
-int benchTrace(size_t targetEvents, const std::string& jsonPath) {
+int benchTrace(size_t targetEvents, const std::string& jsonPath, const std::string& savePath) {
     // 1. Real recordings: every lesson under every method.
     std::vector<std::unique_ptr<Trace>> recordings;
     // The C++ lessons: the mix the aims were set against, and no dependence on a CPython here.
@@ -120,6 +120,13 @@ int benchTrace(size_t targetEvents, const std::string& jsonPath) {
     writeJsonl(big, jsonl);
     int64_t jsonlNs = monotonicNs() - t0;
     std::string text = jsonl.str();
+    if (!savePath.empty()) {
+        std::ofstream save(savePath, std::ios::binary);
+        if (!save.write(text.data(), std::streamsize(text.size())).flush()) {
+            fprintf(stderr, "forklab bench trace: cannot write %s\n", savePath.c_str());
+            return 1;
+        }
+    }
     t0 = monotonicNs();
     std::ostringstream chrome;
     writeChromeJson(big, chrome);

@@ -4,6 +4,6 @@
 
 namespace forklab::cli {
 
-int benchTrace(size_t events, const std::string& jsonPath);
+int benchTrace(size_t events, const std::string& jsonPath, const std::string& savePath);
 
 } // namespace forklab::cli
