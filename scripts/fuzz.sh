@@ -84,12 +84,16 @@ command -v "$CXX" >/dev/null || {
     exit 3
 }
 # The reader and exactly what it links against: the enums' toString() (Event, Snapshot,
-# Deadlock; Deadlock.cpp brings in MutexProbe.cpp) and the Trace it fills. WaitStatus's
-# forExit/forSignal are inline; nlohmann/json is header-only; simdjson is the system library
-# (not instrumented: coverage comes from the reader that drives it).
+# Deadlock; Deadlock.cpp brings in MutexProbe.cpp), the Trace it fills, the tables' text
+# (TableText) and the writer the target compares the two ways of reading with (TraceFile, with
+# WaitStatus for signal names). WaitStatus's forExit/forSignal are inline; nlohmann/json is
+# header-only; simdjson is the system library (not instrumented: coverage comes from the reader
+# that drives it).
 SOURCES=(
     tests/fuzz/fuzz_trace_reader.cpp
     core/trace/TraceReader.cpp
+    core/trace/TableText.cpp
+    core/trace/TraceFile.cpp
     core/trace/JsonWriter.cpp
     core/trace/Trace.cpp
     core/trace/TablePool.cpp
@@ -98,6 +102,7 @@ SOURCES=(
     core/probe/Deadlock.cpp
     core/probe/MutexProbe.cpp
     core/base/Text.cpp
+    core/base/WaitStatus.cpp
 )
 mkdir -p "$OUT/obj"
 # Coverage feedback is only wanted from the code under test: Trace's constructor zeroes three

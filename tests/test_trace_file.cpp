@@ -29,9 +29,21 @@ std::string toJsonl(const Trace& t) {
     return out.str();
 }
 
-std::optional<std::string> readText(const std::string& text, Trace& out) {
+std::optional<std::string> readText(const std::string& text, Trace& out,
+                                    KnownTables known = KnownTables::Reuse) {
     std::istringstream in(text);
-    return readJsonl(in, out);
+    return readJsonl(in, out, known);
+}
+
+// Reading with known tables reused gives what decoding every table gives: the same message, or
+// the same trace. Returns the message.
+std::optional<std::string> readBothWays(const std::string& text) {
+    Trace reused, decoded;
+    auto error = readText(text, reused);
+    auto expected = readText(text, decoded, KnownTables::Decode);
+    CHECK(error == expected);
+    if (!error && !expected) CHECK(toJsonl(reused) == toJsonl(decoded));
+    return error;
 }
 
 // "" when both name equal snapshots (or both none), else what differs.
@@ -177,6 +189,8 @@ void buildEveryKind(Trace& t) {
     full.shm = {ShmMapping{"/dev/shm/sem.x (deleted)", UINT64_MAX, 12, 0x7f0000000000}};
     SnapId s0 = t.addSnapshot(full);
     add(101, EventKind::Snapshot, ev::Snapshot{s0, SnapReason::Probe});
+    // The same tables again: read the second time as known tables (TableText.hpp).
+    add(101, EventKind::Snapshot, ev::Snapshot{t.addSnapshot(full), SnapReason::Probe});
 
     ProcessSnapshot stop;
     stop.pid = 101;
@@ -320,6 +334,7 @@ TEST_CASE("every file in tests/malformed/ is refused with its expected message",
         auto error = readJsonlFile(file.string(), t);
         REQUIRE(error);
         CHECK_THAT(*error, Catch::Matchers::Contains(expected));
+        CHECK(readBothWays(slurp(file)) == error);
     }
 }
 
@@ -399,10 +414,77 @@ TEST_CASE("random damage to a trace never crashes the reader", "[tracefile]") {
                 break;
             }
         }
-        Trace t;
-        auto error = readText(bad, t);
+        auto error = readBothWays(bad);
         INFO("round " << round << ": " << error.value_or("no error"));
         if (error) CHECK((error->rfind("line ", 0) == 0 || error->rfind("empty file", 0) == 0));
+    }
+}
+
+TEST_CASE("a table an earlier line had is taken as read only where the line has that table",
+          "[tracefile]") {
+    Trace every;
+    buildEveryKind(every);
+    std::string text = toJsonl(every);
+    // The first snapshot line and its fd table's text.
+    size_t at = text.find("\"kind\":\"snapshot\"");
+    REQUIRE(at != std::string::npos);
+    size_t start = text.rfind('\n', at) + 1, end = text.find('\n', at) + 1;
+    std::string line = text.substr(start, end - start);
+    size_t fdsAt = line.find("\"fds\":") + 6;
+    std::string fds = line.substr(fdsAt, line.find(",\"kind\"") - fdsAt);
+    REQUIRE(fds.size() > 100);
+    // `change` makes a second line from the first (under a new snapshot number), put after it.
+    auto withSecond = [&](auto change) {
+        std::string second = line;
+        size_t snap = second.find("\"snap\":");
+        second.replace(snap, second.find(',', snap) - snap, "\"snap\":99");
+        change(second);
+        return text.substr(0, end) + second + text.substr(end);
+    };
+    auto replace = [](std::string& s, const std::string& from, const std::string& to) {
+        size_t i = s.find(from);
+        REQUIRE(i != std::string::npos);
+        s.replace(i, from.size(), to);
+    };
+    const std::string kFds = "\"fds\":";
+    SECTION("the same tables: read, and equal to the first line's") {
+        Trace t;
+        REQUIRE_FALSE(readBothWays(withSecond([](std::string&) {})));
+        REQUIRE_FALSE(readText(withSecond([](std::string&) {}), t));
+        size_t n = 0;
+        for (size_t i = 0; i < t.size(); ++i)
+            if (auto* s = t[i].get<ev::Snapshot>(); s && t.snapshot(s->snap).fds.size() == 5) ++n;
+        CHECK(n == 3); // two from buildEveryKind, one added here
+    }
+    SECTION("the key twice: the last is the value, as the parser takes it") {
+        std::string file = withSecond(
+            [&](std::string& s) { replace(s, kFds + fds + ",", kFds + fds + ",\"fds\":[],"); });
+        Trace t;
+        REQUIRE_FALSE(readBothWays(file));
+        REQUIRE_FALSE(readText(file, t));
+        bool emptyFds = false;
+        for (size_t i = 0; i < t.size(); ++i)
+            if (auto* s = t[i].get<ev::Snapshot>();
+                s && t.snapshot(s->snap).fds.empty() && !t.snapshot(s->snap).threads.empty())
+                emptyFds = true;
+        CHECK(emptyFds);
+    }
+    SECTION("the table's text as another object's field, before the line's own") {
+        readBothWays(withSecond([&](std::string& s) {
+            replace(s, kFds + fds + ",", "\"x\":{" + kFds + fds + "}," + kFds + "[],");
+        }));
+    }
+    SECTION("the table's text where the line goes wrong") {
+        readBothWays(
+            withSecond([&](std::string& s) { replace(s, "\"ppid\":100", "\"ppid\":\"100\""); }));
+        readBothWays(withSecond([&](std::string& s) { replace(s, fds + ",", fds + "],"); }));
+        readBothWays(withSecond([&](std::string& s) { replace(s, fds + ",", fds + "}"); }));
+        readBothWays(withSecond([&](std::string& s) { replace(s, fds + ",", fds); }));
+        readBothWays(withSecond([&](std::string& s) { s.resize(s.find(fds) + fds.size()); }));
+        readBothWays(withSecond(
+            [&](std::string& s) { replace(s, "\"depth\":\"full\"", "\"depth\":\"full"); }));
+        readBothWays(withSecond(
+            [&](std::string& s) { replace(s, "{\"depth\"", "{\"x\":\"\\\\\",\"depth\""); }));
     }
 }
 

@@ -1,6 +1,7 @@
 #include "TraceFile.hpp"
 
 #include "JsonWriter.hpp"
+#include "TableText.hpp"
 #include "core/probe/Deadlock.hpp"
 
 #include <cstring>
@@ -274,57 +275,18 @@ class LineWriter {
     void fields(const Event& e, const ev::Snapshot& d) {
         const ProcessSnapshot& s = t_.snapshot(d.snap);
         w_.field("depth", s.full ? "full" : "stop");
-        w_.key("fds").beginArray();
-        for (auto& f : s.fds) {
-            w_.beginObject();
-            w_.field("access", toString(f.access));
-            w_.field("cloexec", f.cloexec);
-            w_.field("fd", f.fd);
-            w_.field("flags", f.flags);
-            w_.field("inode", f.inode);
-            w_.field("target", f.target);
-            w_.field("type", toString(f.kind));
-            w_.endObject();
-        }
-        w_.endArray();
+        writeTable(w_.key("fds"), s.fds);
         kind(e);
         w_.field("nspid", s.nspid);
         w_.field("partial", s.partial);
         pid(e);
         w_.field("ppid", s.ppid);
         w_.field("reason", toString(d.reason));
-        w_.key("shm_maps").beginArray();
-        for (auto& m : s.shm) {
-            w_.beginObject();
-            w_.field("dev", m.dev);
-            w_.field("inode", m.inode);
-            w_.field("path", m.path);
-            w_.field("start", m.start);
-            w_.endObject();
-        }
-        w_.endArray();
+        writeTable(w_.key("shm_maps"), s.shm);
         w_.field("snap", d.snap);
         w_.field("state", std::string_view(&s.state, 1));
         t(e);
-        w_.key("thread_states").beginArray();
-        for (auto& th : s.threads) {
-            w_.beginObject();
-            w_.field("nstid", th.nstid);
-            w_.field("running", th.syscall.running);
-            w_.field("state", std::string_view(&th.state, 1));
-            w_.key("syscall");
-            if (!th.syscall.running && th.syscall.nr >= 0) {
-                w_.beginArray().value(th.syscall.nr);
-                for (auto a : th.syscall.args) w_.value(a);
-                w_.endArray();
-            } else {
-                w_.null();
-            }
-            w_.field("tid", th.tid);
-            w_.field("wchan", th.wchan);
-            w_.endObject();
-        }
-        w_.endArray();
+        writeTable(w_.key("thread_states"), s.threads);
         w_.key("threads").beginArray();
         for (auto& th : s.threads) w_.value(th.tid);
         w_.endArray();

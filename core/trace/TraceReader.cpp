@@ -4,6 +4,7 @@
 #include "core/probe/Deadlock.hpp"
 
 #include "JsonWriter.hpp"
+#include "TableText.hpp"
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -362,6 +363,15 @@ class Obj {
         return v.u64();
     }
 
+    // True if the object has field `key` exactly once and its fields are indexed (so the
+    // reader knows which one a lookup gives).
+    bool unique(std::string_view key) const {
+        if (!indexed_) return false;
+        int n = 0;
+        for (size_t i = 0; i < n_; ++i) n += sameKey(fields_[i].first, key);
+        return n == 1;
+    }
+
   private:
     // Keys are short and mostly differ in length or first byte: test those before memcmp.
     static bool sameKey(std::string_view a, std::string_view b) {
@@ -463,9 +473,19 @@ class LineReader {
     bool eof_ = false;
 };
 
+// One kind of snapshot table for the reader: those already read, by their text, and what
+// Reader::preRead found in the line at hand.
+template <class T>
+struct Tables {
+    TableMemo<T> memo;
+    const CowVector<T>* known = nullptr; // the table the line repeats
+    std::optional<size_t> at;            // where the table's text starts in the line
+    void forget() { known = nullptr, at.reset(); }
+};
+
 class Reader {
   public:
-    explicit Reader(Trace& out) : out_(out) {
+    Reader(Trace& out, KnownTables known) : out_(out), reuse_(known == KnownTables::Reuse) {
         // The parser keeps its buffers between lines; its depth limit refuses what the format
         // never writes before any of it is built (kMaxDepth levels are allowed).
         if (parser_.allocate(64 << 10, kMaxDepth + 1)) throw std::bad_alloc();
@@ -473,6 +493,20 @@ class Reader {
 
     // `text` must have SIMDJSON_PADDING bytes of capacity beyond its size (simdjson reads ahead).
     void line(const std::string& text, bool newline, bool first) {
+        line_ = text;
+        if (first || !reuse_ || !preRead(text)) return read(text, newline, first);
+        try {
+            read(shortened_, newline, first);
+        } catch (const BadLine&) {
+            // Something is wrong with this line: read it whole, which names the problem.
+            forget();
+            read(text, newline, first);
+        }
+    }
+
+  private:
+    // Parses and reads one line (`text` has simdjson's padding).
+    void read(const std::string& text, bool newline, bool first) {
         simdjson::dom::element root;
         auto error = parser_.parse(text).get(root);
         if (error == simdjson::DEPTH_ERROR)
@@ -500,7 +534,6 @@ class Reader {
             event(Obj(*j));
     }
 
-  private:
     void header(Val j) {
         auto kind = j.find("kind");
         if (!kind || kind->type() != Val::String || kind->string() != "header")
@@ -693,75 +726,184 @@ class Reader {
             fail(o.name("depth") + " must be one of \"full\", \"stop\" (got " + quoted(depth) +
                  ")");
         s.full = depth == "full";
-        size_t n = 0;
-        o.objects("fds", [&](const Obj& f) {
-            if (n == fds_.size()) fds_.emplace_back();
-            FdEntry& e = fds_[n++];
-            e.fd = int(f.integer("fd", 0, kI32Max));
-            e.target.assign(f.string("target"));
-            e.kind = f.choice<FdKind>("type");
-            e.inode = f.u64("inode");
-            e.access = f.choice<AccessMode>("access");
-            e.cloexec = f.boolean("cloexec");
-            e.flags = uint32_t(f.integer("flags", 0, UINT32_MAX));
+        s.fds = table(o, "fds", fds_, [&] {
+            size_t n = 0;
+            o.objects("fds", [&](const Obj& f) {
+                if (n == fdRows_.size()) fdRows_.emplace_back();
+                FdEntry& e = fdRows_[n++];
+                e.fd = int(f.integer("fd", 0, kI32Max));
+                e.target.assign(f.string("target"));
+                e.kind = f.choice<FdKind>("type");
+                e.inode = f.u64("inode");
+                e.access = f.choice<AccessMode>("access");
+                e.cloexec = f.boolean("cloexec");
+                e.flags = uint32_t(f.integer("flags", 0, UINT32_MAX));
+            });
+            fdRows_.resize(n);
+            return out_.shareTable(fdRows_);
         });
-        fds_.resize(n);
-        n = 0;
-        o.objects("thread_states", [&](const Obj& t) {
-            if (n == threads_.size()) threads_.emplace_back();
-            ThreadState& ts = threads_[n++];
-            ts.tid = t.pid("tid");
-            ts.nstid = t.pid("nstid");
-            ts.state = t.character("state");
-            ts.wchan.assign(t.string("wchan"));
-            ts.syscall = SyscallState();
-            ts.syscall.running = t.boolean("running");
-            // [nr, six arguments] while blocked in a syscall; null when running or not in one.
-            Val sc = t.need("syscall");
-            if (!sc.isNull()) {
-                if (sc.type() != Val::Array || sc.size() != 7)
-                    fail(t.name("syscall") + " must be null or an array of 7 integers (got " +
-                         shown(sc) + ")");
-                sc.each([&](size_t a, Val v) {
-                    auto name = [&t, a] { return t.name("syscall[" + std::to_string(a) + "]"); };
-                    if (a == 0)
-                        ts.syscall.nr = long(Obj::toInt(v, name, 0, kI64Max));
-                    else
-                        ts.syscall.args[a - 1] = Obj::toU64(v, name);
-                });
-            }
+        s.threads = table(o, "thread_states", threads_, [&] {
+            size_t n = 0;
+            o.objects("thread_states", [&](const Obj& t) {
+                if (n == threadRows_.size()) threadRows_.emplace_back();
+                ThreadState& ts = threadRows_[n++];
+                ts.tid = t.pid("tid");
+                ts.nstid = t.pid("nstid");
+                ts.state = t.character("state");
+                ts.wchan.assign(t.string("wchan"));
+                ts.syscall = SyscallState();
+                ts.syscall.running = t.boolean("running");
+                // [nr, six arguments] while blocked in a syscall; null when running or not in one.
+                Val sc = t.need("syscall");
+                if (!sc.isNull()) {
+                    if (sc.type() != Val::Array || sc.size() != 7)
+                        fail(t.name("syscall") + " must be null or an array of 7 integers (got " +
+                             shown(sc) + ")");
+                    sc.each([&](size_t a, Val v) {
+                        auto name = [&t, a] {
+                            return t.name("syscall[" + std::to_string(a) + "]");
+                        };
+                        if (a == 0)
+                            ts.syscall.nr = long(Obj::toInt(v, name, 0, kI64Max));
+                        else
+                            ts.syscall.args[a - 1] = Obj::toU64(v, name);
+                    });
+                }
+            });
+            threadRows_.resize(n);
+            return out_.shareTable(threadRows_);
         });
-        threads_.resize(n);
         // "threads" repeats the tids of "thread_states" for readers that want only those.
         Val tids = o.array("threads");
-        bool same = tids.size() == threads_.size();
+        bool same = tids.size() == s.threads.size();
         if (same)
             tids.each([&](size_t i, Val v) {
-                same = same && v.type() == Val::Unsigned && v.u64() == uint64_t(threads_[i].tid);
+                same = same && v.type() == Val::Unsigned && v.u64() == uint64_t(s.threads[i].tid);
             });
         if (!same) fail(o.name("threads") + " must list the tids of \"thread_states\" in order");
-        n = 0;
-        o.objects("shm_maps", [&](const Obj& m) {
-            if (n == shm_.size()) shm_.emplace_back();
-            ShmMapping& e = shm_[n++];
-            e.path.assign(m.string("path"));
-            e.dev = m.u64("dev");
-            e.inode = m.u64("inode");
-            e.start = m.u64("start");
+        s.shm = table(o, "shm_maps", shm_, [&] {
+            size_t n = 0;
+            o.objects("shm_maps", [&](const Obj& m) {
+                if (n == shmRows_.size()) shmRows_.emplace_back();
+                ShmMapping& e = shmRows_[n++];
+                e.path.assign(m.string("path"));
+                e.dev = m.u64("dev");
+                e.inode = m.u64("inode");
+                e.start = m.u64("start");
+            });
+            shmRows_.resize(n);
+            return out_.shareTable(shmRows_);
         });
-        shm_.resize(n);
-        s.fds = out_.shareTable(fds_);
-        s.threads = out_.shareTable(threads_);
-        s.shm = out_.shareTable(shm_);
         return s;
     }
 
+    // The tables a snapshot line repeats from earlier lines are found in its text before it is
+    // parsed (see TableText.hpp), and the line is parsed and checked with each replaced by null:
+    // most of a snapshot line is its tables, so this is most of the parsing saved. If the
+    // shortened line is a good line, the line is that line with each null a whole known table, so
+    // the reader takes the known tables for those fields. If anything in it is wrong, the whole
+    // line is read again, so every message is what it would be without this. Only lines as this
+    // writer writes them ("depth" first) are looked at. Returns whether shortened_ was made.
+    bool preRead(const std::string& text) {
+        forget();
+        if (text.compare(0, 10, "{\"depth\":\"") != 0) return false;
+        shortened_.clear();
+        size_t copied = 0; // text[0, copied) is in shortened_
+        Scan scan;
+        auto look = [&](std::string_view key, auto& tables) {
+            std::optional<size_t> at = scan.findKey(text, key);
+            if (!at || text.compare(*at, 2, "[]") == 0) return; // empty: nothing to save
+            size_t length = 0;
+            tables.at = at;
+            tables.known = tables.memo.find(std::string_view(text).substr(*at), &length);
+            if (!tables.known) return;
+            shortened_.append(text, copied, *at - copied).append("null");
+            copied = *at + length;
+            scan = Scan{copied, 1, false}; // the value is whole, so its end is in the line's object
+        };
+        look("fds", fds_); // in the order the writer writes them
+        look("shm_maps", shm_);
+        look("thread_states", threads_);
+        if (!copied) return false;
+        shortened_.append(text, copied);
+        shortened_.reserve(shortened_.size() + simdjson::SIMDJSON_PADDING);
+        return true;
+    }
+    void forget() {
+        fds_.forget();
+        threads_.forget();
+        shm_.forget();
+    }
+
+    // A snapshot table: the known one preRead found, else `decode`'s, remembered by its text.
+    template <class T, class Decode>
+    CowVector<T> table(const Obj& o, std::string_view key, Tables<T>& tables, Decode decode) {
+        // With the key twice, the text found may not be the value the parser took.
+        bool once = o.unique(key);
+        if (tables.known && once) return *tables.known;
+        CowVector<T> decoded = decode();
+        if (tables.at && once && !decoded.empty())
+            tables.memo.remember(line_.substr(*tables.at), decoded);
+        return decoded;
+    }
+
+    // A walk through a line's text that knows, at `pos`, the nesting depth and whether it is
+    // inside a string: exact for valid JSON (and the reader only trusts it once the line parsed).
+    struct Scan {
+        static constexpr std::array<bool, 256> kMatters = [] {
+            std::array<bool, 256> m{};
+            for (char c : std::string_view("\"\\{}[]")) m[uint8_t(c)] = true;
+            return m;
+        }();
+        size_t pos = 0;
+        int depth = 0;
+        bool inString = false;
+        // Walks on to the next "key": of the line's own object; returns where its value starts.
+        std::optional<size_t> findKey(std::string_view s, std::string_view key) {
+            // Locals, not members, in the loop: the compiler must assume a char store aliases them.
+            size_t p = pos, n = s.size();
+            int d = depth;
+            bool quoted = inString;
+            std::optional<size_t> found;
+            for (; p < n; ++p) {
+                char c = s[p];
+                if (!kMatters[uint8_t(c)]) continue; // most bytes: one table look-up
+                if (quoted) {
+                    if (c == '\\')
+                        ++p; // the escaped character is skipped
+                    else if (c == '"')
+                        quoted = false;
+                } else if (c == '"') {
+                    if (d == 1 && n - p > key.size() + 2 && s[p + 1] == key[0] &&
+                        s.compare(p + 1, key.size(), key) == 0 &&
+                        s.compare(p + 1 + key.size(), 2, "\":") == 0) {
+                        found = p + key.size() + 3;
+                        break;
+                    }
+                    quoted = true;
+                } else if (c == '{' || c == '[') {
+                    ++d;
+                } else if (c == '}' || c == ']') {
+                    --d;
+                }
+            }
+            pos = p, depth = d, inString = quoted;
+            return found;
+        }
+    };
+
     Trace& out_;
+    bool reuse_; // KnownTables::Reuse
     simdjson::dom::parser parser_{kMaxTraceLineBytes};
-    std::string scratch_;      // argv joined, reused between lines
-    std::vector<FdEntry> fds_; // a snapshot's tables as read, reused between lines
-    std::vector<ThreadState> threads_;
-    std::vector<ShmMapping> shm_;
+    std::string scratch_;         // argv joined, reused between lines
+    std::vector<FdEntry> fdRows_; // a snapshot's tables as decoded, reused between lines
+    std::vector<ThreadState> threadRows_;
+    std::vector<ShmMapping> shmRows_;
+    Tables<FdEntry> fds_;
+    Tables<ThreadState> threads_;
+    Tables<ShmMapping> shm_;
+    std::string shortened_;                      // the line with the known tables replaced by null
+    std::string_view line_;                      // the line as read
     std::unordered_map<uint32_t, SnapId> snaps_; // the file's snapshot ids -> out_'s
     int64_t lastT_ = 0;
     bool started_ = false, ended_ = false;
@@ -773,12 +915,12 @@ std::string atLine(size_t n, const std::string& msg) {
 
 } // namespace
 
-std::optional<std::string> readJsonl(std::istream& in, Trace& out) {
+std::optional<std::string> readJsonl(std::istream& in, Trace& out, KnownTables known) {
     size_t lineNo = 0;
     try {
         if (out.size() || out.snapshotCount()) return "readJsonl needs an empty Trace";
         LineReader lines(in);
-        Reader reader(out);
+        Reader reader(out, known);
         std::string line;
         for (;;) {
             bool newline = false;

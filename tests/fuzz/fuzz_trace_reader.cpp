@@ -1,6 +1,8 @@
 // libFuzzer target for the trace importer (core/trace/TraceReader.cpp): any bytes fed to
 // readJsonl must come back as nullopt or one "line N: ..." message, never a crash, a hang or
-// unbounded memory. Built and run by scripts/fuzz.sh (not part of the CMake build).
+// unbounded memory; and reusing known tables must give exactly what decoding every table gives.
+// Built and run by scripts/fuzz.sh (not part of the CMake build).
+#include "core/trace/TraceFile.hpp"
 #include "core/trace/TraceReader.hpp"
 
 #include <cstddef>
@@ -12,10 +14,24 @@
 #include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    std::istringstream in(std::string(reinterpret_cast<const char*>(data), size),
-                          std::ios::in | std::ios::binary);
-    forklab::Trace trace;
-    std::optional<std::string> error = forklab::readJsonl(in, trace);
+    const std::string bytes(reinterpret_cast<const char*>(data), size);
+    auto read = [&](forklab::Trace& trace, forklab::KnownTables known) {
+        std::istringstream in(bytes, std::ios::in | std::ios::binary);
+        return forklab::readJsonl(in, trace, known);
+    };
+    forklab::Trace trace, decoded;
+    std::optional<std::string> error = read(trace, forklab::KnownTables::Reuse);
+    std::optional<std::string> expected = read(decoded, forklab::KnownTables::Decode);
+    auto text = [](const forklab::Trace& t) {
+        std::ostringstream out;
+        forklab::writeJsonl(t, out);
+        return out.str();
+    };
+    if (error != expected || (!error && text(trace) != text(decoded))) {
+        std::fprintf(stderr, "reusing known tables read differently: %.200s / %.200s\n",
+                     error.value_or("ok").c_str(), expected.value_or("ok").c_str());
+        std::abort();
+    }
     if (error) {
         // The contract: every refusal names its line (or is one of the two whole-file messages).
         const std::string& e = *error;
