@@ -487,6 +487,45 @@ TEST_CASE("Chrome export of an unfinished, a synthetic and an empty trace", "[ex
         CHECK_FALSE(resolveDotStep(t, "key", &err));
         CHECK_FALSE(err.empty());
     }
+    SECTION("out of time order (only a hand-made trace): sorted, and as a trace in order is") {
+        // A trace in time order is streamed; one out of order is kept whole and sorted. The two
+        // must agree: a late snapshot makes no event of its own, so moving it changes nothing.
+        auto make = [](Trace& t, int64_t snapAt, int64_t outputAt) {
+            auto add = [&](int64_t at, pid_t pid, EventKind kind, Payload data) {
+                Event e;
+                e.t = at;
+                e.pid = pid;
+                e.kind = kind;
+                e.data = std::move(data);
+                t.append(std::move(e));
+            };
+            ProcessSnapshot snap;
+            snap.pid = 101;
+            SnapId s = t.addSnapshot(snap);
+            add(1000, 0, EventKind::RunStart, ev::RunStart{t.intern("demo"), 0, 8, 1000, 1000});
+            add(2000, 100, EventKind::Proc,
+                ev::Proc{1, 0, Role::Sandbox, ForkKind::Fork, t.intern("sb")});
+            add(3000, 100, EventKind::Fork, ev::Fork{101, ForkKind::Fork});
+            add(3000, 101, EventKind::Proc,
+                ev::Proc{2, 100, Role::Program, ForkKind::Fork, t.intern("child")});
+            add(snapAt, 101, EventKind::Snapshot, ev::Snapshot{s, SnapReason::Fork});
+            add(4000, 101, EventKind::Exec,
+                ev::Exec{t.intern("/bin/true"), t.intern("/bin/true"),
+                         t.intern(std::string("true\0", 5)), kNoSnap, kNoSnap, Role::Program});
+            add(outputAt, 101, EventKind::Output, ev::Output{1, t.intern("hi\n"), false});
+            add(5000, 101, EventKind::Marker, ev::Marker{t.intern("done"), true});
+            add(6000, 101, EventKind::Exit, ev::Exit{WaitStatus::forExit(0)});
+            add(6000, 100, EventKind::Exit, ev::Exit{WaitStatus::forExit(0)});
+        };
+        Trace inOrder, lateSnapshot, earlyOutput;
+        make(inOrder, 3500, 4000);
+        make(lateSnapshot, 500, 4000);
+        make(earlyOutput, 3500, 2500);
+        std::string text = chromeOf(inOrder);
+        checkChrome(inOrder, text);
+        CHECK(chromeOf(lateSnapshot) == text);
+        checkChrome(earlyOutput, chromeOf(earlyOutput));
+    }
 }
 
 TEST_CASE("forklab export and forklab replay, as a user meets them", "[export][cli]") {

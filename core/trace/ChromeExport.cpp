@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -60,11 +61,40 @@ const std::string& fdText(std::string& out, const FdEntry& f) {
     return out;
 }
 
-void fdList(JsonWriter& w, const ProcessSnapshot& s) {
-    w.beginArray();
-    std::string text;
-    for (auto& f : s.fds) w.value(fdText(text, f));
-    w.endArray();
+// True if `v` is a JSON string as it is, between quotes: printable ASCII but '"' and '\\'. Both
+// quote() and JsonWriter then write '"' + v + '"'.
+bool plain(std::string_view v) {
+    return std::all_of(v.begin(), v.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u >= 0x20 && u < 0x7f && c != '"' && c != '\\';
+    });
+}
+
+// The fds of `snap` that `pick` keeps, as a JSON array of their fdText()s, made in `out` for
+// JsonWriter::raw. A target is nearly always a plain path or "pipe:[123]": its text is then
+// written at once, not made and then escaped (each process slice lists its fds twice).
+template <class Pick>
+const std::string& fdArray(std::string& out, std::string& scratch, const ProcessSnapshot& snap,
+                           Pick pick) {
+    out = '[';
+    for (auto& f : snap.fds) {
+        if (!pick(f)) continue;
+        if (out.size() > 1) out += ',';
+        if (!plain(f.target)) {
+            JsonWriter::appendQuoted(out, fdText(scratch, f));
+            continue;
+        }
+        char buf[16];
+        out += '"';
+        out.append(buf, std::to_chars(buf, buf + sizeof buf, f.fd).ptr);
+        out += ' ';
+        out += f.target;
+        out += " (";
+        out += toString(f.access);
+        out += f.cloexec ? ", CLOEXEC)\"" : ")\"";
+    }
+    out += ']';
+    return out;
 }
 
 // One life of a process on its pid (a pid reused within a run gets a second life on the same
@@ -72,7 +102,7 @@ void fdList(JsonWriter& w, const ProcessSnapshot& s) {
 struct Segment { // one program image: before the first exec, then one per exec
     int64_t start = 0, end = -1;
     std::string name;
-    std::string args; // JSON text
+    std::string_view args; // JSON text: a literal, or an exec's in ChromeWriter::execArgs_
 };
 struct ForkOut {
     int64_t t = 0;
@@ -103,85 +133,142 @@ struct Life {
     SnapId inherited = kNoSnap, last = kNoSnap;
 };
 
+// What a walk over the events has learnt so far. A streamed export walks the events twice (see
+// ChromeWriter::write), each time from a fresh Walk.
+struct Walk {
+    std::vector<Life> lives;
+    std::unordered_map<pid_t, size_t> current;              // pid -> its newest life
+    std::map<pid_t, std::pair<size_t, size_t>> pendingFork; // child -> (parent life, fork)
+    std::map<uint64_t, std::string> mutexNames;             // address -> the program's name for it
+    std::multiset<std::string> shmLive;
+    std::vector<pid_t> pidsUsed; // the pid of every event (sorted and unique once collected)
+    pid_t lastPid = 0;           // the pid last added to pidsUsed
+    std::string command;
+    int liveProcs = 0;
+    size_t execs = 0; // Exec events seen
+
+    Walk() = default;
+    explicit Walk(size_t procs) { // sized once: a million-event trace has ~100k processes
+        lives.reserve(procs);
+        current.reserve(procs);
+    }
+};
+
+// A slice or flow made from an ended life: only its place in time until it is written.
+struct LifeItem {
+    enum Part : uint8_t { Process, Image, Fork, FlowStart, FlowEnd, Deadlock, Thread };
+    int64_t ns, dur; // dur: -1 for a flow
+    uint32_t life;   // index into the lives
+    uint32_t k;      // Image: segs[k]; Fork, FlowStart, FlowEnd: forks[k]; Thread: threads[k]
+    uint32_t flow;   // FlowStart, FlowEnd: the arrow's id
+    Part part;
+};
+
 class ChromeWriter {
   public:
     explicit ChromeWriter(const Trace& trace) : t_(trace) {}
 
+    // The "M" events come first and need the whole trace: a first walk over the events learns
+    // every life and name. In a trace in time order (any the reader made) a second walk then
+    // makes the instants and counters and writes each at once, after the lives' slices and flows
+    // that come before it (made as they are written), so the export is never held in memory:
+    // ~340 MB for a million events, all page faults and copies. A trace out of time order (only
+    // a hand-made Trace) keeps the first walk's instants and counters, and sorts them.
     void write(std::ostream& out) {
-        timed_.reserve(t_.size());
+        out_ = &out;
+        bool inOrder = true;
+        size_t procs = 0;
+        n_ = t_.size();
+        for (size_t i = 0; i < n_; ++i) {
+            inOrder = inOrder && (i == 0 || t_[i - 1].t <= t_[i].t);
+            procs += t_[i].kind == EventKind::Proc;
+        }
+        sink_ = inOrder ? Sink::None : Sink::Keep;
+        w_ = Walk(procs);
         collect();
-        size_t fromEvents = timed_.size();
-        emitLives();
-        emitMetadata();
-        // Timed events in ts order; at equal ts, enclosing (longer) slices before the ones they
-        // hold, then emission order (stable), so a viewer nests them as intended.
-        auto before = [](const Item& a, const Item& b) {
-            if (a.ns != b.ns) return a.ns < b.ns;
-            return a.dur > b.dur;
-        };
-        // The event pass makes its items in event order, which is time order in any trace the
-        // reader made: then only the lives' items need sorting, and merging the two runs (the
-        // event pass's first at a tie) gives exactly the order a stable sort of all of them gives.
-        auto mid = timed_.begin() + std::ptrdiff_t(fromEvents);
-        bool merge = std::is_sorted(timed_.begin(), mid, before);
-        std::stable_sort(merge ? mid : timed_.begin(), timed_.end(), before);
+        ended_ = std::move(w_);
+        planLives();
         json other{{"generator", "forklab"},
                    {"source", "forklab trace (.forklab.jsonl), exported to Chrome Trace Event"},
-                   {"command", command_},
+                   {"command", ended_.command},
                    {"time", "ts and dur in µs since the recorder's clock started"}};
-        std::string buf =
-            "{\"displayTimeUnit\":\"ms\",\"otherData\":" + dump(other) + ",\"traceEvents\":[\n";
-        // Written in 1 MiB pieces (measured as fast as two ostream calls per event, not faster).
-        constexpr size_t kFlushAt = size_t(1) << 20;
-        bool first = true;
-        auto put = [&](std::string_view text) {
-            if (!first) buf += ",\n";
-            buf += text;
-            first = false;
-            if (buf.size() >= kFlushAt) {
-                out.write(buf.data(), std::streamsize(buf.size()));
-                buf.clear();
-            }
-        };
-        for (auto& m : meta_) put(textOf(m));
-        if (merge) {
-            auto a = timed_.begin(), b = mid, end = timed_.end();
-            while (a != mid || b != end)
-                put(textOf(b != end && (a == mid || before(*b, *a)) ? *b++ : *a++));
+        buf_ = "{\"displayTimeUnit\":\"ms\",\"otherData\":" + dump(other) + ",\"traceEvents\":[\n";
+        emitMetadata();
+        if (inOrder) {
+            w_ = Walk(procs);
+            sink_ = Sink::Stream;
+            walk();
         } else {
-            for (auto& it : timed_) put(textOf(it));
+            std::stable_sort(kept_.begin(), kept_.end(),
+                             [](const Kept& a, const Kept& b) { return a.ns < b.ns; });
+            for (const Kept& k : kept_) {
+                putLivesBefore(k.ns);
+                next().append(keptText_, k.at, k.len);
+                written();
+            }
         }
-        buf += "\n]}\n";
-        out.write(buf.data(), std::streamsize(buf.size()));
+        while (nextLife_ < lifeItems_.size()) putLifeItem(lifeItems_[nextLife_++]);
+        buf_ += "\n]}\n";
+        out.write(buf_.data(), std::streamsize(buf_.size()));
     }
 
   private:
-    // Each event is serialised once, when made, into one arena of text: a million events are a
-    // million small records, not a million strings or trees of JSON objects.
-    struct Item {
-        int64_t ns;
-        int64_t dur;    // -1 for everything but "X"
-        uint32_t chunk; // its text: chunks_[chunk] (or text_, the one being filled) ...
-        uint32_t len;   // ... `len` bytes from `at`
-        size_t at;
-    };
-    std::string_view textOf(const Item& it) const {
-        const std::string& c = it.chunk < chunks_.size() ? chunks_[it.chunk] : text_;
-        return std::string_view(c).substr(it.at, it.len);
+    // Timed events in ts order; at equal ts, enclosing (longer) slices before the ones they hold
+    // (instants, counters and flows have dur -1), then the order made, so a viewer nests them as
+    // intended.
+    static bool before(int64_t ns, int64_t dur, int64_t otherNs, int64_t otherDur) {
+        return ns != otherNs ? ns < otherNs : dur > otherDur;
     }
-    // Starts an event's text; done() records it. The text is kept in chunks of a few MiB that
-    // never move: one string grown to the whole export would copy it over and over.
-    size_t start() {
-        constexpr size_t kChunk = size_t(8) << 20;
-        if (text_.size() > kChunk - (kChunk >> 3)) {
-            chunks_.push_back(std::move(text_));
-            text_ = std::string();
+
+    // The output: each event is appended to buf_ after next(), then written(). buf_ goes out in
+    // 1 MiB pieces (measured as fast as two ostream calls per event, not faster).
+    std::string& next() {
+        if (!first_) buf_ += ",\n";
+        first_ = false;
+        return buf_;
+    }
+    void written() {
+        if (buf_.size() >= (size_t(1) << 20)) {
+            out_->write(buf_.data(), std::streamsize(buf_.size()));
+            buf_.clear();
         }
-        if (text_.capacity() < kChunk) text_.reserve(kChunk);
-        return text_.size();
     }
-    void done(std::vector<Item>& list, size_t at, int64_t ns, int64_t dur) {
-        list.push_back({ns, dur, uint32_t(chunks_.size()), uint32_t(text_.size() - at), at});
+
+    // Where a walk's instants and counters go.
+    enum class Sink {
+        None,   // nowhere: the first walk of a trace in time order
+        Keep,   // into kept_, to be sorted
+        Stream, // out, at once
+    };
+    // The first walk learns the lives (what their slices and the "M" events are made from); a
+    // streaming walk only keeps what its instants and counters say (names, roles, counts). Each
+    // skips the work it has no use for.
+    bool learning() const { return sink_ != Sink::Stream; }
+    bool emitting() const { return sink_ != Sink::None; }
+    // An instant or counter at `ns` is appended to the string eventText() returns, then
+    // eventDone(): kept, or written at once.
+    std::string& eventText(int64_t ns) {
+        if (sink_ == Sink::Keep) {
+            kept_.push_back({ns, keptText_.size(), 0});
+            return keptText_;
+        }
+        putLivesBefore(ns);
+        return next();
+    }
+    void eventDone() {
+        if (sink_ == Sink::Keep)
+            kept_.back().len = keptText_.size() - kept_.back().at;
+        else
+            written();
+    }
+    // Writes the lives' items that go before an instant or counter at `ns`. Instants and
+    // counters come in time order here, so this merge gives the order a stable sort of all of
+    // them, instants and counters first (the first walk makes them before the lives' items),
+    // would give.
+    void putLivesBefore(int64_t ns) {
+        while (nextLife_ < lifeItems_.size() &&
+               before(lifeItems_[nextLife_].ns, lifeItems_[nextLife_].dur, ns, -1))
+            putLifeItem(lifeItems_[nextLife_++]);
     }
 
     // Argv, names and output are bytes: invalid UTF-8 becomes U+FFFD rather than an exception.
@@ -203,6 +290,12 @@ class ChromeWriter {
     // A JSON string. ASCII (nearly everything) is escaped here; other bytes go through
     // JsonWriter, which checks the UTF-8 as nlohmann does.
     static void quote(std::string& s, std::string_view v) {
+        if (plain(v)) { // nearly every string: one pass, one copy
+            s += '"';
+            s += v;
+            s += '"';
+            return;
+        }
         if (!std::all_of(v.begin(), v.end(), [](char c) { return (c & 0x80) == 0; }))
             return JsonWriter::appendQuoted(s, v);
         s += '"';
@@ -242,9 +335,9 @@ class ChromeWriter {
         s += ph;
         s += "\",\"name\":";
         quote(s, name);
-        s += ",\"cat\":";
-        quote(s, cat);
-        s += ",\"ts\":";
+        s += ",\"cat\":\""; // cat is one of ours: plain ASCII
+        s += cat;
+        s += "\",\"ts\":";
         appendUs(s, ns);
         s += ",\"pid\":";
         appendInt(s, pid);
@@ -256,114 +349,117 @@ class ChromeWriter {
     // `args` writes the args object with the JsonWriter it is given (keys in sorted order, as
     // nlohmann's dump wrote them).
     template <class Args>
-    void slice(std::string_view name, const char* cat, int64_t start, int64_t end, pid_t pid,
-               pid_t tid, const Args& args, const char* cname = nullptr) {
-        int64_t dur = std::max<int64_t>(0, end - start);
-        size_t at = this->start();
-        head(text_, "X", name, cat, start, pid, tid);
-        text_ += ",\"dur\":";
-        appendUs(text_, dur);
+    static void slice(std::string& s, std::string_view name, const char* cat, int64_t start,
+                      int64_t dur, pid_t pid, pid_t tid, const Args& args,
+                      const char* cname = nullptr) {
+        head(s, "X", name, cat, start, pid, tid);
+        s += ",\"dur\":";
+        appendUs(s, dur);
         if (cname) {
-            text_ += ",\"cname\":\"";
-            text_ += cname;
-            text_ += '"';
+            s += ",\"cname\":\"";
+            s += cname;
+            s += '"';
         }
-        text_ += ",\"args\":";
-        writeArgs(args);
-        text_ += '}';
-        done(timed_, at, start, dur);
+        s += ",\"args\":";
+        writeArgs(s, args);
+        s += '}';
     }
     // scope: "t" (the main track), "p" (the process's instant track), "g" (all processes).
     template <class Args>
     void instant(const char* scope, std::string_view name, const char* cat, int64_t ns, pid_t pid,
                  const Args& args) {
+        if (sink_ == Sink::None) return;
         if (pid <= 0) pid = rootPid_; // Chrome pids are positive; an unknown actor goes home
-        size_t at = start();
-        head(text_, "i", name, cat, ns, pid, pid);
-        text_ += ",\"s\":\"";
-        text_ += scope;
-        text_ += "\",\"args\":";
-        writeArgs(args);
-        text_ += '}';
-        done(timed_, at, ns, -1);
+        std::string& s = eventText(ns);
+        head(s, "i", name, cat, ns, pid, pid);
+        s += ",\"s\":\"";
+        s += scope;
+        s += "\",\"args\":";
+        writeArgs(s, args);
+        s += '}';
+        eventDone();
     }
-    void writeArgs(const json& args) { text_ += dump(args); }
-    void writeArgs(std::string_view jsonText) { text_ += jsonText; }
-    void writeArgs(const std::string& jsonText) { text_ += jsonText; }
+    static void writeArgs(std::string& s, const json& args) { s += dump(args); }
+    static void writeArgs(std::string& s, std::string_view jsonText) { s += jsonText; }
+    static void writeArgs(std::string& s, const std::string& jsonText) { s += jsonText; }
     template <class F, class = std::enable_if_t<std::is_invocable_v<const F&, JsonWriter&>>>
-    void writeArgs(const F& f) {
-        JsonWriter w(text_);
+    static void writeArgs(std::string& s, const F& f) {
+        JsonWriter w(s);
         w.beginObject();
         f(w);
         w.endObject();
     }
     void counter(const char* name, const char* series, int64_t ns, int64_t value) {
-        size_t at = start();
-        head(text_, "C", name, "counter", ns, rootPid_, rootPid_);
-        text_ += ",\"args\":{";
-        quote(text_, series);
-        text_ += ':';
-        appendInt(text_, value);
-        text_ += "}}";
-        done(timed_, at, ns, -1);
+        if (sink_ == Sink::None) return;
+        std::string& s = eventText(ns);
+        head(s, "C", name, "counter", ns, rootPid_, rootPid_);
+        s += ",\"args\":{";
+        quote(s, series);
+        s += ':';
+        appendInt(s, value);
+        s += "}}";
+        eventDone();
     }
-    void flow(const char* ph, long id, const char* name, int64_t ns, pid_t pid) {
-        size_t at = start();
-        head(text_, ph, name, "fork", ns, pid, pid);
-        text_ += ",\"id\":";
-        appendInt(text_, id);
-        if (ph[0] == 'f') text_ += ",\"bp\":\"e\""; // bind to the enclosing slice, not the next one
-        text_ += '}';
-        done(timed_, at, ns, -1);
+    static void flow(std::string& s, const char* ph, long id, const char* name, int64_t ns,
+                     pid_t pid) {
+        head(s, ph, name, "fork", ns, pid, pid);
+        s += ",\"id\":";
+        appendInt(s, id);
+        if (ph[0] == 'f') s += ",\"bp\":\"e\""; // bind to the enclosing slice, not the next one
+        s += '}';
     }
 
     Life* life(pid_t pid) {
-        auto it = current_.find(pid);
-        return it == current_.end() ? nullptr : &lives_[it->second];
+        auto it = w_.current.find(pid);
+        return it == w_.current.end() ? nullptr : &w_.lives[it->second];
     }
-    // "1234 forklab-lessons [spawn-child] (pid 4 inside)"
-    std::string label(pid_t pid) const {
-        auto it = current_.find(pid);
-        if (it == current_.end()) return std::to_string(pid) + " (not recorded)";
-        const Life& l = lives_[it->second];
-        std::string s = std::to_string(pid) + " " + (l.name.empty() ? "?" : l.name) + " [" +
+    // "1234 forklab-lessons [spawn-child] (pid 4 inside)", at the end of the trace
+    static std::string label(const Life& l) {
+        std::string s = std::to_string(l.pid) + " " + (l.name.empty() ? "?" : l.name) + " [" +
                         toString(l.role) + "]";
-        if (l.nspid && l.nspid != pid) s += " (pid " + std::to_string(l.nspid) + " inside)";
+        if (l.nspid && l.nspid != l.pid) s += " (pid " + std::to_string(l.nspid) + " inside)";
         return s;
     }
     std::string who(pid_t pid) const {
-        auto it = current_.find(pid);
-        if (it == current_.end()) return std::to_string(pid);
-        return std::to_string(pid) + " " + lives_[it->second].name;
+        auto it = w_.current.find(pid);
+        if (it == w_.current.end()) return std::to_string(pid);
+        return std::to_string(pid) + " " + w_.lives[it->second].name;
     }
 
     void collect();
+    void walk();
     void event(size_t i, const Event& e);
-    void emitLives();
+    std::string execArgs(const ev::Exec& d, const std::vector<std::string>& argv);
+    void planLives();
+    void putLifeItem(const LifeItem& it);
     void emitMetadata();
 
     const Trace& t_;
-    std::vector<Life> lives_;
-    std::unordered_map<pid_t, size_t> current_;              // pid -> its newest life
-    std::map<pid_t, std::pair<size_t, size_t>> pendingFork_; // child -> (parent life, fork)
-    std::map<uint64_t, std::string> mutexNames_;             // address -> the program's name for it
-    std::multiset<std::string> shmLive_;
-    std::vector<std::string> chunks_; // every event's text, in the order made
-    std::string text_;                // the chunk being filled
-    std::string fdText_;              // reused by fdText()
-    std::vector<Item> meta_;
-    std::vector<Item> timed_;
-    std::set<pid_t> pidsUsed_;
-    pid_t lastPid_ = 0; // the pid last added to pidsUsed_
-    std::string command_;
+    size_t n_ = 0; // the events exported: the trace's size when write() began (both walks see
+                   // the same events, however many a recording appends meanwhile)
+    Walk w_;       // the walk in progress
+    Walk ended_;   // the first walk, ended: what the lives' items and "M" events are made from
+    Sink sink_ = Sink::Keep;
+    std::string fdText_, fdArray_; // reused by fdArray()
+    struct Kept { // an instant or counter of Sink::Keep: its time and text in keptText_
+        int64_t ns;
+        size_t at, len;
+    };
+    std::vector<Kept> kept_;
+    std::string keptText_;
+    std::deque<std::string> execArgs_; // each Exec event's args, made by the first walk
+    std::vector<LifeItem> lifeItems_;  // in time order, once planLives() is done
+    size_t nextLife_ = 0;              // lifeItems_[nextLife_] is the next to write
+    std::ostream* out_ = nullptr;
+    std::string buf_;   // output not yet written to out_
+    bool first_ = true; // no event written yet (the next needs no separator)
     pid_t rootPid_ = 1; // where counters and global instants live: the sandbox's launcher
     int64_t end_ = 0;
-    int liveProcs_ = 0;
     StepIndex steps_;
 };
 
 void ChromeWriter::collect() {
-    size_t n = t_.size();
+    size_t n = n_;
     end_ = n ? t_[n - 1].t : 0;
     steps_ = StepIndex::build(t_);
     for (size_t i = 0; i < n; ++i)
@@ -371,15 +467,44 @@ void ChromeWriter::collect() {
             rootPid_ = t_[i].pid;
             break;
         }
-    for (size_t i = 0; i < n; ++i) event(i, t_[i]);
+    walk();
+    std::sort(w_.pidsUsed.begin(), w_.pidsUsed.end());
+    w_.pidsUsed.erase(std::unique(w_.pidsUsed.begin(), w_.pidsUsed.end()), w_.pidsUsed.end());
     // What never ended ends with the trace (an unfinished recording, or a process the run
     // left behind): its slices stop at the last event.
-    for (auto& l : lives_) {
+    for (auto& l : w_.lives) {
         for (auto& s : l.segs)
             if (s.end < 0) s.end = std::max(s.start, end_);
         for (auto& th : l.threads)
             if (th.end < 0) th.end = std::max(th.start, end_);
     }
+}
+
+void ChromeWriter::walk() {
+    for (size_t i = 0; i < n_; ++i) event(i, t_[i]);
+}
+
+// The args of an exec's instant and of the image slice it starts.
+std::string ChromeWriter::execArgs(const ev::Exec& d, const std::vector<std::string>& argv) {
+    std::string args;
+    JsonWriter w(args);
+    w.beginObject().key("argv").beginArray();
+    for (auto& a : argv) w.value(a);
+    w.endArray().field("exe", t_.str(d.exe));
+    if (d.before != kNoSnap && d.after != kNoSnap) {
+        const auto& before = t_.snapshot(d.before);
+        const auto& after = t_.snapshot(d.after);
+        for (bool kept : {false, true})
+            w.key(kept ? "fds_kept" : "fds_closed_by_exec")
+                .raw(fdArray(fdArray_, fdText_, before, [&](const FdEntry& f) {
+                    return (after.findFd(f.fd) != nullptr) == kept;
+                }));
+    }
+    w.field("path", t_.str(d.path));
+    if (d.role != Role::Program && d.role != Role::Sandbox)
+        w.field("recognised_as", toString(d.role));
+    w.field("role", toString(d.role)).endObject();
+    return args;
 }
 
 void ChromeWriter::event(size_t i, const Event& e) {
@@ -391,15 +516,15 @@ void ChromeWriter::event(size_t i, const Event& e) {
     switch (e.kind) {
     case EventKind::RunStart: {
         auto& d = e.as<ev::RunStart>();
-        command_ = str(d.command);
+        w_.command = str(d.command);
         json iso{{"user_ns", bool(d.isolation & kIsoUserNs)},
                  {"pid_ns", bool(d.isolation & kIsoPidNs)},
                  {"ipc_ns", bool(d.isolation & kIsoIpcNs)},
                  {"mount_ns", bool(d.isolation & kIsoMountNs)},
                  {"private_shm", bool(d.isolation & kIsoPrivateShm)},
                  {"pids_cgroup", bool(d.isolation & kIsoPidsCgroup)}};
-        instant("g", "run start: " + shorten(command_), "run", e.t, rootPid_,
-                json{{"command", command_},
+        instant("g", "run start: " + shorten(w_.command), "run", e.t, rootPid_,
+                json{{"command", w_.command},
                      {"isolation", iso},
                      {"max_procs", d.maxProcs},
                      {"deadline_ms", d.deadlineMs},
@@ -420,34 +545,38 @@ void ChromeWriter::event(size_t i, const Event& e) {
         l.how = d.how;
         l.name = str(d.name);
         l.born = e.t;
-        std::string first = l.name.empty() ? "?" : l.name;
-        if (d.parent && d.role != Role::Sandbox) first += " (the parent's copy, before any exec)";
-        l.segs.push_back(Segment{e.t, -1, first,
-                                 d.parent ? R"({"image":"the parent's, inherited by fork"})"
-                                          : R"({"image":"as first seen"})"});
-        current_[e.pid] = lives_.size();
-        auto pf = pendingFork_.find(e.pid);
-        if (pf != pendingFork_.end()) {
-            lives_[pf->second.first].forks[pf->second.second].childLife = long(lives_.size());
-            pendingFork_.erase(pf);
+        if (learning()) {
+            std::string first = l.name.empty() ? "?" : l.name;
+            if (d.parent && d.role != Role::Sandbox)
+                first += " (the parent's copy, before any exec)";
+            l.segs.push_back(Segment{e.t, -1, first,
+                                     d.parent ? R"({"image":"the parent's, inherited by fork"})"
+                                              : R"({"image":"as first seen"})"});
+            auto pf = w_.pendingFork.find(e.pid);
+            if (pf != w_.pendingFork.end()) {
+                w_.lives[pf->second.first].forks[pf->second.second].childLife =
+                    long(w_.lives.size());
+                w_.pendingFork.erase(pf);
+            }
         }
-        lives_.push_back(std::move(l));
-        counter("live", "processes", e.t, ++liveProcs_);
+        w_.current[e.pid] = w_.lives.size();
+        w_.lives.push_back(std::move(l));
+        counter("live", "processes", e.t, ++w_.liveProcs);
         break;
     }
     case EventKind::Fork: {
-        if (!L) break;
+        if (!L || !learning()) break;
         auto& d = e.as<ev::Fork>();
         if (d.how == ForkKind::Thread) {
             L->threads.push_back(ThreadLife{d.child, e.t, -1});
         } else {
-            pendingFork_[d.child] = {size_t(L - lives_.data()), L->forks.size()};
+            w_.pendingFork[d.child] = {size_t(L - w_.lives.data()), L->forks.size()};
             L->forks.push_back(ForkOut{e.t, d.child, d.how, -1});
         }
         break;
     }
     case EventKind::ThreadExit: {
-        if (!L) break;
+        if (!L || !learning()) break;
         pid_t tid = e.as<ev::ThreadExit>().tid;
         for (auto& th : L->threads)
             if (th.tid == tid && th.end < 0) th.end = e.t;
@@ -455,38 +584,25 @@ void ChromeWriter::event(size_t i, const Event& e) {
     }
     case EventKind::Exec: {
         auto& d = e.as<ev::Exec>();
-        std::vector<std::string> argv = splitArgv(t_.str(d.argv));
-        std::string args;
-        JsonWriter w(args);
-        w.beginObject().key("argv").beginArray();
-        for (auto& a : argv) w.value(a);
-        w.endArray().field("exe", t_.str(d.exe));
-        if (d.before != kNoSnap && d.after != kNoSnap) {
-            const auto& before = t_.snapshot(d.before);
-            const auto& after = t_.snapshot(d.after);
-            for (bool kept : {false, true}) {
-                w.key(kept ? "fds_kept" : "fds_closed_by_exec").beginArray();
-                for (auto& f : before.fds)
-                    if ((after.findFd(f.fd) != nullptr) == kept) w.value(fdText(fdText_, f));
-                w.endArray();
-            }
+        std::vector<std::string> argv;
+        if (learning()) { // made once: a streaming walk finds them in execArgs_
+            argv = splitArgv(t_.str(d.argv));
+            execArgs_.push_back(execArgs(d, argv));
         }
-        w.field("path", t_.str(d.path));
-        if (d.role != Role::Program && d.role != Role::Sandbox)
-            w.field("recognised_as", toString(d.role));
-        w.field("role", toString(d.role)).endObject();
-        if (L) {
-            if (!L->segs.empty() && L->segs.back().end < 0) L->segs.back().end = e.t;
-            closeThreads(*L, e.t); // exec leaves the calling process one thread
-            L->exe = str(d.exe);
-            L->argv = argv;
-            L->name = basename(L->exe.empty() ? str(d.path) : L->exe);
-            L->role = d.role;
-            L->execs++;
-            L->segs.push_back(Segment{
-                e.t, -1, shorten(commandLine(argv).empty() ? L->name : commandLine(argv)), args});
-        }
+        const std::string& args = execArgs_[w_.execs++];
         instant("t", "exec " + basename(str(d.path)), "exec", e.t, e.pid, args);
+        if (!L) break;
+        std::string_view exe = t_.str(d.exe);
+        L->name = basename(exe.empty() ? t_.str(d.path) : exe);
+        L->role = d.role;
+        if (!learning()) break;
+        if (!L->segs.empty() && L->segs.back().end < 0) L->segs.back().end = e.t;
+        closeThreads(*L, e.t); // exec leaves the calling process one thread
+        L->exe = exe;
+        L->execs++;
+        std::string cmd = commandLine(argv);
+        L->segs.push_back(Segment{e.t, -1, shorten(cmd.empty() ? L->name : cmd), args});
+        L->argv = std::move(argv);
         break;
     }
     case EventKind::Exit: {
@@ -494,7 +610,7 @@ void ChromeWriter::event(size_t i, const Event& e) {
         if (L) {
             if (!L->segs.empty() && L->segs.back().end < 0) L->segs.back().end = e.t;
             closeThreads(*L, e.t);
-            if (L->died < 0) counter("live", "processes", e.t, --liveProcs_);
+            if (L->died < 0) counter("live", "processes", e.t, --w_.liveProcs);
             L->died = e.t;
             L->exited = true;
             L->status = d.status;
@@ -519,13 +635,14 @@ void ChromeWriter::event(size_t i, const Event& e) {
         break;
     }
     case EventKind::Snapshot: {
-        if (!L) break;
+        if (!L || !learning()) break;
         auto& d = e.as<ev::Snapshot>();
         if (d.reason == SnapReason::Fork && L->inherited == kNoSnap) L->inherited = d.snap;
         L->last = d.snap;
         break;
     }
     case EventKind::Output: {
+        if (!emitting()) break;
         auto& d = e.as<ev::Output>();
         std::string text = str(d.text);
         std::string stream = d.fd == 1   ? "stdout"
@@ -551,8 +668,8 @@ void ChromeWriter::event(size_t i, const Event& e) {
             args["owner_tid"] = d.ownerTid;
             args["owner_nstid"] = d.ownerNsTid;
         }
-        auto m = mutexNames_.find(d.addr);
-        if (m != mutexNames_.end()) args["mutex_name"] = m->second;
+        auto m = w_.mutexNames.find(d.addr);
+        if (m != w_.mutexNames.end()) args["mutex_name"] = m->second;
         if (L && L->deadlockAt < 0) {
             L->deadlockAt = e.t;
             L->deadlockArgs = args;
@@ -562,33 +679,36 @@ void ChromeWriter::event(size_t i, const Event& e) {
         break;
     }
     case EventKind::ShmCreate:
-    case EventKind::ShmUnlink: {
+    case EventKind::ShmUnlink: { // only the counter needs the live entries
+        if (!emitting()) break;
         auto& d = e.as<ev::Shm>();
         std::string name = str(d.name);
         bool create = e.kind == EventKind::ShmCreate;
         if (create)
-            shmLive_.insert(name);
-        else if (auto it = shmLive_.find(name); it != shmLive_.end())
-            shmLive_.erase(it);
+            w_.shmLive.insert(name);
+        else if (auto it = w_.shmLive.find(name); it != w_.shmLive.end())
+            w_.shmLive.erase(it);
         instant("p", std::string(create ? "create" : "unlink") + " /dev/shm/" + name, "shm", e.t,
                 e.pid, json{{"name", name}, {"path", "/dev/shm/" + name}, {"inode", d.inode}});
-        counter("/dev/shm", "entries", e.t, int64_t(shmLive_.size()));
+        counter("/dev/shm", "entries", e.t, int64_t(w_.shmLive.size()));
         break;
     }
     case EventKind::Leak: {
+        if (!emitting()) break;
         auto& d = e.as<ev::Leak>();
         std::string name = str(d.name);
-        if (auto it = shmLive_.find(name); it != shmLive_.end()) shmLive_.erase(it);
+        if (auto it = w_.shmLive.find(name); it != w_.shmLive.end()) w_.shmLive.erase(it);
         // No pid of its own: it sits on its creator when that is known, else on the sandbox.
-        pid_t on = d.creator > 0 && current_.count(d.creator) ? d.creator : rootPid_;
+        pid_t on = d.creator > 0 && w_.current.count(d.creator) ? d.creator : rootPid_;
         json args{{"name", name}, {"path", "/dev/shm/" + name}, {"removed_by", "the sandbox"}};
         if (d.creator > 0) args["creator"] = who(d.creator);
         instant("g", "LEAK /dev/shm/" + name + " (never unlinked)", "shm", e.t, on,
                 std::move(args));
-        counter("/dev/shm", "entries", e.t, int64_t(shmLive_.size()));
+        counter("/dev/shm", "entries", e.t, int64_t(w_.shmLive.size()));
         break;
     }
     case EventKind::Kill: {
+        if (!emitting()) break;
         auto& d = e.as<ev::Kill>();
         std::string target = d.group ? "process group " + std::to_string(-d.target) : who(d.target);
         instant("p", "kill " + signalName(d.sig) + " → " + target, "signal", e.t, e.pid,
@@ -600,6 +720,7 @@ void ChromeWriter::event(size_t i, const Event& e) {
         break;
     }
     case EventKind::Marker: {
+        if (!emitting()) break;
         auto& d = e.as<ev::Marker>();
         std::string text = str(d.label);
         auto& list = steps_.gotoSteps(); // event indices, ascending
@@ -622,6 +743,7 @@ void ChromeWriter::event(size_t i, const Event& e) {
                              "exited, a stop, or too many tasks"}});
         break;
     case EventKind::RunEnd: {
+        if (!emitting()) break;
         auto& d = e.as<ev::RunEnd>();
         json args{{"reason", toString(d.reason)}, {"exit_code", d.exitCode}};
         args["root_status"] = d.rootStatus.describe();
@@ -633,9 +755,10 @@ void ChromeWriter::event(size_t i, const Event& e) {
     }
     case EventKind::Annotation: {
         auto& d = e.as<ev::Annotation>();
+        if (d.what == ev::NameOf::Mutex) w_.mutexNames[d.value] = str(d.label);
+        if (!emitting()) break;
         std::string text = str(d.label);
         if (d.what == ev::NameOf::Mutex) {
-            mutexNames_[d.value] = text;
             instant("t", "names mutex " + hex(d.value) + " \"" + shorten(text, 40) + "\"",
                     "annotation", e.t, e.pid, [&](JsonWriter& w) {
                         w.field("addr", hex(d.value)).field("label", text);
@@ -651,36 +774,31 @@ void ChromeWriter::event(size_t i, const Event& e) {
         break;
     }
     }
-    if (e.pid > 0 && e.pid != lastPid_) { // runs of one pid are common: skip the set for them
-        pidsUsed_.insert(e.pid);
-        lastPid_ = e.pid;
+    // Runs of one pid are common: one entry per run.
+    if (learning() && e.pid > 0 && e.pid != w_.lastPid) {
+        w_.pidsUsed.push_back(e.pid);
+        w_.lastPid = e.pid;
     }
 }
 
-void ChromeWriter::emitLives() {
-    long nextFlow = 1;
-    for (auto& l : lives_) {
+void ChromeWriter::planLives() {
+    // Per life: its slice, its images, each fork with its arrow, a deadlock, its threads (the
+    // order of a stable sort's ties).
+    uint32_t nextFlow = 1;
+    auto add = [&](int64_t ns, int64_t dur, size_t life, size_t k, LifeItem::Part part,
+                   uint32_t flow = 0) {
+        lifeItems_.push_back({ns, dur, uint32_t(life), uint32_t(k), flow, part});
+    };
+    auto sliceOf = [&](int64_t start, int64_t end, size_t life, size_t k, LifeItem::Part part) {
+        add(start, std::max<int64_t>(0, end - start), life, k, part);
+    };
+    const auto& lives = ended_.lives;
+    for (size_t li = 0; li < lives.size(); ++li) {
+        const Life& l = lives[li];
         int64_t end = l.died >= 0 ? l.died : std::max(l.born, end_);
-        auto args = [&](JsonWriter& w) {
-            if (!l.argv.empty()) {
-                w.key("argv").beginArray();
-                for (auto& a : l.argv) w.value(a);
-                w.endArray();
-            }
-            if (l.deadlockAt >= 0) w.field("deadlocked", true);
-            w.field("end", l.exited ? l.status.describe() : "still running when the trace ends");
-            if (!l.exe.empty()) w.field("exe", l.exe);
-            w.field("execs", l.execs);
-            if (l.inherited != kNoSnap) fdList(w.key("fds_inherited"), t_.snapshot(l.inherited));
-            if (l.last != kNoSnap) fdList(w.key("fds_last_seen"), t_.snapshot(l.last));
-            if (l.killedBySandbox) w.field("killed_by_sandbox", true);
-            w.field("nspid", l.nspid).field("parent", l.parent).field("pid", l.pid);
-            w.field("role", toString(l.role)).field("started_by", toString(l.how));
-        };
-        std::string name = std::to_string(l.pid) + " " + (l.name.empty() ? "?" : l.name) + " [" +
-                           toString(l.role) + "]";
-        slice(name, "process", l.born, end, l.pid, l.pid, args);
-        for (auto& s : l.segs) slice(s.name, "image", s.start, s.end, l.pid, l.pid, s.args);
+        sliceOf(l.born, end, li, 0, LifeItem::Process);
+        for (size_t k = 0; k < l.segs.size(); ++k)
+            sliceOf(l.segs[k].start, l.segs[k].end, li, k, LifeItem::Image);
 
         auto segEnd = [&](int64_t at) { // the end of the image slice that holds `at`
             for (auto& s : l.segs)
@@ -693,10 +811,73 @@ void ChromeWriter::emitLives() {
             // slice and before the next fork, so the parent's slices nest without overlap.
             int64_t stop = segEnd(f.t);
             if (k + 1 < l.forks.size()) stop = std::min(stop, l.forks[k + 1].t);
-            const Life* child = f.childLife >= 0 ? &lives_[size_t(f.childLife)] : nullptr;
+            const Life* child = f.childLife >= 0 ? &lives[size_t(f.childLife)] : nullptr;
             stop = std::min(stop, child ? std::max(child->born, f.t) : f.t + 1000);
             stop = std::max(stop, f.t);
-            const char* how = f.how == ForkKind::Vfork ? "vfork" : "fork";
+            sliceOf(f.t, stop, li, k, LifeItem::Fork);
+            if (!child) continue;
+            // The arrow: strictly inside both slices it binds to (peers.md §2).
+            uint32_t id = nextFlow++;
+            add(f.t + (stop - f.t) / 2, -1, li, k, LifeItem::FlowStart, id);
+            int64_t first = child->segs.empty() ? child->born : child->segs.front().end;
+            add(child->born + std::min<int64_t>(1000, (first - child->born) / 2), -1, li, k,
+                LifeItem::FlowEnd, id);
+        }
+        if (l.deadlockAt >= 0)
+            sliceOf(l.deadlockAt, std::max(l.deadlockAt, segEnd(l.deadlockAt)), li, 0,
+                    LifeItem::Deadlock);
+        for (size_t k = 0; k < l.threads.size(); ++k)
+            sliceOf(l.threads[k].start, l.threads[k].end, li, k, LifeItem::Thread);
+    }
+    std::stable_sort(
+        lifeItems_.begin(), lifeItems_.end(),
+        [](const LifeItem& a, const LifeItem& b) { return before(a.ns, a.dur, b.ns, b.dur); });
+}
+
+void ChromeWriter::putLifeItem(const LifeItem& it) {
+    std::string& s = next();
+    const Life& l = ended_.lives[it.life];
+    switch (it.part) {
+    case LifeItem::Process: {
+        auto args = [&](JsonWriter& w) {
+            if (!l.argv.empty()) {
+                w.key("argv").beginArray();
+                for (auto& a : l.argv) w.value(a);
+                w.endArray();
+            }
+            if (l.deadlockAt >= 0) w.field("deadlocked", true);
+            w.field("end", l.exited ? l.status.describe() : "still running when the trace ends");
+            if (!l.exe.empty()) w.field("exe", l.exe);
+            w.field("execs", l.execs);
+            auto all = [](const FdEntry&) { return true; };
+            if (l.inherited != kNoSnap)
+                w.key("fds_inherited")
+                    .raw(fdArray(fdArray_, fdText_, t_.snapshot(l.inherited), all));
+            if (l.last != kNoSnap)
+                w.key("fds_last_seen").raw(fdArray(fdArray_, fdText_, t_.snapshot(l.last), all));
+            if (l.killedBySandbox) w.field("killed_by_sandbox", true);
+            w.field("nspid", l.nspid).field("parent", l.parent).field("pid", l.pid);
+            w.field("role", toString(l.role)).field("started_by", toString(l.how));
+        };
+        std::string name = std::to_string(l.pid) + " " + (l.name.empty() ? "?" : l.name) + " [" +
+                           toString(l.role) + "]";
+        slice(s, name, "process", it.ns, it.dur, l.pid, l.pid, args);
+        break;
+    }
+    case LifeItem::Image:
+        slice(s, l.segs[it.k].name, "image", it.ns, it.dur, l.pid, l.pid, l.segs[it.k].args);
+        break;
+    case LifeItem::Fork:
+    case LifeItem::FlowStart:
+    case LifeItem::FlowEnd: {
+        const ForkOut& f = l.forks[it.k];
+        const Life* child = f.childLife >= 0 ? &ended_.lives[size_t(f.childLife)] : nullptr;
+        const char* how = f.how == ForkKind::Vfork ? "vfork" : "fork";
+        if (it.part == LifeItem::FlowStart) {
+            flow(s, "s", it.flow, how, it.ns, l.pid);
+        } else if (it.part == LifeItem::FlowEnd) {
+            flow(s, "f", it.flow, how, it.ns, child->pid);
+        } else {
             auto fargs = [&](JsonWriter& w) {
                 w.field("child", f.child);
                 if (child) w.field("child_name", child->name);
@@ -704,92 +885,102 @@ void ChromeWriter::emitLives() {
                 if (f.how == ForkKind::Vfork)
                     w.field("note", "vfork (posix_spawn): the parent waits until the child execs");
             };
-            slice(std::string(how) + " → " + std::to_string(f.child), "fork", f.t, stop, l.pid,
-                  l.pid, fargs);
-            if (!child) continue;
-            // The arrow: strictly inside both slices it binds to (peers.md §2).
-            long id = nextFlow++;
-            flow("s", id, how, f.t + (stop - f.t) / 2, l.pid);
-            int64_t first = child->segs.empty() ? child->born : child->segs.front().end;
-            flow("f", id, how, child->born + std::min<int64_t>(1000, (first - child->born) / 2),
-                 child->pid);
+            slice(s, std::string(how) + " → " + std::to_string(f.child), "fork", it.ns, it.dur,
+                  l.pid, l.pid, fargs);
         }
-        if (l.deadlockAt >= 0) {
-            json dargs = l.deadlockArgs;
-            dargs["until"] = l.exited ? l.status.describe() : "the end of the trace";
-            int64_t stop = std::max(l.deadlockAt, segEnd(l.deadlockAt));
-            // "terrible" is chrome://tracing's red; Perfetto colours slices by name.
-            slice("DEADLOCKED", "deadlock", l.deadlockAt, stop, l.pid, l.pid, dargs, "terrible");
-        }
-        for (auto& th : l.threads)
-            slice("thread " + std::to_string(th.tid), "thread", th.start, th.end, l.pid, th.tid,
-                  [&](JsonWriter& w) { w.field("process", l.pid).field("tid", th.tid); });
+        break;
     }
+    case LifeItem::Deadlock: {
+        json dargs = l.deadlockArgs;
+        dargs["until"] = l.exited ? l.status.describe() : "the end of the trace";
+        // "terrible" is chrome://tracing's red; Perfetto colours slices by name.
+        slice(s, "DEADLOCKED", "deadlock", it.ns, it.dur, l.pid, l.pid, dargs, "terrible");
+        break;
+    }
+    case LifeItem::Thread: {
+        const ThreadLife& th = l.threads[it.k];
+        slice(s, "thread " + std::to_string(th.tid), "thread", it.ns, it.dur, l.pid, th.tid,
+              [&](JsonWriter& w) { w.field("process", l.pid).field("tid", th.tid); });
+        break;
+    }
+    }
+    written();
 }
 
 void ChromeWriter::emitMetadata() {
-    // Each "M" event's args hold one field.
-    auto meta = [&](const char* name, pid_t pid, pid_t tid, std::string_view key, auto value) {
-        size_t at = start();
-        head(text_, "M", name, "__metadata", 0, pid, tid);
-        text_ += ",\"args\":";
-        JsonWriter(text_).beginObject().field(key, value).endObject();
-        text_ += '}';
-        done(meta_, at, 0, -1);
+    // Each "M" event's args hold one field. What head() and JsonWriter would write, in fewer
+    // steps: there are ~5 of these per process.
+    auto meta = [&](const char* name, pid_t pid, pid_t tid, const char* key, const auto& value) {
+        std::string& s = next();
+        s += "{\"ph\":\"M\",\"name\":\"";
+        s += name;
+        s += "\",\"cat\":\"__metadata\",\"ts\":0,\"pid\":";
+        appendInt(s, pid);
+        s += ",\"tid\":";
+        appendInt(s, tid);
+        s += ",\"args\":{\"";
+        s += key;
+        s += "\":";
+        if constexpr (std::is_integral_v<std::decay_t<decltype(value)>>)
+            appendInt(s, value);
+        else
+            JsonWriter::appendQuoted(s, value);
+        s += "}}";
+        written();
     };
     // Tree order: a depth-first walk from the roots, so each parent sorts above its children.
     // The links are World::at's (only proc events make them), built without replaying the rest.
     struct Node {
-        pid_t pid = 0; // 0: named as a parent only
+        pid_t pid = 0;  // 0: named as a parent only
+        long life = -1; // its last life (the walk's current one at the end), if pid > 0
         std::vector<pid_t> children;
     };
     std::map<pid_t, Node> procs;
     std::vector<pid_t> roots;
-    for (size_t i = 0, n = t_.size(); i < n; ++i) {
+    long lives = 0; // the walk makes a life of each proc event with a pid > 0
+    for (size_t i = 0; i < n_; ++i) {
         const Event& e = t_[i];
         if (e.kind != EventKind::Proc) continue;
         pid_t parent = e.as<ev::Proc>().parent;
         procs[e.pid].pid = e.pid;
+        if (e.pid > 0) procs[e.pid].life = lives++;
         if (parent)
             procs[parent].children.push_back(e.pid);
         else
             roots.push_back(e.pid);
     }
-    std::vector<pid_t> order;
+    std::vector<std::pair<pid_t, long>> order; // pid, its life or -1
     std::set<pid_t> seen;
     std::function<void(pid_t)> walk = [&](pid_t pid) {
         auto it = procs.find(pid);
         if (it == procs.end() || it->second.pid != pid || !seen.insert(pid).second) return;
-        order.push_back(pid);
+        order.push_back({pid, it->second.life});
         for (pid_t c : it->second.children) walk(c);
     };
     for (pid_t r : roots) walk(r);
     for (auto& [pid, p] : procs) walk(pid); // children of an unrecorded parent
-    for (pid_t pid : pidsUsed_)
-        if (seen.insert(pid).second) order.push_back(pid);
-    if (seen.insert(rootPid_).second) order.push_back(rootPid_); // counters' home, even if empty
+    for (pid_t pid : ended_.pidsUsed)
+        if (seen.insert(pid).second) order.push_back({pid, -1});
+    if (seen.insert(rootPid_).second) order.push_back({rootPid_, -1}); // counters' home
 
     for (size_t k = 0; k < order.size(); ++k) {
-        pid_t pid = order[k];
-        bool known = current_.count(pid) != 0;
-        std::string name = known ? label(pid)
-                           : lives_.empty() && pid == rootPid_
+        auto [pid, life] = order[k];
+        const Life* l = life >= 0 ? &ended_.lives[size_t(life)] : nullptr;
+        std::string name = l ? label(*l)
+                           : ended_.lives.empty() && pid == rootPid_
                                ? "forklab run (no process recorded)"
                                : std::to_string(pid) + " (no proc event in the trace)";
         meta("process_name", pid, pid, "name", name);
         meta("process_sort_index", pid, pid, "sort_index", int(k));
-        if (known) {
-            const Life& l = lives_[current_.at(pid)];
+        if (l)
             meta("process_labels", pid, pid, "labels",
-                 std::string(toString(l.role)) + "," + toString(l.how));
-        }
+                 std::string(toString(l->role)) + "," + toString(l->how));
         meta("thread_name", pid, pid, "name",
-             (known ? lives_[current_.at(pid)].name : std::string("main")) + " " +
-                 std::to_string(pid));
+             (l ? l->name : std::string("main")) + " " + std::to_string(pid));
         meta("thread_sort_index", pid, pid, "sort_index", 0);
     }
     std::set<std::pair<pid_t, pid_t>> named;
-    for (auto& l : lives_) {
+    for (auto& l : ended_.lives) {
         int k = 1;
         for (auto& th : l.threads)
             if (named.insert({l.pid, th.tid}).second) {

@@ -18,7 +18,8 @@
 // Times: "ts"/"dur" are µs (fractional: the trace's ns are kept) on the trace's clock, so the
 // story's "[0.028]" is Perfetto's 28 ms. Order: the "M" events come first, then every other event
 // in non-decreasing "ts" (at equal ts, longer slices first), so each (pid, tid) track is
-// monotone in file order and viewers never need to sort.
+// monotone in file order and viewers never need to sort. The file is written as it is made, in
+// two walks over the events (names and lives first), not built whole in memory.
 #include "Trace.hpp"
 
 #include <ostream>
