@@ -49,15 +49,20 @@ std::string commandLine(const std::vector<std::string>& argv) {
     return s;
 }
 
-// "3 pipe:[123] (w, CLOEXEC)", made in `out` (reused, so a long fd list allocates once).
-const std::string& fdText(std::string& out, const FdEntry& f) {
+// "3 pipe:[123] (w, CLOEXEC)", appended to `out`.
+void appendFdText(std::string& out, const FdEntry& f) {
     char buf[16];
-    out.assign(buf, std::to_chars(buf, buf + sizeof buf, f.fd).ptr);
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, f.fd).ptr);
     out += ' ';
     out += f.target;
     out += " (";
     out += toString(f.access);
     out += f.cloexec ? ", CLOEXEC)" : ")";
+}
+// The same, made in `out` (reused, so a long fd list allocates once).
+const std::string& fdText(std::string& out, const FdEntry& f) {
+    out.clear();
+    appendFdText(out, f);
     return out;
 }
 
@@ -84,14 +89,9 @@ const std::string& fdArray(std::string& out, std::string& scratch, const Process
             JsonWriter::appendQuoted(out, fdText(scratch, f));
             continue;
         }
-        char buf[16];
         out += '"';
-        out.append(buf, std::to_chars(buf, buf + sizeof buf, f.fd).ptr);
-        out += ' ';
-        out += f.target;
-        out += " (";
-        out += toString(f.access);
-        out += f.cloexec ? ", CLOEXEC)\"" : ")\"";
+        appendFdText(out, f); // plain, and so are the rest: no escapes needed
+        out += '"';
     }
     out += ']';
     return out;
