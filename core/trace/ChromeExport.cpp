@@ -413,10 +413,14 @@ class ChromeWriter {
         auto it = w_.current.find(pid);
         return it == w_.current.end() ? nullptr : &w_.lives[it->second];
     }
+    // "1234 forklab-lessons [spawn-child]": a process slice's name
+    static std::string title(const Life& l) {
+        return std::to_string(l.pid) + " " + (l.name.empty() ? "?" : l.name) + " [" +
+               toString(l.role) + "]";
+    }
     // "1234 forklab-lessons [spawn-child] (pid 4 inside)", at the end of the trace
     static std::string label(const Life& l) {
-        std::string s = std::to_string(l.pid) + " " + (l.name.empty() ? "?" : l.name) + " [" +
-                        toString(l.role) + "]";
+        std::string s = title(l);
         if (l.nspid && l.nspid != l.pid) s += " (pid " + std::to_string(l.nspid) + " inside)";
         return s;
     }
@@ -859,9 +863,7 @@ void ChromeWriter::putLifeItem(const LifeItem& it) {
             w.field("nspid", l.nspid).field("parent", l.parent).field("pid", l.pid);
             w.field("role", toString(l.role)).field("started_by", toString(l.how));
         };
-        std::string name = std::to_string(l.pid) + " " + (l.name.empty() ? "?" : l.name) + " [" +
-                           toString(l.role) + "]";
-        slice(s, name, "process", it.ns, it.dur, l.pid, l.pid, args);
+        slice(s, title(l), "process", it.ns, it.dur, l.pid, l.pid, args);
         break;
     }
     case LifeItem::Image:
@@ -908,16 +910,10 @@ void ChromeWriter::putLifeItem(const LifeItem& it) {
 }
 
 void ChromeWriter::emitMetadata() {
-    // Each "M" event's args hold one field. What head() and JsonWriter would write, in fewer
-    // steps: there are ~5 of these per process.
+    // Each "M" event's args hold one field.
     auto meta = [&](const char* name, pid_t pid, pid_t tid, const char* key, const auto& value) {
         std::string& s = next();
-        s += "{\"ph\":\"M\",\"name\":\"";
-        s += name;
-        s += "\",\"cat\":\"__metadata\",\"ts\":0,\"pid\":";
-        appendInt(s, pid);
-        s += ",\"tid\":";
-        appendInt(s, tid);
+        head(s, "M", name, "__metadata", 0, pid, tid);
         s += ",\"args\":{\"";
         s += key;
         s += "\":";
@@ -931,41 +927,39 @@ void ChromeWriter::emitMetadata() {
     // Tree order: a depth-first walk from the roots, so each parent sorts above its children.
     // The links are World::at's (only proc events make them), built without replaying the rest.
     struct Node {
-        pid_t pid = 0;  // 0: named as a parent only
-        long life = -1; // its last life (the walk's current one at the end), if pid > 0
+        pid_t pid = 0; // 0: named as a parent only
         std::vector<pid_t> children;
     };
     std::map<pid_t, Node> procs;
     std::vector<pid_t> roots;
-    long lives = 0; // the walk makes a life of each proc event with a pid > 0
     for (size_t i = 0; i < n_; ++i) {
         const Event& e = t_[i];
         if (e.kind != EventKind::Proc) continue;
         pid_t parent = e.as<ev::Proc>().parent;
         procs[e.pid].pid = e.pid;
-        if (e.pid > 0) procs[e.pid].life = lives++;
         if (parent)
             procs[parent].children.push_back(e.pid);
         else
             roots.push_back(e.pid);
     }
-    std::vector<std::pair<pid_t, long>> order; // pid, its life or -1
+    std::vector<pid_t> order;
     std::set<pid_t> seen;
     std::function<void(pid_t)> walk = [&](pid_t pid) {
         auto it = procs.find(pid);
         if (it == procs.end() || it->second.pid != pid || !seen.insert(pid).second) return;
-        order.push_back({pid, it->second.life});
+        order.push_back(pid);
         for (pid_t c : it->second.children) walk(c);
     };
     for (pid_t r : roots) walk(r);
     for (auto& [pid, p] : procs) walk(pid); // children of an unrecorded parent
     for (pid_t pid : ended_.pidsUsed)
-        if (seen.insert(pid).second) order.push_back({pid, -1});
-    if (seen.insert(rootPid_).second) order.push_back({rootPid_, -1}); // counters' home
+        if (seen.insert(pid).second) order.push_back(pid);
+    if (seen.insert(rootPid_).second) order.push_back(rootPid_); // counters' home
 
     for (size_t k = 0; k < order.size(); ++k) {
-        auto [pid, life] = order[k];
-        const Life* l = life >= 0 ? &ended_.lives[size_t(life)] : nullptr;
+        pid_t pid = order[k];
+        auto current = ended_.current.find(pid); // its last life, if it had a proc event
+        const Life* l = current != ended_.current.end() ? &ended_.lives[current->second] : nullptr;
         std::string name = l ? label(*l)
                            : ended_.lives.empty() && pid == rootPid_
                                ? "forklab run (no process recorded)"
