@@ -492,12 +492,7 @@ TEST_CASE("Chrome export of an unfinished, a synthetic and an empty trace", "[ex
         // must agree: a late snapshot makes no event of its own, so moving it changes nothing.
         auto make = [](Trace& t, int64_t snapAt, int64_t outputAt) {
             auto add = [&](int64_t at, pid_t pid, EventKind kind, Payload data) {
-                Event e;
-                e.t = at;
-                e.pid = pid;
-                e.kind = kind;
-                e.data = std::move(data);
-                t.append(std::move(e));
+                t.append(Event{at, pid, kind, std::move(data)});
             };
             ProcessSnapshot snap;
             snap.pid = 101;
