@@ -407,27 +407,64 @@ class Obj {
     std::array<std::pair<std::string_view, simdjson::dom::element>, 24> fields_;
 };
 
-// Nesting depth of a JSON text, counted without parsing (strings skipped).
-bool tooDeep(const std::string& s) {
+// A walk through a JSON text that knows, at `pos`, the nesting depth and whether it is inside a
+// string, without parsing it: exact for valid JSON (and the reader trusts what it finds only
+// once the line parsed).
+struct Scan {
+    size_t pos = 0;
     int depth = 0;
-    bool inString = false, escaped = false;
-    for (char c : s) {
-        if (inString) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                inString = false;
-        } else if (c == '"') {
-            inString = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > kMaxDepth) return true;
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
+    bool inString = false;
+
+    // Walks on to the next "key": of the text's own object; returns where its value starts.
+    std::optional<size_t> findKey(std::string_view s, std::string_view key) {
+        return walk(s,
+                    [&](size_t p, char c) {
+                        return c == '"' && depth == 1 && s.size() - p > key.size() + 2 &&
+                               s[p + 1] == key[0] && s.compare(p + 1, key.size(), key) == 0 &&
+                               s.compare(p + 1 + key.size(), 2, "\":") == 0;
+                    })
+                   ? std::optional<size_t>(pos + key.size() + 3)
+                   : std::nullopt;
     }
-    return false;
+    // Whether the text nests deeper than `limit` anywhere.
+    bool deeperThan(std::string_view s, int limit) {
+        return walk(s, [&](size_t, char) { return depth > limit; });
+    }
+
+  private:
+    static constexpr std::array<bool, 256> kMatters = [] {
+        std::array<bool, 256> m{};
+        for (char c : std::string_view("\"\\{}[]")) m[uint8_t(c)] = true;
+        return m;
+    }();
+    // Walks on until `stop(pos, c)` says so, asked at each '"' that opens a string (before it is
+    // entered) and after each '{' or '['; returns whether it stopped.
+    template <class Stop>
+    bool walk(std::string_view s, Stop stop) {
+        for (size_t n = s.size(); pos < n; ++pos) {
+            char c = s[pos];
+            if (!kMatters[uint8_t(c)]) continue; // most bytes: one table look-up
+            if (inString) {
+                if (c == '\\')
+                    ++pos; // the escaped character is skipped
+                else if (c == '"')
+                    inString = false;
+            } else if (c == '"') {
+                if (stop(pos, c)) return true;
+                inString = true;
+            } else if (c == '{' || c == '[') {
+                ++depth;
+                if (stop(pos, c)) return true;
+            } else if (c == '}' || c == ']') {
+                --depth;
+            }
+        }
+        return false;
+    }
+};
+
+bool tooDeep(std::string_view s) {
+    return Scan().deeperThan(s, kMaxDepth);
 }
 
 // Splits a stream into lines through a fixed buffer, so no line can grow past the cap.
@@ -846,51 +883,6 @@ class Reader {
             tables.memo.remember(line_.substr(*tables.at), decoded);
         return decoded;
     }
-
-    // A walk through a line's text that knows, at `pos`, the nesting depth and whether it is
-    // inside a string: exact for valid JSON (and the reader only trusts it once the line parsed).
-    struct Scan {
-        static constexpr std::array<bool, 256> kMatters = [] {
-            std::array<bool, 256> m{};
-            for (char c : std::string_view("\"\\{}[]")) m[uint8_t(c)] = true;
-            return m;
-        }();
-        size_t pos = 0;
-        int depth = 0;
-        bool inString = false;
-        // Walks on to the next "key": of the line's own object; returns where its value starts.
-        std::optional<size_t> findKey(std::string_view s, std::string_view key) {
-            // Locals, not members, in the loop: the compiler must assume a char store aliases them.
-            size_t p = pos, n = s.size();
-            int d = depth;
-            bool quoted = inString;
-            std::optional<size_t> found;
-            for (; p < n; ++p) {
-                char c = s[p];
-                if (!kMatters[uint8_t(c)]) continue; // most bytes: one table look-up
-                if (quoted) {
-                    if (c == '\\')
-                        ++p; // the escaped character is skipped
-                    else if (c == '"')
-                        quoted = false;
-                } else if (c == '"') {
-                    if (d == 1 && n - p > key.size() + 2 && s[p + 1] == key[0] &&
-                        s.compare(p + 1, key.size(), key) == 0 &&
-                        s.compare(p + 1 + key.size(), 2, "\":") == 0) {
-                        found = p + key.size() + 3;
-                        break;
-                    }
-                    quoted = true;
-                } else if (c == '{' || c == '[') {
-                    ++d;
-                } else if (c == '}' || c == ']') {
-                    --d;
-                }
-            }
-            pos = p, depth = d, inString = quoted;
-            return found;
-        }
-    };
 
     Trace& out_;
     bool reuse_; // KnownTables::Reuse
