@@ -28,8 +28,11 @@ ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
     } else {
         partial = true;
     }
+    // A zombie has closed every file in do_exit; its fd directory may not even be readable
+    // (EACCES for anyone but root), which is no sign of a partial look.
+    const bool zombie = snap.state == 'Z';
     if (!snap.full) {
-        snap.fds = readFdTable(*dir, &partial, false);
+        if (!zombie) snap.fds = readFdTable(*dir, &partial, false);
         for (pid_t tid : listThreads(*dir)) {
             ThreadState t;
             t.tid = tid;
@@ -44,7 +47,7 @@ ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
         snap.state = parseStatState(*stat);
     else
         partial = true;
-    snap.fds = readFdTable(*dir, &partial);
+    if (snap.state != 'Z') snap.fds = readFdTable(*dir, &partial);
     snap.threads = readThreads(*dir, &partial);
     if (auto maps = dir->readFile("maps"))
         snap.shm = parseShmMappings(*maps);

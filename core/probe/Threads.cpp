@@ -93,7 +93,10 @@ std::vector<ThreadState> readThreads(const ProcDir& dir, bool* partial) {
         auto sys = dir.readFile((base + "syscall").c_str());
         auto status = dir.readFile((base + "status").c_str());
         auto st = status ? parseProcStatus(*status) : std::nullopt;
-        if (!wchan || !sys || !st) {
+        // A zombie is in no syscall, and its syscall file needs ptrace rights over the dead
+        // (root's): not having it leaves nothing unknown.
+        bool zombie = t.state == 'Z';
+        if (!wchan || (!sys && !zombie) || !st) {
             if (partial) *partial = true;
         }
         if (wchan) t.wchan = *wchan;
