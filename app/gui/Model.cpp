@@ -466,7 +466,8 @@ SyncModel syncModel(const Trace& trace, const CursorWorld& w,
             }
         }
         if (s.unlinkedBy) r.unlinkedByName = who(w, s.unlinkedBy);
-        r.status = s.leaked       ? "LEAKED: never unlinked; the sandbox removed it at the end"
+        r.status = s.leftOnHost   ? "LEAKED: never unlinked; left in the host's /dev/shm"
+                   : s.leaked     ? "LEAKED: never unlinked; the sandbox removed it at the end"
                    : s.unlinkedBy ? "unlinked by " + r.unlinkedByName
                                   : "linked: still in /dev/shm";
         m.semaphores.push_back(std::move(r));

@@ -521,12 +521,8 @@ void ChromeWriter::event(size_t i, const Event& e) {
     case EventKind::RunStart: {
         auto& d = e.as<ev::RunStart>();
         w_.command = str(d.command);
-        json iso{{"user_ns", bool(d.isolation & kIsoUserNs)},
-                 {"pid_ns", bool(d.isolation & kIsoPidNs)},
-                 {"ipc_ns", bool(d.isolation & kIsoIpcNs)},
-                 {"mount_ns", bool(d.isolation & kIsoMountNs)},
-                 {"private_shm", bool(d.isolation & kIsoPrivateShm)},
-                 {"pids_cgroup", bool(d.isolation & kIsoPidsCgroup)}};
+        json iso = json::object();
+        for (auto& n : kIsolationNames) iso[n.key] = bool(d.isolation & n.flag);
         instant("g", "run start: " + shorten(w_.command), "run", e.t, rootPid_,
                 json{{"command", w_.command},
                      {"isolation", iso},

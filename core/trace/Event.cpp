@@ -50,6 +50,18 @@ const char* toString(SnapReason r) {
     return "?";
 }
 
+const IsolationName kIsolationNames[11] = {{kIsoIpcNs, "ipc_ns"},
+                                           {kIsoLockedMounts, "locked_mounts"},
+                                           {kIsoMountNs, "mount_ns"},
+                                           {kIsoNetNs, "net_ns"},
+                                           {kIsoPidNs, "pid_ns"},
+                                           {kIsoPidsCgroup, "pids_cgroup"},
+                                           {kIsoPrivateShm, "private_shm"},
+                                           {kIsoPrivateTmp, "private_tmp"},
+                                           {kIsoReadOnlyRoot, "read_only_root"},
+                                           {kIsoTaskRlimit, "task_rlimit"},
+                                           {kIsoUserNs, "user_ns"}};
+
 const char* toString(EndReason r) {
     switch (r) {
     case EndReason::AllExited:

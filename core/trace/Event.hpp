@@ -40,23 +40,38 @@ enum class EndReason : uint8_t { AllExited, Grace, Deadline, Stopped, LaunchFail
 const char* toString(EndReason);
 
 // Isolation the sandbox obtained; checked at run time, so the trace says what really held.
-enum IsolationFlags : uint8_t {
+enum IsolationFlags : uint16_t {
     kIsoUserNs = 1,
     kIsoPidNs = 2,
     kIsoIpcNs = 4,
     kIsoMountNs = 8,
-    kIsoPrivateShm = 16,
+    kIsoPrivateShm = 16, // a tmpfs of the run's own on /dev/shm, verified by device
     kIsoPidsCgroup = 32,
+    kIsoNetNs = 64,         // a network namespace (only loopback)
+    kIsoReadOnlyRoot = 128, // the host's filesystem is read-only in the sandbox
+    kIsoPrivateTmp = 256,   // a tmpfs of the run's own on /tmp
+    kIsoLockedMounts = 512, // the program's user namespace is below the mounts' (locked)
+    kIsoTaskRlimit = 1024,  // RLIMIT_NPROC counted in the program's own user namespace
 };
+struct IsolationName {
+    uint16_t flag;
+    const char* key; // in run_start's "isolation" object
+};
+extern const IsolationName kIsolationNames[11]; // sorted by key
+constexpr int kIsolationKeysOfVersion1 = 6;     // what every trace has; the rest may be absent
+constexpr uint32_t kNoId = UINT32_MAX;          // uid/gid not recorded (older traces)
 
 namespace ev {
 
 struct RunStart {
-    StrId command;     // the command line, shell-quoted
-    uint8_t isolation; // IsolationFlags
+    StrId command;      // the command line, shell-quoted
+    uint16_t isolation; // IsolationFlags
     int32_t maxProcs;
     int32_t deadlineMs;
     int32_t graceMs;
+    uint32_t uid = kNoId; // the program's ids on the host
+    uint32_t gid = kNoId;
+    StrId rlimits = 0; // "nofile=SOFT:HARD as=… cpu=… nproc=…" as the program got them
 };
 struct Proc { // a process first seen
     pid_t nspid;
@@ -106,7 +121,8 @@ struct Shm {    // create or unlink of a /dev/shm entry
 };
 struct Leak {
     StrId name;
-    pid_t creator; // 0 if unknown
+    pid_t creator;       // 0 if unknown
+    bool removed = true; // by the sweep of the private /dev/shm; false: left on the host
 };
 struct Kill {
     pid_t target; // as the tracer sees it (translated from the sender's namespace)

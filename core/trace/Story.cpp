@@ -17,18 +17,27 @@ std::string joinArgv(std::string_view nulSeparated) {
     return out;
 }
 
-std::string isolationText(uint8_t f) {
+std::string isolationText(uint16_t f) {
     if (!(f & (kIsoPidNs | kIsoMountNs)))
-        return "no namespaces (the kernel refused them): host /dev/shm, names journalled";
+        return "no namespaces: the host's /dev/shm and /tmp (forklab removes nothing there)";
     std::string s;
     auto add = [&](const char* w) { s += s.empty() ? w : std::string("+") + w; };
     if (f & kIsoUserNs) add("user");
     if (f & kIsoPidNs) add("pid");
     if (f & kIsoIpcNs) add("ipc");
     if (f & kIsoMountNs) add("mount");
+    if (f & kIsoNetNs) add("net");
     s += " namespaces";
+    if (f & kIsoReadOnlyRoot) s += ", read-only host files";
+    if (f & kIsoPrivateTmp) s += ", private /tmp";
     if (f & kIsoPrivateShm) s += ", private /dev/shm";
+    if (f & kIsoLockedMounts) s += " (locked)";
     return s;
+}
+
+std::string idsText(const ev::RunStart& d) {
+    if (d.uid == kNoId) return "";
+    return "; runs as uid " + std::to_string(d.uid) + " gid " + std::to_string(d.gid);
 }
 
 } // namespace
@@ -71,8 +80,10 @@ void Story::feed(size_t upto, std::ostream& out) {
             line(out, e,
                  "sandbox: " + isolationText(d.isolation) + "; at most " +
                      std::to_string(d.maxProcs) + " tasks" +
-                     (d.isolation & kIsoPidsCgroup ? " (pids cgroup)" : " (enforced at fork)") +
-                     "; deadline " + std::to_string(d.deadlineMs / 1000) + " s");
+                     (d.isolation & kIsoPidsCgroup   ? " (pids cgroup)"
+                      : d.isolation & kIsoTaskRlimit ? " (RLIMIT_NPROC in its user namespace)"
+                                                     : " (enforced at fork)") +
+                     "; deadline " + std::to_string(d.deadlineMs / 1000) + " s" + idsText(d));
             break;
         }
         case EventKind::Proc: {
@@ -197,7 +208,10 @@ void Story::feed(size_t upto, std::ostream& out) {
             line(out, e,
                  "LEAK: /dev/shm/" + std::string(trace_.str(d.name)) +
                      (d.creator ? " created by " + who(d.creator) : std::string()) +
-                     " was never unlinked; the sandbox removed it");
+                     " was never unlinked; " +
+                     (d.removed ? "the sandbox removed it"
+                                : "it is left in the host's /dev/shm (forklab removes only "
+                                  "from the run's own tmpfs)"));
             break;
         }
         case EventKind::Kill: {

@@ -18,11 +18,10 @@ std::string str(const Trace& t, StrId id) {
     return std::string(t.str(id));
 }
 
-json isolationJson(uint8_t f) {
-    return json{
-        {"user_ns", bool(f & kIsoUserNs)},         {"pid_ns", bool(f & kIsoPidNs)},
-        {"ipc_ns", bool(f & kIsoIpcNs)},           {"mount_ns", bool(f & kIsoMountNs)},
-        {"private_shm", bool(f & kIsoPrivateShm)}, {"pids_cgroup", bool(f & kIsoPidsCgroup)}};
+json isolationJson(uint16_t f) {
+    json j = json::object();
+    for (auto& n : kIsolationNames) j[n.key] = bool(f & n.flag);
+    return j;
 }
 
 // How a process ended: "code" (exited) or "signal" (killed), the other null.
@@ -88,6 +87,9 @@ json eventToJson(const Trace& t, const Event& e) {
                 j["max_procs"] = d.maxProcs;
                 j["deadline_ms"] = d.deadlineMs;
                 j["grace_ms"] = d.graceMs;
+                if (d.uid != kNoId) j["uid"] = d.uid;
+                if (d.gid != kNoId) j["gid"] = d.gid;
+                if (d.rlimits) j["rlimits"] = str(t, d.rlimits);
             } else if constexpr (std::is_same_v<T, ev::Proc>) {
                 j["nspid"] = d.nspid;
                 j["parent"] = d.parent;
@@ -131,6 +133,7 @@ json eventToJson(const Trace& t, const Event& e) {
             } else if constexpr (std::is_same_v<T, ev::Leak>) {
                 j["name"] = str(t, d.name);
                 j["creator"] = d.creator ? json(d.creator) : json(nullptr);
+                j["removed"] = d.removed;
             } else if constexpr (std::is_same_v<T, ev::Kill>) {
                 j["target"] = d.target;
                 j["signal"] = d.sig;
@@ -209,18 +212,16 @@ class LineWriter {
     void fields(const Event& e, const ev::RunStart& d) {
         w_.field("command", str(d.command));
         w_.field("deadline_ms", d.deadlineMs);
+        if (d.gid != kNoId) w_.field("gid", d.gid);
         w_.field("grace_ms", d.graceMs);
         w_.key("isolation").beginObject();
-        w_.field("ipc_ns", bool(d.isolation & kIsoIpcNs));
-        w_.field("mount_ns", bool(d.isolation & kIsoMountNs));
-        w_.field("pid_ns", bool(d.isolation & kIsoPidNs));
-        w_.field("pids_cgroup", bool(d.isolation & kIsoPidsCgroup));
-        w_.field("private_shm", bool(d.isolation & kIsoPrivateShm));
-        w_.field("user_ns", bool(d.isolation & kIsoUserNs));
+        for (auto& n : kIsolationNames) w_.field(n.key, bool(d.isolation & n.flag));
         w_.endObject();
         kind(e);
         w_.field("max_procs", d.maxProcs);
+        if (d.rlimits) w_.field("rlimits", str(d.rlimits));
         t(e);
+        if (d.uid != kNoId) w_.field("uid", d.uid);
     }
     void fields(const Event& e, const ev::Proc& d) {
         w_.field("how", toString(d.how));
@@ -331,6 +332,7 @@ class LineWriter {
             w_.null();
         kind(e);
         w_.field("name", str(d.name));
+        w_.field("removed", d.removed);
         t(e);
     }
     void fields(const Event& e, const ev::Kill& d) {

@@ -273,6 +273,15 @@ class Obj {
         return *v;
     }
 
+    bool has(std::string_view key) const {
+        if (indexed_) {
+            for (size_t i = n_; i-- > 0;)
+                if (sameKey(fields_[i].first, key)) return true;
+            return false;
+        }
+        return bool(j_.find(key));
+    }
+
     int64_t integer(std::string_view key, int64_t lo, int64_t hi) const {
         return toInt(
             need(key), [&] { return name(key); }, lo, hi);
@@ -595,16 +604,19 @@ class Reader {
 
         if (kind == "run_start") {
             Obj iso = o.object("isolation");
-            uint8_t f = 0;
-            if (iso.boolean("user_ns")) f |= kIsoUserNs;
-            if (iso.boolean("pid_ns")) f |= kIsoPidNs;
-            if (iso.boolean("ipc_ns")) f |= kIsoIpcNs;
-            if (iso.boolean("mount_ns")) f |= kIsoMountNs;
-            if (iso.boolean("private_shm")) f |= kIsoPrivateShm;
-            if (iso.boolean("pids_cgroup")) f |= kIsoPidsCgroup;
+            uint16_t f = 0;
+            // The first six are in every trace; the others were added later and may be absent.
+            for (auto& n : kIsolationNames) {
+                bool v1 = n.flag < (1u << kIsolationKeysOfVersion1);
+                if ((v1 || iso.has(n.key)) && iso.boolean(n.key)) f |= n.flag;
+            }
+            ev::RunStart d{str(o, "command"), f, i32(o, "max_procs"), i32(o, "deadline_ms"),
+                           i32(o, "grace_ms")};
+            if (o.has("uid")) d.uid = uint32_t(o.integer("uid", 0, kNoId - 1));
+            if (o.has("gid")) d.gid = uint32_t(o.integer("gid", 0, kNoId - 1));
+            if (o.has("rlimits")) d.rlimits = str(o, "rlimits");
             e.kind = EventKind::RunStart;
-            e.data = ev::RunStart{str(o, "command"), f, i32(o, "max_procs"), i32(o, "deadline_ms"),
-                                  i32(o, "grace_ms")};
+            e.data = d;
         } else if (kind == "proc") {
             e.kind = EventKind::Proc;
             e.data = ev::Proc{o.pid("nspid"), o.pid("parent"), o.choice<Role>("role"),
@@ -661,7 +673,7 @@ class Reader {
             pid_t creator = pid_t(o.nullableInt("creator", 0, kPidMax).value_or(0));
             e.pid = creator;
             e.kind = EventKind::Leak;
-            e.data = ev::Leak{str(o, "name"), creator};
+            e.data = ev::Leak{str(o, "name"), creator, !o.has("removed") || o.boolean("removed")};
         } else if (kind == "kill") {
             e.kind = EventKind::Kill;
             o.string("signal_name");

@@ -121,10 +121,11 @@ void World::apply(const Trace& trace, size_t i) {
         for (auto it = w.shm.rbegin(); it != w.shm.rend(); ++it) {
             if (it->name == name && !it->unlinkedBy) {
                 it->leaked = found = true;
+                it->leftOnHost = !d.removed;
                 break;
             }
         }
-        if (!found) w.shm.push_back(ShmView{name, d.creator, 0, e.t, 0, true});
+        if (!found) w.shm.push_back(ShmView{name, d.creator, 0, e.t, 0, true, !d.removed});
         break;
     }
     default:

@@ -35,8 +35,9 @@ struct ShmView {
     pid_t creator = 0;
     uint64_t inode = 0;
     int64_t created = 0;
-    pid_t unlinkedBy = 0; // 0: still linked
-    bool leaked = false;  // found by the sandbox's final sweep
+    pid_t unlinkedBy = 0;    // 0: still linked
+    bool leaked = false;     // found by the sandbox's final sweep
+    bool leftOnHost = false; // leaked into the host's /dev/shm, where forklab removes nothing
 };
 
 struct World {
