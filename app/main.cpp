@@ -3,7 +3,6 @@
 #include "cli/Commands.hpp"
 
 #include "core/sandbox/PidsCgroup.hpp"
-#include "core/sandbox/ShmJournal.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -14,9 +13,8 @@ int main(int argc, char** argv) {
     // The workload `forklab bench` measures (run by the benchmark itself, not by users).
     if (argc == 4 && std::string(argv[1]) == "bench-loop")
         return cli::benchLoop(argv[2], atoi(argv[3]));
-    // What a forklab that was killed left behind (fallback mode only) is removed first, and said.
-    for (auto& line : ShmJournal::recoverStale()) fprintf(stderr, "forklab: %s\n", line.c_str());
-    PidsCgroup::removeStale();
+    // What a forklab that was killed left behind (its pids cgroup) is removed first, and said.
+    for (auto& line : PidsCgroup::removeStale()) fprintf(stderr, "forklab: %s\n", line.c_str());
 
     CLI::App app{"forklab — run programs in a sandbox and watch, from outside, how their processes "
                  "are started: fork, exec, threads, inherited fds, mutexes and named semaphores."};

@@ -51,6 +51,9 @@ int tellRun(SandboxOptions options, Trace& trace, std::ostream& out, const TellO
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     int code = sandbox.wait();
+    // Said on stderr in every mode: a refused namespace, a sandbox step that failed.
+    if (std::string problem = sandbox.launchProblem(); !problem.empty())
+        std::cerr << "forklab: " << problem << '\n';
     sigaction(SIGINT, &oldInt, nullptr);
     sigaction(SIGTERM, &oldTerm, nullptr);
     if (!tell.quiet) story.feed(trace.size(), out);

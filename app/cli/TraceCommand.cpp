@@ -5,22 +5,86 @@
 #include "core/sandbox/Sandbox.hpp"
 #include "core/trace/TraceFile.hpp"
 
+#include <charconv>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 namespace forklab::cli {
 
 namespace {
+constexpr double kMaxSeconds = 1'000'000; // 11.6 days: its milliseconds fit an int
 struct TraceArgs {
     std::vector<std::string> command;
     double deadline = 60;
     double grace = 1;
     int maxProcs = 256;
     std::string exportPath;
+    std::vector<std::string> rlimits;
     bool noNamespaces = false;
+    bool isolate = false;
+    bool asRoot = false;
     bool passthrough = false;
     bool quiet = false;
 };
+
+// Seconds as a CLI option, checked so that its milliseconds fit (no overflow to a negative time).
+CLI::Validator seconds(double lo, double hi) {
+    return CLI::Validator(
+        [lo, hi](std::string& in) -> std::string {
+            double v = 0;
+            try {
+                size_t used = 0;
+                v = std::stod(in, &used);
+                if (used != in.size()) return "'" + in + "' is not a number of seconds";
+            } catch (const std::exception&) {
+                return "'" + in + "' is not a number of seconds";
+            }
+            if (!(v >= lo && v <= hi)) {
+                std::ostringstream m;
+                m << in << " s is out of range: from " << lo << " to " << hi << " seconds ("
+                  << hi / 86400 << " days)";
+                return m.str();
+            }
+            return {};
+        },
+        "SECONDS");
+}
+
+// --rlimit NAME=SOFT[:HARD], NAME one of nofile, as, cpu, core, stack; VALUE a number or
+// "unlimited". Returns an empty string or what is wrong.
+std::string parseRlimit(const std::string& text, RlimitSetting* out) {
+    static const std::pair<const char*, int> kNames[] = {{"nofile", RLIMIT_NOFILE},
+                                                         {"as", RLIMIT_AS},
+                                                         {"cpu", RLIMIT_CPU},
+                                                         {"core", RLIMIT_CORE},
+                                                         {"stack", RLIMIT_STACK}};
+    size_t eq = text.find('=');
+    if (eq == std::string::npos) return "--rlimit wants NAME=SOFT[:HARD] (got '" + text + "')";
+    std::string name = text.substr(0, eq);
+    int res = -1;
+    for (auto [n, r] : kNames)
+        if (name == n) res = r;
+    if (res < 0) return "--rlimit: no limit '" + name + "' (nofile, as, cpu, core or stack)";
+    auto value = [](const std::string& v, rlim_t* x) {
+        if (v == "unlimited") {
+            *x = RLIM_INFINITY;
+            return true;
+        }
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), *x);
+        return ec == std::errc() && end == v.data() + v.size() && *x != RLIM_INFINITY;
+    };
+    std::string rest = text.substr(eq + 1);
+    size_t colon = rest.find(':');
+    rlimit rl{};
+    if (!value(rest.substr(0, colon), &rl.rlim_cur) ||
+        !value(colon == std::string::npos ? rest.substr(0, colon) : rest.substr(colon + 1),
+               &rl.rlim_max))
+        return "--rlimit " + name + ": '" + rest + "' is not a number (or unlimited)";
+    if (rl.rlim_cur > rl.rlim_max) return "--rlimit " + name + ": the soft limit is above the hard";
+    *out = RlimitSetting{res, rl};
+    return {};
+}
 } // namespace
 
 Run addTrace(CLI::App& app) {
@@ -32,18 +96,27 @@ Run addTrace(CLI::App& app) {
                 "kernel trap and told in the story (use --passthrough to let it through).");
     sub->add_option("--deadline", args->deadline,
                     "Safety net in seconds of running time; the run is torn down then")
-        ->check(CLI::PositiveNumber)
+        ->check(seconds(0.001, kMaxSeconds))
         ->capture_default_str();
     sub->add_option("--grace", args->grace, "Seconds the rest may run after the root process exits")
-        ->check(CLI::NonNegativeNumber)
+        ->check(seconds(0, kMaxSeconds))
         ->capture_default_str();
     sub->add_option("--max-procs", args->maxProcs,
                     "Most tasks (processes + threads) the program may have at once")
         ->check(CLI::Range(1, 1 << 20))
         ->capture_default_str();
     sub->add_option("--export", args->exportPath, "Write the trace to FILE (.forklab.jsonl)");
+    sub->add_flag("--isolate", args->isolate,
+                  "Read-only host files, a private /tmp and /dev/shm, only loopback, no_new_privs "
+                  "(what lessons always get)");
+    sub->add_flag("--as-root", args->asRoot,
+                  "Under sudo, run the program as root (else as the user who ran sudo)");
+    sub->add_option("--rlimit", args->rlimits,
+                    "NAME=SOFT[:HARD] for nofile, as, cpu, core or stack (else the program "
+                    "inherits yours); repeatable");
     sub->add_flag("--no-namespaces", args->noNamespaces,
-                  "Do not isolate in namespaces (host /dev/shm, journalled)");
+                  "No namespaces: the host's /dev/shm and /tmp, the process limit enforced at "
+                  "fork (only a pids cgroup, as root, holds it before)");
     sub->add_flag("--passthrough", args->passthrough,
                   "Let the program use forklab's stdin/stdout/stderr");
     sub->add_flag("-q,--quiet", args->quiet, "Print only the summary, not every event");
@@ -56,6 +129,20 @@ Run addTrace(CLI::App& app) {
         opt.graceMs = int(args->grace * 1000);
         opt.maxProcs = args->maxProcs;
         opt.namespaces = !args->noNamespaces;
+        opt.isolate = args->isolate;
+        opt.asRoot = args->asRoot;
+        if (args->isolate && args->noNamespaces) {
+            std::cerr << "forklab: --isolate needs the namespaces that --no-namespaces turns off\n";
+            return kExitUsage;
+        }
+        for (auto& text : args->rlimits) {
+            RlimitSetting r{};
+            if (std::string err = parseRlimit(text, &r); !err.empty()) {
+                std::cerr << "forklab: " << err << '\n';
+                return kExitUsage;
+            }
+            opt.rlimits.push_back(r);
+        }
         opt.inheritStdio = args->passthrough;
         Trace trace;
         int code;

@@ -131,6 +131,7 @@ std::string lessonUnavailable(const Lesson& lesson) {
 
 SandboxOptions lessonRun(const Lesson& lesson, StartMethod method, const std::string& variant) {
     SandboxOptions o;
+    o.isolate = true; // a lesson needs nothing of the host: read-only files, no network
     if (lesson.python()) {
         const PythonInterpreter* py = lessonPython();
         // -B as CPython's helpers get it anyway: no __pycache__ written into the source tree.

@@ -1,10 +1,12 @@
 #include "Launcher.hpp"
 
+#include "SandboxMounts.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/seccomp.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -18,7 +20,54 @@ void LaunchPlan::finalize() {
     argvPtrs.push_back(nullptr);
 }
 
+const char* launchStageText(int stage) {
+    switch (stage) {
+    case kStageExec:
+        return "start the program";
+    case kStagePrivateMounts:
+        return "make its mounts private";
+    case kStageReadOnlyRoot:
+        return "make the host's filesystem read-only";
+    case kStagePrivateTmp:
+        return "mount a private /tmp";
+    case kStagePrivateShm:
+        return "mount a private /dev/shm";
+    case kStageLoopback:
+        return "bring up the loopback interface";
+    case kStageDropIds:
+        return "switch to the invoking user's ids";
+    case kStageProcessLimit:
+        return "set the process limit";
+    case kStageLockMounts:
+        return "lock its mounts in a user namespace of the program's own";
+    case kStageSeccomp:
+        return "install its seccomp filter";
+    case kStageFork:
+        return "fork the program";
+    }
+    return "start";
+}
+
 namespace {
+
+[[noreturn]] void fail(const LaunchPlan& p, int stage, int exitCode) {
+    LaunchReport r{stage, errno};
+    (void)!write(p.reportFd, &r, sizeof r);
+    _exit(exitCode);
+}
+
+// Closes every fd but stdio and the two pipe ends we use: the clone copied all of forklab's,
+// including other sandboxes' go pipes, whose write ends must not be kept open by us.
+void closeAllBut(int a, int b) {
+    if (a > b) {
+        int t = a;
+        a = b;
+        b = t;
+    }
+    if (a > 3) close_range(3, unsigned(a) - 1, 0);
+    if (b > a + 1) close_range(unsigned(a) + 1, unsigned(b) - 1, 0);
+    close_range(unsigned(b) + 1, ~0U, 0);
+}
 
 // The program's side, between fork and exec: async-signal-safe only.
 [[noreturn]] void execProgram(const LaunchPlan& p) {
@@ -31,18 +80,9 @@ namespace {
             if (null > 2) close(null);
         }
     }
-    struct rlimit rl;
-    rl = {p.maxFiles, p.maxFiles};
-    setrlimit(RLIMIT_NOFILE, &rl);
-    if (p.addressSpace) {
-        rl = {p.addressSpace, p.addressSpace};
-        setrlimit(RLIMIT_AS, &rl);
-    }
-    if (p.cpuSeconds) {
-        rl = {p.cpuSeconds, p.cpuSeconds + 1};
-        setrlimit(RLIMIT_CPU, &rl);
-    }
+    for (const RlimitSetting& r : p.rlimits) setrlimit(__rlimit_resource_t(r.resource), &r.value);
     signal(SIGPIPE, SIG_DFL);
+    if (p.isolate) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); // a setuid binary gains nothing
 
     // Last: the filter traps execve, so even this exec is seen (with its fd table).
     sock_fprog prog{static_cast<unsigned short>(p.filter.size()),
@@ -50,29 +90,37 @@ namespace {
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
         // Without CAP_SYS_ADMIN in our user namespace the kernel wants no_new_privs first.
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
-            int e = errno;
-            (void)!write(p.reportFd, &e, sizeof e);
-            _exit(126);
-        }
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) fail(p, kStageSeccomp, 126);
     }
     execve(p.path.c_str(), p.argvPtrs.data(), p.envp);
-    int e = errno;
-    (void)!write(p.reportFd, &e, sizeof e);
-    _exit(e == ENOENT ? 127 : 126);
+    fail(p, kStageExec, errno == ENOENT ? 127 : 126);
+}
+
+// Becomes uid:gid for good (forklab is root, run through sudo for that user).
+bool dropIds(const LaunchPlan& p) {
+    gid_t groups[1] = {p.gid};
+    if (setgroups(1, groups) != 0 || setresgid(p.gid, p.gid, p.gid) != 0 ||
+        setresuid(p.uid, p.uid, p.uid) != 0)
+        return false;
+    // Changing ids made us undumpable; we must still write our own /proc/self maps.
+    prctl(PR_SET_DUMPABLE, 1);
+    return true;
 }
 
 } // namespace
 
 int launcherMain(void* arg) {
     const LaunchPlan& p = *static_cast<const LaunchPlan*>(arg);
+    // First, before anything can block: hold no pipe end but ours, and die with the tracer
+    // thread. If forklab died before PDEATHSIG was set, the go pipe now reads EOF, because the
+    // only other holders of its write end (forklab, and other launchers before they reach this
+    // line) are gone.
+    closeAllBut(p.goFd, p.reportFd);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     // forklab's threads may block signals; the program must start with a clean mask.
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    // Die with the tracer thread (EXITKILL covers us too once seized; this covers the window
-    // before). If the tracer is already gone, the go pipe reads EOF.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
     char go = 0;
     ssize_t n;
     while ((n = read(p.goFd, &go, 1)) < 0 && errno == EINTR) {
@@ -80,30 +128,31 @@ int launcherMain(void* arg) {
     if (n != 1) _exit(111);
     close(p.goFd);
     setsid();
-    // Nothing of forklab's leaks into the sandbox: only stdio and the exec-error pipe remain.
-    if (p.reportFd > 3) close_range(3, unsigned(p.reportFd) - 1, 0);
-    close_range(unsigned(p.reportFd) + 1, ~0U, 0);
 
     if (p.namespaces) {
-        // Our mounts stay ours; /dev/shm becomes a private tmpfs (IPC namespaces do not isolate
-        // named semaphores); /proc shows this pid namespace, so `ps` inside sees the sandbox.
-        mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
-        mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=65536k");
-        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+        if (int stage = makeSandboxMounts(p)) fail(p, stage, 125);
+        if (p.isolate && !loopbackUp()) fail(p, kStageLoopback, 125);
     } else {
         prctl(PR_SET_CHILD_SUBREAPER, 1);
     }
+    if (p.dropIds && !dropIds(p)) fail(p, kStageDropIds, 125);
+    if (p.maxTasks) {
+        // Counted per user in the program's own user namespace: only its tasks (and ours).
+        rlimit rl{p.maxTasks, p.maxTasks};
+        if (setrlimit(RLIMIT_NPROC, &rl) != 0) fail(p, kStageProcessLimit, 125);
+    }
+    if (p.namespaces && !lockMountsBelow(p)) fail(p, kStageLockMounts, 125);
 
     pid_t program = fork();
-    if (program < 0) _exit(125);
+    if (program < 0) fail(p, kStageFork, 125);
     if (program == 0) {
         signal(SIGCHLD, SIG_DFL);
         execProgram(p);
     }
     close(p.reportFd);
 
-    // Reap everything reparented to us. With nothing left, wait: the tracer still reads the
-    // private /dev/shm through us, and ends us (and with us the namespace) when it is done.
+    // Reap everything reparented to us. With nothing left, wait: the tracer ends us (and with
+    // us the namespace) when it is done.
     for (;;) {
         if (waitpid(-1, nullptr, __WALL) < 0 && errno == ECHILD) pause();
     }

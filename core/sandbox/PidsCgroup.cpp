@@ -1,6 +1,7 @@
 #include "PidsCgroup.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <dirent.h>
@@ -83,19 +84,23 @@ int PidsCgroup::peak() const {
     return n > 0 ? atoi(buf) : -1;
 }
 
-void PidsCgroup::removeStale() {
+std::vector<std::string> PidsCgroup::removeStale() {
+    std::vector<std::string> said;
     std::string root = pidsRoot();
-    if (root.empty()) return;
+    if (root.empty()) return said;
     DIR* d = opendir(root.c_str());
-    if (!d) return;
+    if (!d) return said;
     while (dirent* e = readdir(d)) {
         std::string_view name = e->d_name;
         if (name.substr(0, 8) != "forklab.") continue;
         pid_t owner = atoi(std::string(name.substr(8)).c_str());
-        if (owner > 0 && (owner == getpid() || kill(owner, 0) == 0)) continue;
-        rmdir((root + "/" + std::string(name)).c_str()); // fails harmlessly if not empty
+        if (owner > 0 && (owner == getpid() || kill(owner, 0) == 0 || errno == EPERM)) continue;
+        std::string path = root + "/" + std::string(name);
+        if (rmdir(path.c_str()) == 0) // fails harmlessly while its last tasks are dying
+            said.push_back("removed " + path + ", the pids cgroup of a forklab that was killed");
     }
     closedir(d);
+    return said;
 }
 
 } // namespace forklab

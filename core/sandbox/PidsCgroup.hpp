@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace forklab {
 
@@ -20,8 +21,8 @@ class PidsCgroup {
     int peak() const; // highest task count seen (v2 pids.peak / v1: -1 when unknown)
     const std::string& path() const { return path_; }
 
-    // Removes empty forklab.* groups left by a forklab that died.
-    static void removeStale();
+    // Removes the forklab.* groups left by a forklab that died; one line for each.
+    static std::vector<std::string> removeStale();
 
   private:
     explicit PidsCgroup(std::string path) : path_(std::move(path)) {}

@@ -89,6 +89,10 @@ uint64_t Sandbox::gatesEntered() const {
     return s_->control.gates;
 }
 
+std::string Sandbox::launchProblem() const {
+    return s_->control.done ? s_->control.launchProblem : std::string();
+}
+
 int runSandbox(SandboxOptions options, Trace& trace) {
     Sandbox sandbox(std::move(options), trace);
     sandbox.start();

@@ -7,9 +7,16 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <sys/resource.h>
 #include <vector>
 
 namespace forklab {
+
+// A limit the program gets instead of the one it would inherit from forklab.
+struct RlimitSetting {
+    int resource; // RLIMIT_*
+    rlimit value;
+};
 
 struct SandboxOptions {
     std::vector<std::string> argv; // argv[0] is looked up in PATH
@@ -18,9 +25,15 @@ struct SandboxOptions {
     int idleProbeMs = 100;         // quiet time before the idle probe looks for deadlocks
     int maxProcs = 256;            // tasks (processes + threads) the program may have at once
     bool namespaces = true;        // try user+pid+ipc+mount namespaces (falls back if refused)
-    bool stepping = false;         // hold the whole sandbox at each marker until step()
-    bool inheritStdio = false;     // else stdin/out/err are /dev/null: output is captured by trap
-    bool snapshots = true;         // fd/thread snapshots at fork/exec/exit stops
+    // Read-only host filesystem, private /tmp, a network namespace with only loopback and
+    // no_new_privs; needs the namespaces (the run fails rather than go without). Lessons use it.
+    bool isolate = false;
+    // forklab runs as root through sudo: the program still runs as root (else as SUDO_UID).
+    bool asRoot = false;
+    std::vector<RlimitSetting> rlimits; // else the program inherits forklab's limits
+    bool stepping = false;              // hold the whole sandbox at each marker until step()
+    bool inheritStdio = false; // else stdin/out/err are /dev/null: output is captured by trap
+    bool snapshots = true;     // fd/thread snapshots at fork/exec/exit stops
 };
 
 // The command could not be started at all (exit code 127: not found, 126: not executable).
@@ -51,6 +64,8 @@ class Sandbox {
     void step();                   // release the current step gate
     bool held() const;             // the sandbox is stopped at a gate
     uint64_t gatesEntered() const; // changes with every new gate
+    // Why the sandbox could not start the program (empty if it could); after wait().
+    std::string launchProblem() const;
 
     // Resolve argv[0] against PATH the way execvp would; empty if not found.
     static std::string resolveProgram(const std::string& name);

@@ -4,9 +4,10 @@
 #include "Launcher.hpp"
 #include "MarkerSyscall.hpp"
 #include "PidsCgroup.hpp"
+#include "PrivateShm.hpp"
+#include "ProgramIds.hpp"
 #include "Roles.hpp"
 #include "SeccompFilter.hpp"
-#include "ShmJournal.hpp"
 #include "TraceeMemory.hpp"
 #include "WakeTimer.hpp"
 #include "core/base/Clock.hpp"
@@ -20,10 +21,13 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <map>
 #include <optional>
 #include <sched.h>
 #include <set>
+#include <string_view>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
@@ -75,19 +79,70 @@ uint64_t nsInode(pid_t pid, const char* ns) {
     return stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
-// The launcher's own mount table shows a tmpfs of its own on /dev/shm (the launcher mounts it
-// before it forks the program, which has happened once the program exists).
-bool hasPrivateShm(pid_t launcher) {
+uint64_t inodeOf(int fd) {
+    struct stat st;
+    return fd >= 0 && fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+// The namespace a namespace ioctl (NS_GET_USERNS, NS_GET_PARENT) answers for /proc/PID/ns/NS.
+uint64_t nsRelative(pid_t pid, const char* ns, unsigned long request) {
+    std::string p = "/proc/" + std::to_string(pid) + "/ns/" + ns;
+    ScopedFd fd(open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return 0;
+    ScopedFd other(ioctl(fd.get(), request));
+    return inodeOf(other.get());
+}
+
+// What the launcher really got, read from outside once it has made its mounts.
+uint16_t isolationSeenIn(pid_t launcher) {
+    uint16_t f = 0;
+    pid_t self = getpid();
+    if (nsInode(launcher, "net") != nsInode(self, "net")) f |= kIsoNetNs;
+    // Locked: the program's user namespace is a child of the one that owns the pid namespace
+    // (and made the mounts), so it cannot unmount them.
+    uint64_t owner = nsRelative(launcher, "pid_for_children", NS_GET_USERNS);
+    if (owner && owner != nsInode(launcher, "user") &&
+        nsRelative(launcher, "user", NS_GET_PARENT) == owner)
+        f |= kIsoLockedMounts;
     auto dir = ProcDir::open(launcher);
     auto info = dir ? dir->readFile("mountinfo") : std::nullopt;
-    if (!info) return false;
+    if (!info) return f;
+    struct stat host;
+    auto tmp = tmpfsDeviceAt(*info, "/tmp");
+    if (tmp && (stat("/tmp", &host) != 0 || host.st_dev != *tmp)) f |= kIsoPrivateTmp;
+    // The root mount's own options (field 6) say ro.
     size_t at = 0;
-    while ((at = info->find(" /dev/shm ", at)) != std::string::npos) {
+    while (at < info->size()) {
         size_t eol = info->find('\n', at);
-        if (info->substr(at, eol - at).find(" - tmpfs ") != std::string::npos) return true;
-        at = eol;
+        if (eol == std::string::npos) eol = info->size();
+        std::string_view line(info->data() + at, eol - at);
+        at = eol + 1;
+        size_t p4 = 0;
+        for (int i = 0; i < 4 && p4 != std::string_view::npos; ++i) p4 = line.find(' ', p4 + 1);
+        if (p4 == std::string_view::npos || line.substr(p4, 3) != " / ") continue;
+        std::string_view opts = line.substr(p4 + 3, line.find(' ', p4 + 3) - (p4 + 3));
+        if (opts == "ro" || opts.substr(0, 3) == "ro,") f |= kIsoReadOnlyRoot;
     }
-    return false;
+    return f;
+}
+
+std::string rlimitText(const std::vector<RlimitSetting>& overrides, rlim_t maxTasks) {
+    static const std::pair<int, const char*> kShown[] = {
+        {RLIMIT_NOFILE, "nofile"}, {RLIMIT_AS, "as"}, {RLIMIT_CPU, "cpu"}, {RLIMIT_NPROC, "nproc"}};
+    auto num = [](rlim_t v) {
+        return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v);
+    };
+    std::string out;
+    for (auto [res, name] : kShown) {
+        rlimit rl{};
+        getrlimit(__rlimit_resource_t(res), &rl);
+        if (res == RLIMIT_NPROC && maxTasks) rl = {maxTasks, maxTasks};
+        for (auto& o : overrides)
+            if (o.resource == res) rl = o.value;
+        if (!out.empty()) out += ' ';
+        out += std::string(name) + "=" + num(rl.rlim_cur) + ":" + num(rl.rlim_max);
+    }
+    return out;
 }
 
 // A syscall we let run to its exit stop because only its result tells what happened.
@@ -137,7 +192,7 @@ class Tracer {
     void teardown(EndReason reason);
     void sweepShm();
     void finish(EndReason reason);
-    void announceRun();
+    void announceRun(bool programCreated = false);
     void waitForLauncherToReap();
 
     // --- event handling ---
@@ -197,9 +252,12 @@ class Tracer {
     pid_t launcher_ = 0;
     pid_t root_ = 0; // the program's first process
     bool namespaces_ = false;
-    uint8_t isolation_ = 0;
+    uint16_t isolation_ = 0;
     std::optional<PidsCgroup> cgroup_;
-    std::optional<ShmJournal> journal_;
+    std::optional<PrivateShm> shm_;
+    std::string shmProblem_; // why the private /dev/shm could not be verified
+    ProgramIds ids_;
+    rlim_t maxTasks_ = 0;
     int reportFd_ = -1;
 
     std::unordered_map<pid_t, Task> tasks_;
@@ -221,6 +279,8 @@ class Tracer {
     WaitStatus rootStatus_;
     bool rootDone_ = false;
     int execErrno_ = 0;
+    int launchStage_ = -1; // the launcher step that failed (LaunchStage), -1 if none
+    void readLaunchReport();
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -233,10 +293,16 @@ bool Tracer::launch() {
     plan.envp = environ;
     plan.filter = buildSeccompFilter();
     plan.inheritStdio = opt_.inheritStdio;
-#ifndef FORKLAB_SANITIZED
-    plan.addressSpace = rlim_t(16) << 30;
-#endif
-    plan.cpuSeconds = rlim_t(opt_.deadlineMs / 1000 + 2);
+    plan.isolate = opt_.isolate;
+    plan.rlimits = opt_.rlimits;
+    std::string idNote;
+    ids_ = ProgramIds::choose(opt_.asRoot, &idNote);
+    if (!idNote.empty()) ctl_.launchProblem = idNote; // said, not fatal
+    plan.dropIds = ids_.drop;
+    plan.uid = ids_.uid;
+    plan.gid = ids_.gid;
+    plan.innerUidMap = ProgramIds::identityMap(ids_.uid);
+    plan.innerGidMap = ProgramIds::identityMap(ids_.gid);
     plan.finalize();
 
     int go[2], report[2];
@@ -245,6 +311,10 @@ bool Tracer::launch() {
     plan.reportFd = report[1];
 
     cgroup_ = PidsCgroup::create(opt_.maxProcs + 1); // +1: the launcher
+    // Where ids are no one's but the program's (its own user namespace, not root), the kernel
+    // refuses the clone that would exceed the limit: RLIMIT_NPROC counts per user namespace.
+    if (opt_.namespaces && ids_.uid != 0) maxTasks_ = rlim_t(opt_.maxProcs) + 1;
+    plan.maxTasks = maxTasks_;
     const size_t stackSize = 256 * 1024;
     void* stack = mmap(nullptr, stackSize, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -252,14 +322,27 @@ bool Tracer::launch() {
     char* top = static_cast<char*>(stack) + stackSize;
 
     pid_t child = -1;
-    if (opt_.namespaces) {
+    int nsErrno = 0;
+    if (opt_.namespaces || opt_.isolate) {
         plan.namespaces = true;
-        child = clone(launcherMain, top,
-                      CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | SIGCHLD, &plan);
+        int flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | SIGCHLD;
+        if (opt_.isolate) flags |= CLONE_NEWNET;
+        child = clone(launcherMain, top, flags, &plan);
         if (child > 0) namespaces_ = true;
+        nsErrno = errno;
     }
-    if (child < 0) {
+    if (child < 0 && opt_.isolate) {
+        ctl_.launchProblem = std::string("the kernel refused a user namespace (") +
+                             strerror(nsErrno) +
+                             "), and this run must be isolated: it did not start";
+    } else if (child < 0) {
+        if (opt_.namespaces)
+            ctl_.launchProblem = std::string("the kernel refused a user namespace (") +
+                                 strerror(nsErrno) +
+                                 "): the program runs without namespaces, on the host's "
+                                 "/dev/shm and /tmp, with its process limit enforced at fork";
         plan.namespaces = false;
+        plan.maxTasks = maxTasks_ = 0; // it would count the user's processes everywhere
         child = clone(launcherMain, top, SIGCHLD, &plan);
     }
     munmap(stack, stackSize); // the child has its own copy of the address space
@@ -278,25 +361,23 @@ bool Tracer::launch() {
                    PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
     if (ptrace(PTRACE_SEIZE, child, 0, options) != 0) {
         kill(child, SIGKILL);
+        waitpid(child, nullptr, __WALL);
         close(go[1]);
         return false;
     }
     if (namespaces_) {
-        // Identity mapping: root stays root, files keep their owners; the tracer (root in the
-        // initial namespace) may write the launcher's maps.
-        uid_t uid = getuid();
-        gid_t gid = getgid();
+        // Only the program's own ids exist in the sandbox, mapped to themselves: its rights on
+        // the host's files are exactly that user's. Root may keep setgroups for the drop.
         std::string base = "/proc/" + std::to_string(child);
-        bool ok;
-        if (uid == 0) {
-            ok = writeFile(base + "/uid_map", "0 0 4294967295\n") &&
-                 writeFile(base + "/gid_map", "0 0 4294967295\n");
-        } else {
-            writeFile(base + "/setgroups", "deny");
-            ok = writeFile(base + "/uid_map", "0 " + std::to_string(uid) + " 1\n") &&
-                 writeFile(base + "/gid_map", "0 " + std::to_string(gid) + " 1\n");
+        if (getuid() != 0) writeFile(base + "/setgroups", "deny");
+        if (!writeFile(base + "/uid_map", ProgramIds::identityMap(ids_.uid)) ||
+            !writeFile(base + "/gid_map", ProgramIds::identityMap(ids_.gid))) {
+            ctl_.launchProblem = "the sandbox's user namespace could not be given its ids";
+            kill(child, SIGKILL);
+            waitpid(child, nullptr, __WALL);
+            close(go[1]);
+            return false;
         }
-        (void)ok;
     }
     if (cgroup_ && !cgroup_->add(child)) cgroup_.reset();
 
@@ -327,23 +408,43 @@ int Tracer::run() {
     if (!launch()) {
         emit(0, EventKind::RunStart,
              ev::RunStart{trace_.intern(shellQuote(opt_.argv)), 0, opt_.maxProcs, opt_.deadlineMs,
-                          opt_.graceMs});
+                          opt_.graceMs, ids_.uid, ids_.gid,
+                          trace_.intern(rlimitText(opt_.rlimits, maxTasks_))});
         emit(0, EventKind::RunEnd, ev::RunEnd{EndReason::LaunchFailed, WaitStatus(), 125});
         return 125;
     }
     loop();
+    readLaunchReport();
     if (reportFd_ >= 0) close(reportFd_);
     int code = rootDone_ ? rootStatus_.shellCode() : 128 + SIGKILL;
     if (execErrno_) code = execErrno_ == ENOENT ? 127 : 126;
+    if (launchStage_ > kStageExec) code = 125;
     ctl_.exitCode = code;
     return code;
 }
 
+// The launcher (a step that failed) or the program (a failed execve) wrote why; read once.
+void Tracer::readLaunchReport() {
+    LaunchReport r{};
+    if (launchStage_ >= 0 || reportFd_ < 0) return;
+    if (read(reportFd_, &r, sizeof r) != sizeof r) return;
+    launchStage_ = r.stage;
+    if (r.stage == kStageExec) {
+        execErrno_ = r.error;
+        return;
+    }
+    ctl_.launchProblem =
+        std::string("the sandbox could not ") + launchStageText(r.stage) + ": " + strerror(r.error);
+}
+
 // The run's first events. Emitted when the launcher forks the program: by then it has set up
 // its namespaces and mounts, so the isolation reported is what really holds, checked from outside.
-void Tracer::announceRun() {
+void Tracer::announceRun(bool programCreated) {
     if (runAnnounced_) return;
     runAnnounced_ = true;
+    // The launcher is stopped at its fork event and the program has not run yet: what its
+    // /dev/shm is now is what the launcher made. Identify it once, for the sweep.
+    if (namespaces_ && programCreated) shm_ = PrivateShm::verify(launcher_, &shmProblem_);
     if (namespaces_) {
         pid_t self = getpid();
         if (nsInode(launcher_, "user") != nsInode(self, "user")) isolation_ |= kIsoUserNs;
@@ -352,14 +453,16 @@ void Tracer::announceRun() {
         if (nsInode(launcher_, "mnt") != nsInode(self, "mnt")) isolation_ |= kIsoMountNs;
     }
     if (cgroup_) isolation_ |= kIsoPidsCgroup;
-    if ((isolation_ & kIsoMountNs) && hasPrivateShm(launcher_)) isolation_ |= kIsoPrivateShm;
+    if (maxTasks_) isolation_ |= kIsoTaskRlimit;
+    if (shm_) isolation_ |= kIsoPrivateShm;
+    if (namespaces_ && programCreated) isolation_ |= isolationSeenIn(launcher_);
     emit(0, EventKind::RunStart,
          ev::RunStart{trace_.intern(shellQuote(opt_.argv)), isolation_, opt_.maxProcs,
-                      opt_.deadlineMs, opt_.graceMs});
+                      opt_.deadlineMs, opt_.graceMs, ids_.uid, ids_.gid,
+                      trace_.intern(rlimitText(opt_.rlimits, maxTasks_))});
     emit(launcher_, EventKind::Proc,
          ev::Proc{namespaces_ ? 1 : launcher_, 0, Role::Sandbox, ForkKind::Fork,
                   trace_.intern("forklab-sandbox")});
-    if (!(isolation_ & kIsoPrivateShm)) journal_.emplace(); // names land in the host /dev/shm
 }
 
 void Tracer::loop() {
@@ -555,7 +658,7 @@ void Tracer::onNewChild(Task& parent, pid_t child, int event) {
 }
 
 void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
-    announceRun();
+    announceRun(true);
     c.announced = true;
     c.isThread = how == ForkKind::Thread;
     c.tgid = c.isThread ? parentTgid : c.tid;
@@ -670,8 +773,7 @@ void Tracer::onDeath(pid_t tid, WaitStatus ws) {
             rootDone_ = true;
             rootStatus_ = ws;
             rootExitAt_ = monotonicNs();
-            int e = 0;
-            if (reportFd_ >= 0 && read(reportFd_, &e, sizeof e) == sizeof e) execErrno_ = e;
+            readLaunchReport();
         }
         // Children still held for this parent's fork event will never get one.
         for (auto& [ctid, c] : tasks_) {
@@ -718,7 +820,6 @@ uint64_t Tracer::shmInode(pid_t pid, const std::string& name) const {
 
 void Tracer::noteCreated(const std::string& name, pid_t creator) {
     created_[name] = creator;
-    if (journal_) journal_->record(name);
 }
 
 void Tracer::onSeccomp(Task& t, unsigned data) {
@@ -861,7 +962,6 @@ void Tracer::onSyscallExit(Task& t) {
         bool semTemp = p.exclusive && p.name.size() == 10 && p.name.compare(0, 4, "sem.") == 0;
         if (semTemp) {
             temps_[p.name] = pid;
-            if (journal_) journal_->record(p.name);
             return;
         }
         noteCreated(p.name, pid);
@@ -1007,29 +1107,32 @@ void Tracer::teardown(EndReason reason) {
 }
 
 void Tracer::sweepShm() {
-    // Everything still in the private /dev/shm, and every name this run created that still
-    // exists, is a leak: report it with its creator, then remove it.
-    std::set<std::string> names;
-    for (auto& [n, pid] : created_) names.insert(n);
-    for (auto& [n, pid] : temps_) names.insert(n);
-    std::string dir = (isolation_ & kIsoPrivateShm)
-                          ? "/proc/" + std::to_string(launcher_) + "/root/dev/shm/"
-                          : kShmDir;
-    if (isolation_ & kIsoPrivateShm) {
-        if (DIR* d = opendir(dir.c_str())) {
-            while (dirent* e = readdir(d))
-                if (e->d_name[0] != '.') names.insert(e->d_name);
-            closedir(d);
-        }
-    }
-    for (auto& name : names) {
-        std::string path = dir + name;
-        if (access(path.c_str(), F_OK) != 0) continue;
+    // What is still in the private /dev/shm, and every name this run created that still exists,
+    // is a leak: reported with its creator. Only the private tmpfs, through the fd held since
+    // it was made, is ever swept; in the host's /dev/shm nothing is removed.
+    auto creatorOf = [&](const std::string& name) {
         pid_t creator = 0;
         if (auto it = created_.find(name); it != created_.end()) creator = it->second;
         if (auto it = temps_.find(name); it != temps_.end()) creator = it->second;
-        emit(creator, EventKind::Leak, ev::Leak{trace_.intern(name), creator});
-        unlink(path.c_str());
+        return creator;
+    };
+    if (shm_ && shm_->stillOurs()) {
+        for (auto& name : shm_->names()) {
+            pid_t creator = creatorOf(name);
+            bool removed = shm_->remove(name);
+            emit(creator, EventKind::Leak, ev::Leak{trace_.intern(name), creator, removed});
+        }
+        return;
+    }
+    if (isolation_ & kIsoMountNs) return; // the names died with the sandbox's mounts
+    std::set<std::string> names;
+    for (auto& [n, pid] : created_) names.insert(n);
+    for (auto& [n, pid] : temps_) names.insert(n);
+    for (auto& name : names) {
+        if (name.find('/') != std::string::npos) continue;
+        if (access((kShmDir + name).c_str(), F_OK) != 0) continue;
+        pid_t creator = creatorOf(name);
+        emit(creator, EventKind::Leak, ev::Leak{trace_.intern(name), creator, false});
     }
 }
 
@@ -1052,18 +1155,25 @@ void Tracer::waitForLauncherToReap() {
 }
 
 void Tracer::finish(EndReason reason) {
+    readLaunchReport();
+    if (launchStage_ > kStageExec) reason = EndReason::LaunchFailed;
     announceRun();
     tearingDown_ = true;
-    // A private /dev/shm is reachable only through a live launcher; the host's any time.
-    if (!(isolation_ & kIsoPrivateShm) || tasks_.count(launcher_)) sweepShm();
     waitForLauncherToReap();
     if (launcher_ > 0) kill(launcher_, SIGKILL); // as pid 1 it takes the whole namespace along
+    // Without a pid namespace nothing takes the rest along: every task still known dies here,
+    // also one held at its first stop for a fork event its killed parent never reported.
+    auto killAll = [&] {
+        for (auto& [tid, t] : tasks_) kill(tid, SIGKILL);
+    };
+    killAll();
     while (!tasks_.empty()) {
         int raw = 0;
         pid_t r = waitEvent(&raw);
         if (r < 0) {
-            if (errno == EINTR) continue;
-            break;
+            if (errno != EINTR) break;
+            killAll();
+            continue;
         }
         WaitStatus ws(raw);
         if (!ws.dead()) {
@@ -1074,8 +1184,12 @@ void Tracer::finish(EndReason reason) {
         }
         handle(r, ws);
     }
+    // Every process is gone now (the namespace died with the launcher): sweep what stayed.
+    sweepShm();
+    readLaunchReport();
     int code = rootDone_ ? rootStatus_.shellCode() : 128 + SIGKILL;
     if (execErrno_) code = execErrno_ == ENOENT ? 127 : 126;
+    if (launchStage_ > kStageExec) code = 125;
     cgroup_.reset();
     emit(0, EventKind::RunEnd, ev::RunEnd{reason, rootStatus_, code});
 }

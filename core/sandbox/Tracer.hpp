@@ -3,6 +3,7 @@
 #include "Sandbox.hpp"
 
 #include <atomic>
+#include <string>
 #include <sys/types.h>
 
 namespace forklab {
@@ -16,6 +17,7 @@ struct TracerControl {
     std::atomic<pid_t> tracerTid{0}; // for WakeTimer::poke
     std::atomic<bool> done{false};
     std::atomic<int> exitCode{-1};
+    std::string launchProblem; // written before done is set
 };
 
 // Runs the whole recording on the calling thread; returns forklab's exit code.
