@@ -49,7 +49,7 @@ const char* explanation(StartKind k) {
     case StartKind::ForkserverChild:
         return "forked by the fork server, so it is the server's child, not the caller's";
     case StartKind::Tracker:
-        return "the semaphore tracker: unlinks named semaphores its clients leave behind";
+        return "the resource tracker: unlinks named semaphores its clients leave behind";
     }
     return "";
 }
