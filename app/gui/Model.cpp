@@ -49,7 +49,7 @@ const char* explanation(StartKind k) {
     case StartKind::ForkserverChild:
         return "forked by the fork server, so it is the server's child, not the caller's";
     case StartKind::Tracker:
-        return "the semaphore tracker: unlinks named semaphores its clients leave behind";
+        return "the resource tracker: unlinks named semaphores its clients leave behind";
     }
     return "";
 }
@@ -424,7 +424,9 @@ SyncModel syncModel(const Trace& trace, const CursorWorld& w,
                     "the lock still says \"held by " +
                     std::to_string(d.ownerNsTid) +
                     "\", but it copied only the thread that called fork. No thread of this "
-                    "process can ever unlock it.";
+                    "process owns it, so none will unlock it (for a normal mutex, unlocking "
+                    "from a thread that does not own it is undefined). The child's way out "
+                    "is to re-initialise the mutex, not to wait.";
             } else {
                 r.rule = 'b';
                 r.headline = "The only thread of " + who(w, pid) + " waits on " +

@@ -658,10 +658,11 @@ void ChromeWriter::event(size_t i, const Event& e) {
         bool orphaned = d.rule == uint8_t(DeadlockRule::OrphanedMutex);
         json args{{"tid", d.tid},
                   {"rule", orphaned ? "a" : "b"},
-                  {"meaning", orphaned ? "waits for a mutex whose owner thread is not in this "
-                                         "process (left behind at fork): nobody can unlock it"
-                                       : "its only thread waits without timeout on a private "
-                                         "futex: no thread exists that could wake it"},
+                  {"meaning", orphaned
+                                  ? "waits for a mutex whose owner thread is not in this "
+                                    "process (left behind at fork): no thread here will unlock it"
+                                  : "its only thread waits without timeout on a private "
+                                    "futex: no thread exists that could wake it"},
                   {"futex", hex(d.addr)},
                   {"evidence", str(d.evidence)}};
         if (orphaned) {

@@ -185,7 +185,7 @@ void Story::feed(size_t upto, std::ostream& out) {
                          " waits for mutex " + hex(d.addr) + " held by TID " +
                          std::to_string(d.ownerNsTid) +
                          ", which is not a thread of this process: the owner was left behind "
-                         "at fork, nobody can ever unlock it");
+                         "at fork, and no thread here will unlock it");
             else
                 line(out, e,
                      "DEADLOCK (b) " + who(e.pid) + ": its only thread " + std::to_string(d.tid) +

@@ -1,7 +1,8 @@
 """A thread holds a threading.Lock while the main thread starts a child that takes the lock.
 
-Under fork the child's copy of the lock is locked and the thread that would release it was not
-copied: the child waits forever. The parent does not rescue it; forklab's teardown kills it.
+Under fork the child's copy of the lock is locked and no code in the child releases it (any
+thread may release a threading.Lock): the child waits forever. The parent does not rescue it;
+forklab's teardown kills it.
 Usage: python3 lock_after_fork.py METHOD
 """
 import multiprocessing
