@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <functional>
 
 namespace forklab::gui {
 
@@ -180,78 +179,6 @@ ProcState procState(const Trace& trace, const CursorWorld& w, const ProcessView&
     }
     say("running");
     return ProcState::Running;
-}
-
-int TreeLayout::indexOf(pid_t pid) const {
-    auto it = byPid.find(pid);
-    return it == byPid.end() ? -1 : it->second;
-}
-
-TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<pid_t>& collapsed,
-                      bool showSandbox, bool hideExited) {
-    TreeLayout out;
-    int lastRow = -1;
-    std::function<int(const ProcessView&)> countDescendants = [&](const ProcessView& p) {
-        int n = 0;
-        for (pid_t c : p.children)
-            if (const ProcessView* cp = w.world.find(c)) n += 1 + countDescendants(*cp);
-        return n;
-    };
-    std::function<bool(const ProcessView&)> allExited = [&](const ProcessView& p) {
-        if (p.alive) return false;
-        for (pid_t c : p.children)
-            if (const ProcessView* cp = w.world.find(c); cp && !allExited(*cp)) return false;
-        return true;
-    };
-    // Depth-first; a first child shares its parent's row, later children start below the
-    // previous child's subtree, so rows never decrease along the node list.
-    std::function<void(const ProcessView&, int, int, int)> visit =
-        [&](const ProcessView& p, int depth, int parent, int row) {
-            const int me = int(out.nodes.size());
-            TreeNode n;
-            n.proc = &p;
-            n.depth = depth;
-            n.row = row;
-            n.parentIndex = parent;
-            n.start = startKind(w, p);
-            n.state = procState(trace, w, p, &n.stateText);
-            n.collapsed = collapsed.count(p.pid) && !p.children.empty();
-            out.byPid[p.pid] = me;
-            out.nodes.push_back(std::move(n));
-            lastRow = std::max(lastRow, row);
-            out.maxDepth = std::max(out.maxDepth, depth);
-            if (out.nodes[me].collapsed) {
-                out.nodes[me].hidden = countDescendants(p);
-                return;
-            }
-            bool first = true;
-            for (pid_t c : p.children) {
-                const ProcessView* cp = w.world.find(c);
-                if (!cp || cp->pid == 0) continue;
-                if (hideExited && allExited(*cp)) {
-                    out.exitedHidden += 1 + countDescendants(*cp);
-                    continue;
-                }
-                const int childRow = first ? row : lastRow + 1;
-                if (first) out.nodes[me].firstChildRow = childRow;
-                out.nodes[me].lastChildRow = childRow;
-                first = false;
-                visit(*cp, depth + 1, me, childRow);
-            }
-        };
-    // Hidden sandbox processes pass their children up as roots.
-    std::function<void(const ProcessView&)> root = [&](const ProcessView& p) {
-        if (p.role == Role::Sandbox && !showSandbox) {
-            for (pid_t c : p.children)
-                if (const ProcessView* cp = w.world.find(c); cp && cp->pid) root(*cp);
-            return;
-        }
-        visit(p, 0, -1, lastRow + 1);
-    };
-    for (pid_t r : w.world.roots)
-        if (const ProcessView* p = w.world.find(r)) root(*p);
-    out.rows = lastRow + 1;
-    return out;
 }
 
 std::string nameOf(const Trace& trace, const CursorWorld& w, const std::vector<size_t>& annotations,

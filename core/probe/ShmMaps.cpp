@@ -1,7 +1,7 @@
 #include "ShmMaps.hpp"
 
-#include <algorithm>
 #include <charconv>
+#include <map>
 #include <string_view>
 #include <sys/sysmacros.h>
 
@@ -33,6 +33,7 @@ bool parseWhole(std::string_view s, T* out, int base) {
 
 std::vector<ShmMapping> parseShmMappings(const std::string& maps) {
     std::vector<ShmMapping> out;
+    std::map<std::pair<uint64_t, uint64_t>, size_t> index; // (dev, inode) -> its entry in out
     std::string_view rest(maps);
     while (!rest.empty()) {
         size_t nl = rest.find('\n');
@@ -59,14 +60,13 @@ std::vector<ShmMapping> parseShmMappings(const std::string& maps) {
             continue;
         m.dev = makedev(major, minor);
         m.path = std::string(path);
-        // One entry per file (dev, inode), at its lowest mapping.
-        auto same = std::find_if(out.begin(), out.end(), [&m](const ShmMapping& o) {
-            return o.dev == m.dev && o.inode == m.inode;
-        });
-        if (same == out.end())
+        // One entry per file (dev, inode), at its lowest mapping. Found through an index: a
+        // program can map tens of thousands of files, and a scan per line would be quadratic.
+        auto [at, added] = index.try_emplace({m.dev, m.inode}, out.size());
+        if (added)
             out.push_back(std::move(m));
-        else if (m.start < same->start)
-            *same = std::move(m);
+        else if (m.start < out[at->second].start)
+            out[at->second] = std::move(m);
     }
     return out;
 }

@@ -1,22 +1,12 @@
 #include "CPythonPlumbing.hpp"
 
+#include "LaunchForms.hpp"
+#include "core/probe/ProcDir.hpp"
+
 #include <algorithm>
-#include <regex>
 
 namespace forklab {
 namespace {
-
-// The integers a pattern captures in CPython's `-c` program, e.g. main(3, 5, ...) -> {3, 5}.
-std::vector<int> numbers(const std::vector<std::string>& argv, const std::regex& pattern) {
-    for (auto& a : argv) {
-        std::smatch m;
-        if (!std::regex_search(a, m, pattern)) continue;
-        std::vector<int> out;
-        for (size_t i = 1; i < m.size(); ++i) out.push_back(std::stoi(m[i].str()));
-        return out;
-    }
-    return {};
-}
 
 int count(const ProcessSnapshot& s, const std::string& target) {
     return int(std::count_if(s.fds.begin(), s.fds.end(),
@@ -32,28 +22,34 @@ void CPythonPlumbing::know(const FdEntry* f, std::string read, std::string write
 
 void CPythonPlumbing::learnExec(pid_t pid, const std::vector<std::string>& argv,
                                 const ProcessSnapshot& after) {
-    static const std::regex tracker(R"(resource_tracker import main;\s*main\((\d+)\))");
-    static const std::regex server(R"(forkserver import main;\s*main\((\d+),\s*(\d+))");
-    static const std::regex spawn(R"(spawn_main\(tracker_fd=(\d+),\s*pipe_handle=(\d+)\))");
+    std::string exe;
+    if (auto dir = ProcDir::open(pid)) exe = dir->readLink("exe").value_or("");
+    learnExec(pid, exe, argv, after);
+}
+
+void CPythonPlumbing::learnExec(pid_t pid, std::string_view exe,
+                                const std::vector<std::string>& argv,
+                                const ProcessSnapshot& after) {
     forked_.erase(pid); // an exec'd child is not a fork-method child (subprocess, spawn)
-    const std::string argv0 = argv.empty() ? "" : argv[0];
-    if (argv0.substr(argv0.rfind('/') + 1).rfind("python", 0) != 0) {
+    if (!isCPythonExecutable(exe)) {
         interpreters_.erase(pid);
-        return; // not CPython: no pattern to look for (the tracer's exec path stays cheap)
+        return; // not CPython: no form to look for
     }
     interpreters_.insert(pid);
-    if (auto n = numbers(argv, tracker); !n.empty()) {
+    const CPythonLaunch l = recogniseCPythonLaunch(exe, argv);
+    const int* n = l.fds;
+    if (l.kind == CPythonLaunchKind::ResourceTracker) {
         know(after.findFd(n[0]), "tracker pipe (read end)", "tracker pipe (write end)");
         return;
     }
-    if (auto n = numbers(argv, server); n.size() == 2) {
+    if (l.kind == CPythonLaunchKind::Forkserver) {
         servers_.insert(pid);
         know(after.findFd(n[0]), "forkserver listening socket", "forkserver listening socket");
         know(after.findFd(n[1]), "forkserver alive pipe (read end)",
              "forkserver alive pipe (write end)");
         return;
     }
-    if (auto n = numbers(argv, spawn); n.size() == 2) {
+    if (l.kind == CPythonLaunchKind::SpawnChild) {
         know(after.findFd(n[0]), "tracker pipe (read end)", "tracker pipe (write end)");
         know(after.findFd(n[1]), "data pipe (read end: the pickled Process comes in here)",
              "data pipe (write end: the parent pickles the Process into it)");

@@ -9,6 +9,7 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
@@ -23,8 +24,12 @@ class CPythonPlumbing {
         std::string label;
     };
 
-    // A process exec'd this command line; `after` is its fd table right after exec.
+    // A process exec'd this command line; `after` is its fd table right after exec. Only a
+    // CPython executable's exact launch forms (LaunchForms.hpp) name anything; the first form
+    // reads the executable from /proc/PID/exe.
     void learnExec(pid_t pid, const std::vector<std::string>& argv, const ProcessSnapshot& after);
+    void learnExec(pid_t pid, std::string_view exe, const std::vector<std::string>& argv,
+                   const ProcessSnapshot& after);
     // A child at its fork stop. A CPython forkserver's child holds what the server received for
     // it (SCM_RIGHTS installs them in order: data pipe, status pipe, alive pipe, tracker pipe,
     // and any fds passed as arguments after those). A child forked by a CPython interpreter

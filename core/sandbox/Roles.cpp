@@ -1,24 +1,25 @@
 #include "Roles.hpp"
 
+#include "LaunchForms.hpp"
+
 namespace forklab {
 
-Role roleFromCommandLine(const std::vector<std::string>& argv) {
-    auto has = [&](const char* needle) {
-        for (auto& a : argv)
-            if (a.find(needle) != std::string::npos) return true;
-        return false;
-    };
+Role roleFromCommandLine(std::string_view exe, const std::vector<std::string>& argv) {
     if (argv.size() > 1) {
         if (argv[1] == "--forklab-spawn-child") return Role::SpawnChild;
         if (argv[1] == "--forklab-forkserver") return Role::Forkserver;
         if (argv[1] == "--forklab-tracker") return Role::Tracker;
     }
-    if (has("multiprocessing.forkserver import main")) return Role::Forkserver;
-    if (has("multiprocessing.resource_tracker import main") ||
-        has("multiprocessing.semaphore_tracker import main"))
+    switch (recogniseCPythonLaunch(exe, argv).kind) {
+    case CPythonLaunchKind::Forkserver:
+        return Role::Forkserver;
+    case CPythonLaunchKind::ResourceTracker:
         return Role::Tracker;
-    for (auto& a : argv)
-        if (a == "--multiprocessing-fork") return Role::SpawnChild;
+    case CPythonLaunchKind::SpawnChild:
+        return Role::SpawnChild;
+    case CPythonLaunchKind::None:
+        break;
+    }
     return Role::Program;
 }
 

@@ -1,15 +1,18 @@
 #pragma once
-// Which part a process plays, recognised from the command line the recorder read at its exec:
-// forklab's lesson runtime (--forklab-spawn-child / --forklab-forkserver / --forklab-tracker)
-// and CPython's multiprocessing (spawn_main ... --multiprocessing-fork, forkserver main,
-// resource_tracker / semaphore_tracker main).
+// Which part a process plays, recognised from what the recorder read at its exec: forklab's
+// lesson runtime (--forklab-spawn-child / --forklab-forkserver / --forklab-tracker as argv[1])
+// and CPython's multiprocessing helpers, only when the executable is a CPython interpreter and
+// the command line is exactly CPython's launch form (LaunchForms.hpp) — a shell line that merely
+// contains the text is a program.
 #include "core/trace/Event.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace forklab {
 
-Role roleFromCommandLine(const std::vector<std::string>& argv);
+// `exe`: what the kernel ran (/proc/PID/exe), not argv[0], which the program chooses.
+Role roleFromCommandLine(std::string_view exe, const std::vector<std::string>& argv);
 
 } // namespace forklab

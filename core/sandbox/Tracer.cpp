@@ -740,7 +740,7 @@ void Tracer::onExec(Task& t, pid_t formerTid) {
             argv += '\0';
         }
     }
-    if (p->role != Role::Sandbox) p->role = roleFromCommandLine(args);
+    if (p->role != Role::Sandbox) p->role = roleFromCommandLine(exe, args);
     SnapId after = opt_.snapshots ? snapshot(pid, SnapReason::Exec, args) : kNoSnap;
     std::string path = p->execPath.empty() ? exe : p->execPath;
     emit(pid, EventKind::Exec,

@@ -10,7 +10,6 @@
 #include <charconv>
 #include <cstdio>
 #include <deque>
-#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -941,11 +940,18 @@ void ChromeWriter::emitMetadata() {
     }
     std::vector<pid_t> order;
     std::set<pid_t> seen;
-    std::function<void(pid_t)> walk = [&](pid_t pid) {
-        auto it = procs.find(pid);
-        if (it == procs.end() || it->second.pid != pid || !seen.insert(pid).second) return;
-        order.push_back(pid);
-        for (pid_t c : it->second.children) walk(c);
+    std::vector<pid_t> stack; // explicit: a fork chain is as deep as the program makes it
+    auto walk = [&](pid_t start) {
+        stack.push_back(start);
+        while (!stack.empty()) {
+            pid_t pid = stack.back();
+            stack.pop_back();
+            auto it = procs.find(pid);
+            if (it == procs.end() || it->second.pid != pid || !seen.insert(pid).second) continue;
+            order.push_back(pid);
+            const auto& children = it->second.children;
+            stack.insert(stack.end(), children.rbegin(), children.rend()); // first child on top
+        }
     };
     for (pid_t r : roots) walk(r);
     for (auto& [pid, p] : procs) walk(pid); // children of an unrecorded parent

@@ -4,7 +4,6 @@
 #include "core/probe/Deadlock.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <set>
 
 namespace forklab {
@@ -167,15 +166,23 @@ void writeDot(const Trace& trace, const World& w, const std::string& title, std:
     out << "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];\n";
     out << "  edge [fontname=\"Helvetica\", fontsize=10];\n";
 
-    // Depth first from the roots, so the file reads like the tree.
+    // Depth first from the roots, so the file reads like the tree. An explicit stack: a fork
+    // chain is as deep as the program makes it.
     std::vector<const ProcessView*> order;
     std::set<pid_t> seen;
-    std::function<void(pid_t)> walk = [&](pid_t pid) {
-        auto it = w.procs.find(pid);
-        // World makes an empty entry for a parent it never saw: not a process, no node.
-        if (it == w.procs.end() || it->second.pid != pid || !seen.insert(pid).second) return;
-        order.push_back(&it->second);
-        for (pid_t c : it->second.children) walk(c);
+    std::vector<pid_t> stack;
+    auto walk = [&](pid_t start) {
+        stack.push_back(start);
+        while (!stack.empty()) {
+            pid_t pid = stack.back();
+            stack.pop_back();
+            auto it = w.procs.find(pid);
+            // World makes an empty entry for a parent it never saw: not a process, no node.
+            if (it == w.procs.end() || it->second.pid != pid || !seen.insert(pid).second) continue;
+            order.push_back(&it->second);
+            const auto& children = it->second.children;
+            stack.insert(stack.end(), children.rbegin(), children.rend()); // first child on top
+        }
     };
     for (pid_t r : w.roots) walk(r);
     for (auto& [pid, p] : w.procs) walk(pid);

@@ -278,23 +278,60 @@ void Story::summary(std::ostream& out) const {
         if (!p.deadlocks.empty()) s += "  DEADLOCKED";
         return s;
     };
-    std::function<void(pid_t, const std::string&, bool)> walk =
-        [&](pid_t pid, const std::string& prefix, bool last) {
-            const ProcessView* p = w.find(pid);
-            if (!p || !shown.insert(pid).second) return;
-            out << prefix << (prefix.empty() ? "" : last ? "└─ " : "├─ ") << describe(*p) << '\n';
-            std::string next = prefix.empty() ? "   " : prefix + (last ? "   " : "│  ");
-            for (size_t i = 0; i < p->children.size(); ++i)
-                walk(p->children[i], prefix.empty() ? "" : next, i + 1 == p->children.size());
-        };
+    // Depth first with an explicit stack (a fork chain is as deep as the program makes it);
+    // below kMaxDepth levels a subtree is one line with its count, so the text stays linear in
+    // the number of processes instead of growing with depth² indentation.
+    constexpr int kMaxDepth = 64;
+    struct Frame {
+        const ProcessView* p;
+        std::string prefix; // for its children's lines
+        size_t next;        // its next child
+        int depth;
+    };
+    std::vector<Frame> stack;
+    std::vector<const ProcessView*> below;
+    // Marks every not yet shown process below p as shown and counts them.
+    auto countBelow = [&](const ProcessView& p) {
+        int n = 0;
+        below.assign(1, &p);
+        while (!below.empty()) {
+            const ProcessView* q = below.back();
+            below.pop_back();
+            for (pid_t c : q->children)
+                if (const ProcessView* cp = w.find(c); cp && shown.insert(c).second) {
+                    ++n;
+                    below.push_back(cp);
+                }
+        }
+        return n;
+    };
     // Roots print flush left; their children get branches.
     for (pid_t r : w.roots) {
-        const ProcessView* p = w.find(r);
-        if (!p) continue;
-        out << describe(*p) << '\n';
+        const ProcessView* root = w.find(r);
+        if (!root) continue;
+        out << describe(*root) << '\n';
         shown.insert(r);
-        for (size_t i = 0; i < p->children.size(); ++i)
-            walk(p->children[i], " ", i + 1 == p->children.size());
+        stack.push_back({root, " ", 0, 0});
+        while (!stack.empty()) {
+            Frame& f = stack.back();
+            if (f.next == f.p->children.size()) {
+                stack.pop_back();
+                continue;
+            }
+            const size_t i = f.next++;
+            const ProcessView* p = w.find(f.p->children[i]);
+            if (!p || !shown.insert(p->pid).second) continue;
+            const bool last = i + 1 == f.p->children.size();
+            out << f.prefix << (last ? "└─ " : "├─ ") << describe(*p) << '\n';
+            std::string next = f.prefix + (last ? "   " : "│  ");
+            const int depth = f.depth + 1;
+            if (depth < kMaxDepth) {
+                stack.push_back({p, std::move(next), 0, depth}); // f is not used after this
+            } else if (int n = countBelow(*p)) {
+                out << next << "└─ … " << n << (n == 1 ? " process" : " processes")
+                    << " deeper than " << kMaxDepth << " levels, not shown\n";
+            }
+        }
     }
     int leaks = 0;
     for (auto& s : w.shm) leaks += s.leaked;
