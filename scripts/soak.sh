@@ -41,7 +41,7 @@ for ((i = 0; i < n; i++)); do
   if ((RANDOM % 2)); then delay_ms=$((RANDOM % 50)); else delay_ms=$((RANDOM % 1500)); fi
   env "$token" bash -c "exec $forklab $cmd" </dev/null >/dev/null 2>&1 &
   pid=$!
-  sleep "$(printf '0.%03d' "$delay_ms")"
+  sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
   kill -s "$sig" "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   killed+=("$pid")
