@@ -38,9 +38,10 @@ Latency middle(std::vector<Latency> rounds) {
     return rounds[rounds.size() / 2];
 }
 
-Latency traced(const std::vector<std::string>& argv) {
+Latency traced(const std::vector<std::string>& argv, bool isolate = false) {
     SandboxOptions o;
     o.argv = argv;
+    o.isolate = isolate;
     o.deadlineMs = 600'000;
     Trace trace;
     runSandbox(o, trace);
@@ -77,7 +78,14 @@ int benchLaunch(int n, int pythonN, const std::string& jsonPath) {
         bool isSpawn = m == StartMethod::Spawn;
         Latency floor = isSpawn ? spawnFloor : forkFloor;
         Latency untraced = parse(captureStdout(cmd(name, n)));
-        Latency underRecorder = traced(cmd(name, n));
+        // Plain and isolated alternate for three rounds, so load is shared between them.
+        std::vector<Latency> plainRounds, isolatedRounds;
+        for (int round = 0; round < 3; ++round) {
+            plainRounds.push_back(traced(cmd(name, n)));
+            isolatedRounds.push_back(traced(cmd(name, n), true));
+        }
+        Latency underRecorder = middle(plainRounds);
+        Latency isolated = middle(isolatedRounds);
         // CPython runs for seconds: on a shared machine one slow moment skews one run, so
         // untraced and traced alternate for three rounds and the middle round counts.
         Latency cpython, cpythonTraced;
@@ -101,8 +109,12 @@ int benchLaunch(int n, int pythonN, const std::string& jsonPath) {
         row(isSpawn ? "floor: posix_spawn+exec" : "floor: fork+_exit", floor);
         row("forklab", untraced);
         row("forklab, traced", underRecorder);
+        row("forklab, traced+isolate", isolated);
         row("CPython multiprocessing", cpython);
         row("CPython, traced", cpythonTraced);
+        if (isolated.ok() && underRecorder.ok())
+            printf("%-11s isolation (--isolate, as lessons run) costs %.3fx per launch\n", "",
+                   isolated.median / underRecorder.median);
         if (cpython.ok() && untraced.ok())
             printf("%-11s forklab is %.0fx faster than CPython's %s\n", "",
                    cpython.median / untraced.median, name);
@@ -117,6 +129,7 @@ int benchLaunch(int n, int pythonN, const std::string& jsonPath) {
         report[name] = {{"floor", j(floor)},
                         {"forklab", j(untraced)},
                         {"forklab_traced", j(underRecorder)},
+                        {"forklab_traced_isolated", j(isolated)},
                         {"cpython", j(cpython)},
                         {"cpython_traced", j(cpythonTraced)}};
     }
