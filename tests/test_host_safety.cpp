@@ -305,3 +305,40 @@ TEST_CASE("forklab killed or interrupted in its first 50 ms leaves nothing behin
     CHECK(access("/dev/shm/forklab-kill", F_OK) != 0);
     canaries.requireIntact();
 }
+
+TEST_CASE("where the kernel refuses a user namespace forklab says so, -q too, and a lesson does "
+          "not start",
+          "[host][cli]") {
+    // A user namespace of our own whose limit on further user namespaces is 0.
+    auto inNoUserns = [](const std::string& args) {
+        return std::string("unshare --user --map-root-user sh -c 'echo 0 > "
+                           "/proc/sys/user/max_user_namespaces && exec ") +
+               FORKLAB_BINARY + " " + args + "' 2>&1";
+    };
+    auto run = [](const std::string& cmd, int* code) {
+        std::string out;
+        FILE* p = popen(cmd.c_str(), "r");
+        REQUIRE(p);
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+        int st = pclose(p);
+        *code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        return out;
+    };
+    int code = 0;
+    std::string probe = run("unshare --user --map-root-user true 2>&1", &code);
+    if (code != 0) {
+        WARN("forklab-skip: unshare cannot make a user namespace here: " << probe);
+        return;
+    }
+    std::string trace = run(inNoUserns("trace -q -- true"), &code);
+    INFO(trace);
+    CHECK(code == 0);
+    CHECK(trace.find("forklab: the kernel refused a user namespace") != std::string::npos);
+    CHECK(trace.find("runs without namespaces") != std::string::npos);
+    std::string lesson = run(inNoUserns("run global-state --method fork -q"), &code);
+    INFO(lesson);
+    CHECK(code == 125);
+    CHECK(lesson.find("must be isolated: it did not start") != std::string::npos);
+}
