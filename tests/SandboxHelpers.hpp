@@ -5,6 +5,7 @@
 #include "core/trace/Story.hpp"
 #include "core/trace/World.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
@@ -37,6 +38,18 @@ struct Run {
         return out;
     }
 };
+
+// The most program processes alive at once, replayed from the trace.
+inline int peakProcesses(const Run& r) {
+    int live = 0, peak = 0;
+    for (size_t i = 0; i < r.trace->size(); ++i) {
+        const Event& e = (*r.trace)[i];
+        if (e.kind == EventKind::Proc && e.as<ev::Proc>().role == Role::Program) ++live;
+        if (e.kind == EventKind::Exit && e.pid != (*r.trace)[1].pid) --live;
+        peak = std::max(peak, live);
+    }
+    return peak;
+}
 
 inline bool processExists(pid_t pid) {
     struct stat st;

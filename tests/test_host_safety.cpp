@@ -37,18 +37,6 @@ std::set<std::string> fdTargets(const Run& r) {
     return out;
 }
 
-// The most program processes alive at once, replayed from the trace.
-int peakProcesses(const Run& r) {
-    int live = 0, peak = 0;
-    for (size_t i = 0; i < r.trace->size(); ++i) {
-        const Event& e = (*r.trace)[i];
-        if (e.kind == EventKind::Proc && e.as<ev::Proc>().role == Role::Program) ++live;
-        if (e.kind == EventKind::Exit && e.pid != (*r.trace)[1].pid) --live;
-        peak = std::max(peak, live);
-    }
-    return peak;
-}
-
 // Sets an environment variable for one scope (the sandbox reads SUDO_UID when it starts).
 struct ScopedEnv {
     std::string name;

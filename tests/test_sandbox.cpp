@@ -256,13 +256,7 @@ TEST_CASE("a fork bomb stays within --max-procs and ends at its deadline",
         auto& end = (*r.trace)[r.trace->size() - 1].as<ev::RunEnd>();
         CHECK(end.reason == EndReason::Deadline);
         // Replay the trace: the number of live program processes never exceeded the limit.
-        int live = 0, peak = 0;
-        for (size_t i = 0; i < r.trace->size(); ++i) {
-            const Event& e = (*r.trace)[i];
-            if (e.kind == EventKind::Proc && e.as<ev::Proc>().role == Role::Program) ++live;
-            if (e.kind == EventKind::Exit && e.pid != (*r.trace)[1].pid) --live;
-            peak = std::max(peak, live);
-        }
+        int peak = peakProcesses(r);
         // The kernel refuses the 65th task where a pids cgroup or the namespace's RLIMIT_NPROC
         // holds; with neither (no namespaces, not root) the tracer can only kill it at its fork.
         auto& start = (*r.trace)[0].as<ev::RunStart>();

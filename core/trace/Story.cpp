@@ -35,6 +35,16 @@ std::string isolationText(uint16_t f) {
     return s;
 }
 
+std::string endText(const ev::RunEnd& d) {
+    const char* why = d.reason == EndReason::AllExited ? "every process has exited"
+                      : d.reason == EndReason::Grace
+                          ? "the grace period after the root's exit ran out"
+                      : d.reason == EndReason::Deadline ? "the deadline was reached"
+                      : d.reason == EndReason::Stopped  ? "it was stopped"
+                                                        : "the launch failed";
+    return std::string("run ended: ") + why + "; exit code " + std::to_string(d.exitCode);
+}
+
 std::string idsText(const ev::RunStart& d) {
     if (d.uid == kNoId) return "";
     return "; runs as uid " + std::to_string(d.uid) + " gid " + std::to_string(d.gid);
@@ -232,18 +242,9 @@ void Story::feed(size_t upto, std::ostream& out) {
         case EventKind::KilledBySandbox:
             line(out, e, "teardown: the sandbox kills " + who(e.pid));
             break;
-        case EventKind::RunEnd: {
-            auto& d = e.as<ev::RunEnd>();
-            const char* why = d.reason == EndReason::AllExited ? "every process has exited"
-                              : d.reason == EndReason::Grace
-                                  ? "the grace period after the root's exit ran out"
-                              : d.reason == EndReason::Deadline ? "the deadline was reached"
-                              : d.reason == EndReason::Stopped  ? "it was stopped"
-                                                                : "the launch failed";
-            line(out, e,
-                 std::string("run ended: ") + why + "; exit code " + std::to_string(d.exitCode));
+        case EventKind::RunEnd:
+            line(out, e, endText(e.as<ev::RunEnd>()));
             break;
-        }
         case EventKind::Annotation: {
             auto& d = e.as<ev::Annotation>();
             if (d.what == ev::NameOf::Mutex)
@@ -273,7 +274,8 @@ void Story::summary(std::ostream& out) const {
             s += p.name;
         }
         if (p.how == ForkKind::Vfork) s += "  [vfork]";
-        if (!p.alive) s += "  — " + p.status.describe();
+        // The sandbox's own first process is ended by forklab at teardown: not a failure.
+        if (!p.alive) s += "  — " + (p.role == Role::Sandbox ? "ended" : p.status.describe());
         if (p.killedBySandbox) s += " by the sandbox";
         if (!p.deadlocks.empty()) s += "  DEADLOCKED";
         return s;
@@ -333,9 +335,25 @@ void Story::summary(std::ostream& out) const {
             }
         }
     }
-    int leaks = 0;
-    for (auto& s : w.shm) leaks += s.leaked;
-    if (leaks) out << leaks << " /dev/shm leak(s) reported and removed.\n";
+    int leaks = 0, left = 0;
+    for (auto& s : w.shm) {
+        leaks += s.leaked;
+        left += s.leftOnHost;
+    }
+    if (leaks > left) out << leaks - left << " /dev/shm leak(s) reported and removed.\n";
+    if (left) out << left << " /dev/shm leak(s) left in the host's /dev/shm (not removed).\n";
+    // Why the run ended, also when only this summary is printed (-q): a deadline or grace
+    // period that killed something is never silent.
+    if (trace_.size() && trace_[trace_.size() - 1].kind == EventKind::RunEnd) {
+        auto& end = trace_[trace_.size() - 1].as<ev::RunEnd>();
+        int killed = 0;
+        for (size_t i = 0; i < trace_.size(); ++i)
+            killed += trace_[i].kind == EventKind::KilledBySandbox;
+        out << endText(end);
+        if (killed)
+            out << "; the sandbox killed " << killed << (killed == 1 ? " process" : " processes");
+        out << ".\n";
+    }
 }
 
 } // namespace forklab
