@@ -20,7 +20,6 @@ commands+=("trace -q --isolate -- sh -c 'mkdir /tmp/forklab-soak-\$\$; sleep 1 &
 list_shm() { ls -A /dev/shm 2>/dev/null | sort; }
 list_tmp() { ls -A /tmp 2>/dev/null | grep -E '^(forklab-|pymp-)' | sort; }
 journals() { ls -d /run/forklab /tmp/forklab-journal* 2>/dev/null | wc -l; }
-cgroup_dirs() { ls -d /sys/fs/cgroup/pids/forklab.* /sys/fs/cgroup/forklab.* 2>/dev/null; }
 
 canaries=()
 for i in 1 2 3; do
@@ -29,7 +28,6 @@ for i in 1 2 3; do
 done
 shm_before=$(list_shm)
 tmp_before=$(list_tmp)
-cg_before=$(cgroup_dirs)
 journals_before=$(journals)
 
 killed=()
@@ -56,7 +54,11 @@ procs=$(survivors)
 "$forklab" list >/dev/null 2>/tmp/forklab-soak-next.$$
 cleaned=$(grep -c 'pids cgroup of a forklab that was killed' /tmp/forklab-soak-next.$$)
 rm -f /tmp/forklab-soak-next.$$
-cgroups=$(comm -13 <(echo "$cg_before") <(cgroup_dirs) | grep -c .)
+# Only the groups of the forklabs this soak started (forklab.PID.SEQ) count.
+cgroups=0
+for pid in "${killed[@]}"; do
+  cgroups=$((cgroups + $(ls -d /sys/fs/cgroup/pids/forklab."$pid".* /sys/fs/cgroup/forklab."$pid".* 2>/dev/null | wc -l)))
+done
 shm_new=$(comm -13 <(echo "$shm_before") <(list_shm) | grep -c .)
 tmp_new=$(comm -13 <(echo "$tmp_before") <(list_tmp) | grep -c .)
 journals_new=$(($(journals) - journals_before))
