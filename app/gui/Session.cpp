@@ -36,6 +36,11 @@ void Session::stop() {
 }
 
 void Session::update(size_t budget) {
+    // A sandbox that could not start the program (a refused user namespace for a lesson, which
+    // must be isolated) says why: shown where a launch error is.
+    if (error_.empty() && sandbox_ && sandbox_->finished() && trace_->finished() &&
+        (*trace_)[trace_->size() - 1].as<ev::RunEnd>().reason == EndReason::LaunchFailed)
+        error_ = sandbox_->launchProblem();
     index_.update(*trace_, budget);
     worlds_.extend(*trace_, index_.indexed());
     if (!follow_) return;
