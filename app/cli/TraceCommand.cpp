@@ -16,9 +16,9 @@ namespace {
 constexpr double kMaxSeconds = 1'000'000; // 11.6 days: its milliseconds fit an int
 struct TraceArgs {
     std::vector<std::string> command;
-    double deadline = 60;
+    double deadline = 0; // none: a build or a test suite may take as long as it takes
     double grace = 1;
-    int maxProcs = 256;
+    int maxProcs = 4096; // a real program's threads count too
     std::string exportPath;
     std::vector<std::string> rlimits;
     bool noNamespaces = false;
@@ -95,14 +95,15 @@ Run addTrace(CLI::App& app) {
                 "The program's stdout/stderr go to /dev/null: what it writes is captured by the "
                 "kernel trap and told in the story (use --passthrough to let it through).");
     sub->add_option("--deadline", args->deadline,
-                    "Safety net in seconds of running time; the run is torn down then")
-        ->check(seconds(0.001, kMaxSeconds))
-        ->capture_default_str();
+                    "Safety net in seconds of running time (not time held at a step); the run "
+                    "is torn down then, and the story says so. Default: none")
+        ->check(seconds(0.001, kMaxSeconds));
     sub->add_option("--grace", args->grace, "Seconds the rest may run after the root process exits")
         ->check(seconds(0, kMaxSeconds))
         ->capture_default_str();
     sub->add_option("--max-procs", args->maxProcs,
-                    "Most tasks (processes + threads) the program may have at once")
+                    "Most tasks the program may have at once; threads count as tasks, and the "
+                    "kernel refuses the one more (fork/pthread_create fail with EAGAIN)")
         ->check(CLI::Range(1, 1 << 20))
         ->capture_default_str();
     sub->add_option("--export", args->exportPath, "Write the trace to FILE (.forklab.jsonl)");

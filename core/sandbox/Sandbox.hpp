@@ -20,11 +20,12 @@ struct RlimitSetting {
 
 struct SandboxOptions {
     std::vector<std::string> argv; // argv[0] is looked up in PATH
-    int deadlineMs = 60'000;       // safety net; counts running time only (not time held at a gate)
-    int graceMs = 1'000;           // after the root exits, how long the rest may finish on its own
-    int idleProbeMs = 100;         // quiet time before the idle probe looks for deadlocks
-    int maxProcs = 256;            // tasks (processes + threads) the program may have at once
-    bool namespaces = true;        // try user+pid+ipc+mount namespaces (falls back if refused)
+    // Safety net; counts running time only (not time held at a gate); 0: none.
+    int deadlineMs = 60'000;
+    int graceMs = 1'000;    // after the root exits, how long the rest may finish on its own
+    int idleProbeMs = 100;  // quiet time before the idle probe looks for deadlocks
+    int maxProcs = 256;     // tasks (processes + threads) the program may have at once
+    bool namespaces = true; // try user+pid+ipc+mount namespaces (falls back if refused)
     // Read-only host filesystem, private /tmp, a network namespace with only loopback and
     // no_new_privs; needs the namespaces (the run fails rather than go without). Lessons use it.
     bool isolate = false;

@@ -476,7 +476,7 @@ void Tracer::loop() {
                 teardown(EndReason::Stopped);
                 continue;
             }
-            if (activeNs_ > int64_t(opt_.deadlineMs) * 1'000'000) {
+            if (opt_.deadlineMs > 0 && activeNs_ > int64_t(opt_.deadlineMs) * 1'000'000) {
                 teardown(EndReason::Deadline);
                 continue;
             }

@@ -93,7 +93,9 @@ void Story::feed(size_t upto, std::ostream& out) {
                      (d.isolation & kIsoPidsCgroup   ? " (pids cgroup)"
                       : d.isolation & kIsoTaskRlimit ? " (RLIMIT_NPROC in its user namespace)"
                                                      : " (enforced at fork)") +
-                     "; deadline " + std::to_string(d.deadlineMs / 1000) + " s" + idsText(d));
+                     (d.deadlineMs > 0 ? "; deadline " + std::to_string(d.deadlineMs / 1000) + " s"
+                                       : std::string("; no deadline")) +
+                     idsText(d));
             break;
         }
         case EventKind::Proc: {
