@@ -265,22 +265,32 @@ void Story::summary(std::ostream& out) const {
     World w = World::at(trace_, trace_.size());
     out << "\nProcess tree:\n";
     std::set<pid_t> shown;
-    auto describe = [&](const ProcessView& p) {
-        std::string s = std::to_string(p.pid);
-        if (p.nspid && p.nspid != p.pid) s += " (" + std::to_string(p.nspid) + " inside)";
-        s += " ";
+    // What a process is and how it ended, without its pid: equal labels of leaf siblings
+    // collapse into one line with a count. The command line is shortened here (it is whole in
+    // the events, the details and the exports).
+    constexpr size_t kArgvShown = 120;
+    auto label = [&](const ProcessView& p) {
+        std::string s;
         if (p.role != Role::Program) s += std::string("[") + toString(p.role) + "] ";
+        std::string cmd;
         if (!p.argv.empty()) {
-            for (size_t i = 0; i < p.argv.size(); ++i) s += (i ? " " : "") + p.argv[i];
+            for (size_t i = 0; i < p.argv.size() && cmd.size() <= kArgvShown; ++i)
+                cmd += (i ? " " : "") + p.argv[i];
         } else {
-            s += p.name;
+            cmd = p.name;
         }
+        s += printable(cmd, kArgvShown); // argv may hold newlines and control bytes too
         if (p.how == ForkKind::Vfork) s += "  [vfork]";
         // The sandbox's own first process is ended by forklab at teardown: not a failure.
         if (!p.alive) s += "  — " + (p.role == Role::Sandbox ? "ended" : p.status.describe());
         if (p.killedBySandbox) s += " by the sandbox";
         if (!p.deadlocks.empty()) s += "  DEADLOCKED";
         return s;
+    };
+    auto describe = [&](const ProcessView& p) {
+        std::string s = std::to_string(p.pid);
+        if (p.nspid && p.nspid != p.pid) s += " (" + std::to_string(p.nspid) + " inside)";
+        return s + " " + label(p);
     };
     // Depth first with an explicit stack (a fork chain is as deep as the program makes it);
     // below kMaxDepth levels a subtree is one line with its count, so the text stays linear in
@@ -325,7 +335,25 @@ void Story::summary(std::ostream& out) const {
             const size_t i = f.next++;
             const ProcessView* p = w.find(f.p->children[i]);
             if (!p || !shown.insert(p->pid).second) continue;
-            const bool last = i + 1 == f.p->children.size();
+            // A run of childless siblings that look the same (2,000 × /bin/true) is one line.
+            size_t same = 1;
+            if (p->children.empty()) {
+                const std::string mine = label(*p);
+                while (f.next < f.p->children.size()) {
+                    const ProcessView* q = w.find(f.p->children[f.next]);
+                    if (!q || !q->children.empty() || shown.count(q->pid) || label(*q) != mine)
+                        break;
+                    shown.insert(q->pid);
+                    ++f.next;
+                    ++same;
+                }
+            }
+            const bool last = f.next == f.p->children.size();
+            if (same > 1) {
+                out << f.prefix << (last ? "└─ " : "├─ ") << same << " × " << label(*p) << "  ("
+                    << p->pid << " …)\n";
+                continue;
+            }
             out << f.prefix << (last ? "└─ " : "├─ ") << describe(*p) << '\n';
             std::string next = f.prefix + (last ? "   " : "│  ");
             const int depth = f.depth + 1;
