@@ -45,4 +45,35 @@ inline CliResult runForklab(const std::vector<std::string>& args) {
     return r;
 }
 
+// The same with stdout and stderr apart, and a shell command line (pipes allowed) around it:
+// FORKLAB in SHELL is replaced by the binary's path.
+struct CliSplit {
+    int exitCode = -1;
+    std::string out, err;
+};
+
+inline CliSplit runShellSplit(std::string shell) {
+    for (size_t at; (at = shell.find("FORKLAB")) != std::string::npos;)
+        shell.replace(at, 7, FORKLAB_BINARY);
+    char errPath[] = "/tmp/forklab-test-stderr-XXXXXX";
+    int errFd = mkstemp(errPath);
+    CliSplit r;
+    if (errFd < 0) return r;
+    std::string cmd = "(" + shell + ") 2>" + errPath + " </dev/null";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (p) {
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+        int st = pclose(p);
+        r.exitCode = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    }
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(errFd, buf, sizeof buf)) > 0) r.err.append(buf, size_t(n));
+    close(errFd);
+    unlink(errPath);
+    return r;
+}
+
 } // namespace forklab::test

@@ -50,7 +50,7 @@ TEST_CASE("SIGKILL of forklab in mid-run leaves no process behind", "[cli][sandb
         REQUIRE(pipe2(p, O_CLOEXEC) == 0);
         pid_t forklab = fork();
         if (forklab == 0) {
-            dup2(p[1], 1);
+            dup2(p[1], 2); // the story
             std::vector<std::string> args = {FORKLAB_BINARY, "trace"};
             if (*ns) args.push_back(ns);
             for (const char* a :
@@ -129,4 +129,27 @@ TEST_CASE("list names every lesson, and run rejects unknown lessons and methods"
         CHECK(r.out.find(id) != std::string::npos);
     CHECK(runForklab({"run", "no-such-lesson"}).exitCode == 2);
     CHECK(runForklab({"run", "global-state", "--method", "vfork"}).exitCode == 2);
+}
+
+TEST_CASE("trace leaves the program's stdio alone and tells its story on stderr", "[cli]") {
+    // Both lines pass through unchanged, each to its own stream, and are still recorded.
+    std::string jsonl = "/tmp/forklab-test-stdio-" + std::to_string(getpid()) + ".forklab.jsonl";
+    auto r =
+        runShellSplit("FORKLAB trace --export " + jsonl + " -- sh -c 'echo out; echo err >&2'");
+    INFO(r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(r.out == "out\n");
+    CHECK(r.err.find("err\n") != std::string::npos);
+    CHECK(r.err.find("sh wrote to stdout: \"out\\n\"") != std::string::npos);
+    CHECK(r.err.find("\"err\\n\"") != std::string::npos);
+    unlink(jsonl.c_str());
+    // -q: the summary goes to stderr, so a pipe after forklab gets exactly the program's bytes.
+    auto q = runShellSplit("FORKLAB trace -q -- seq 3 | cat");
+    CHECK(q.exitCode == 0);
+    CHECK(q.out == "1\n2\n3\n");
+    CHECK(q.err.find("Process tree:") != std::string::npos);
+    // --quiet-program: the old way, the program writes into /dev/null and only the story tells it.
+    auto quiet = runShellSplit("FORKLAB trace --quiet-program -- sh -c 'echo hidden'");
+    CHECK(quiet.out.empty());
+    CHECK(quiet.err.find("wrote to stdout: \"hidden\\n\"") != std::string::npos);
 }

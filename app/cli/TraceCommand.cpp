@@ -24,7 +24,8 @@ struct TraceArgs {
     bool noNamespaces = false;
     bool isolate = false;
     bool asRoot = false;
-    bool passthrough = false;
+    bool passthrough = false; // the default now; kept so older command lines still work
+    bool quietProgram = false;
     bool quiet = false;
 };
 
@@ -92,8 +93,9 @@ Run addTrace(CLI::App& app) {
     CLI::App* sub = app.add_subcommand(
         "trace", "Record a program in the sandbox and tell the story of its processes.");
     sub->footer("Example: forklab trace -- sh -c 'sleep 0.2 | cat; (sleep 30 &); exec true'\n"
-                "The program's stdout/stderr go to /dev/null: what it writes is captured by the "
-                "kernel trap and told in the story (use --passthrough to let it through).");
+                "The program runs with your stdin, stdout and stderr, untouched; the story goes "
+                "to stderr (-q: only its summary), so `forklab trace -q -- CMD | next` pipes "
+                "exactly CMD's output. What it writes to them is also recorded, per process.");
     sub->add_option("--deadline", args->deadline,
                     "Safety net in seconds of running time (not time held at a step); the run "
                     "is torn down then, and the story says so. Default: none")
@@ -118,8 +120,11 @@ Run addTrace(CLI::App& app) {
     sub->add_flag("--no-namespaces", args->noNamespaces,
                   "No namespaces: the host's /dev/shm and /tmp, the process limit enforced at "
                   "fork (only a pids cgroup, as root, holds it before)");
+    sub->add_flag("--quiet-program", args->quietProgram,
+                  "Give the program /dev/null as stdin, stdout and stderr: what it writes is only "
+                  "recorded and told in the story (as lessons do)");
     sub->add_flag("--passthrough", args->passthrough,
-                  "Let the program use forklab's stdin/stdout/stderr");
+                  "The program uses your stdin/stdout/stderr (the default)");
     sub->add_flag("-q,--quiet", args->quiet, "Print only the summary, not every event");
     sub->add_option("command", args->command, "The program and its arguments (after --)")
         ->required();
@@ -144,11 +149,12 @@ Run addTrace(CLI::App& app) {
             }
             opt.rlimits.push_back(r);
         }
-        opt.inheritStdio = args->passthrough;
+        opt.inheritStdio = !args->quietProgram;
         Trace trace;
         int code;
         try {
-            code = tellRun(opt, trace, std::cout, TellOptions{args->quiet, false, {}});
+            // The story never mixes into the program's stdout.
+            code = tellRun(opt, trace, std::cerr, TellOptions{args->quiet, false, {}});
         } catch (const LaunchError& e) {
             std::cerr << "forklab: " << e.what() << '\n';
             return e.exitCode();
@@ -159,7 +165,7 @@ Run addTrace(CLI::App& app) {
                 std::cerr << "forklab: " << err << '\n';
                 return code ? code : 1;
             }
-            std::cout << "trace written to " << args->exportPath << '\n';
+            std::cerr << "trace written to " << args->exportPath << '\n';
         }
         return code;
     };
