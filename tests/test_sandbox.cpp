@@ -279,3 +279,21 @@ TEST_CASE("a missing program is a launch error with exit code 127", "[sandbox]")
         CHECK(e.exitCode() == 127);
     }
 }
+
+TEST_CASE("output is what reaches the run's stdout or stderr, not the program's own pipes",
+          "[sandbox][output]") {
+    Run r = runInSandbox({"sh", "-c", "seq 100000 | wc -l; echo err >&2"});
+    INFO(r.story());
+    World w = r.world();
+    std::map<std::string, std::string> byName; // argv[0] -> fd:text
+    for (auto* e : r.events(EventKind::Output)) {
+        auto& o = e->as<ev::Output>();
+        auto* p = w.find(e->pid);
+        REQUIRE(p);
+        REQUIRE(!p->argv.empty());
+        byName[p->argv[0]] += std::to_string(o.fd) + ":" + std::string(r.trace->str(o.text));
+    }
+    CHECK(byName.count("seq") == 0); // 588,895 bytes into its pipe: none of it is output
+    CHECK(byName["wc"] == "1:100000\n");
+    CHECK(byName["sh"] == "2:err\n");
+}

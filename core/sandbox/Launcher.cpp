@@ -56,29 +56,34 @@ namespace {
     _exit(exitCode);
 }
 
-// Closes every fd but stdio and the two pipe ends we use: the clone copied all of forklab's,
+// Closes every fd above stdio but the ones we use (-1: none): the clone copied all of forklab's,
 // including other sandboxes' go pipes, whose write ends must not be kept open by us.
-void closeAllBut(int a, int b) {
-    if (a > b) {
-        int t = a;
-        a = b;
-        b = t;
+void closeAllBut(int a, int b, int c, int d) {
+    int keep[4] = {a, b, c, d};
+    for (int i = 0; i < 4; ++i) // four elements: sort by hand, no library call
+        for (int j = i + 1; j < 4; ++j)
+            if (keep[j] < keep[i]) {
+                int t = keep[i];
+                keep[i] = keep[j];
+                keep[j] = t;
+            }
+    unsigned from = 3;
+    for (int fd : keep) {
+        if (fd < int(from)) continue;
+        if (fd > int(from)) close_range(from, unsigned(fd) - 1, 0);
+        from = unsigned(fd) + 1;
     }
-    if (a > 3) close_range(3, unsigned(a) - 1, 0);
-    if (b > a + 1) close_range(unsigned(a) + 1, unsigned(b) - 1, 0);
-    close_range(unsigned(b) + 1, ~0U, 0);
+    close_range(from, ~0U, 0);
 }
 
 // The program's side, between fork and exec: async-signal-safe only.
 [[noreturn]] void execProgram(const LaunchPlan& p) {
-    if (!p.inheritStdio) {
-        int null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, 0);
-            dup2(null, 1);
-            dup2(null, 2);
-            if (null > 2) close(null);
-        }
+    if (!p.inheritStdio && p.stdioFd >= 0 && p.stderrFd >= 0) {
+        dup2(p.stdioFd, 0);
+        dup2(p.stdioFd, 1);
+        dup2(p.stderrFd, 2);
+        if (p.stdioFd > 2) close(p.stdioFd);
+        if (p.stderrFd > 2) close(p.stderrFd);
     }
     for (const RlimitSetting& r : p.rlimits) setrlimit(__rlimit_resource_t(r.resource), &r.value);
     signal(SIGPIPE, SIG_DFL);
@@ -115,7 +120,7 @@ int launcherMain(void* arg) {
     // thread. If forklab died before PDEATHSIG was set, the go pipe now reads EOF, because the
     // only other holders of its write end (forklab, and other launchers before they reach this
     // line) are gone.
-    closeAllBut(p.goFd, p.reportFd);
+    closeAllBut(p.goFd, p.reportFd, p.stdioFd, p.stderrFd);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     // forklab's threads may block signals; the program must start with a clean mask.
     sigset_t none;

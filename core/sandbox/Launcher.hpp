@@ -50,6 +50,9 @@ struct LaunchPlan {
     char* const* envp = nullptr;
     std::vector<sock_filter> filter;
     bool inheritStdio = false;
+    // Else the program's fds 0 and 1 become stdioFd, fd 2 stderrFd (/dev/null, the tracer's).
+    int stdioFd = -1;
+    int stderrFd = -1;
     bool namespaces = false; // the launcher was created in new namespaces
     bool isolate = false;    // read-only host fs, private /tmp, loopback only, no_new_privs
     // forklab runs as root for someone else (sudo): the launcher becomes uid:gid before the

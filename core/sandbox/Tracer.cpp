@@ -3,6 +3,7 @@
 #include "CPythonPlumbing.hpp"
 #include "Launcher.hpp"
 #include "MarkerSyscall.hpp"
+#include "OriginalStdio.hpp"
 #include "PidsCgroup.hpp"
 #include "PrivateShm.hpp"
 #include "ProgramIds.hpp"
@@ -254,6 +255,7 @@ class Tracer {
     bool namespaces_ = false;
     uint16_t isolation_ = 0;
     std::optional<PidsCgroup> cgroup_;
+    OriginalStdio stdio_{opt_.inheritStdio};
     std::optional<PrivateShm> shm_;
     std::string shmProblem_; // why the private /dev/shm could not be verified
     ProgramIds ids_;
@@ -293,6 +295,8 @@ bool Tracer::launch() {
     plan.envp = environ;
     plan.filter = buildSeccompFilter();
     plan.inheritStdio = opt_.inheritStdio;
+    plan.stdioFd = stdio_.programStdout();
+    plan.stderrFd = stdio_.programStderr();
     plan.isolate = opt_.isolate;
     plan.rlimits = opt_.rlimits;
     std::string idNote;
@@ -901,7 +905,9 @@ void Tracer::onSeccomp(Task& t, unsigned data) {
         break;
     }
     case Trap::Write: {
-        int fd = int(regs.rdi);
+        // Output is what reaches the run's stdout or stderr, whatever fd number carries it.
+        int to = stdio_.which(t.tid, int(regs.rdi));
+        if (!to) break; // the program's own pipe or file
         std::string text;
         size_t want = 0;
         if (nr == SYS_write) {
@@ -910,7 +916,7 @@ void Tracer::onSeccomp(Task& t, unsigned data) {
         } else {
             text = mem.readIovec(regs.rsi, int(regs.rdx), kOutputCap, &want);
         }
-        emit(pid, EventKind::Output, ev::Output{fd, trace_.intern(text), want > text.size()});
+        emit(pid, EventKind::Output, ev::Output{to, trace_.intern(text), want > text.size()});
         break;
     }
     case Trap::Marker: {
