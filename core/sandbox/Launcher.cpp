@@ -122,6 +122,7 @@ int launcherMain(void* arg) {
     // line) are gone.
     closeAllBut(p.goFd, p.reportFd, p.stdioFd, p.stderrFd);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_NAME, "forklab-sandbox"); // 15 bytes, what comm holds: what `ps` shows
     // forklab's threads may block signals; the program must start with a clean mask.
     sigset_t none;
     sigemptyset(&none);

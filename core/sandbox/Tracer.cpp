@@ -682,7 +682,13 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
             name = st->name;
         }
     }
-    if (pp && pp->role == Role::Sandbox && !root_) root_ = c.tid;
+    if (pp && pp->role == Role::Sandbox && !root_) {
+        root_ = c.tid;
+        // Before its exec the program's first process is the launcher's copy: name it by the
+        // command it is about to run, not by forklab's name.
+        const std::string& cmd = opt_.argv.empty() ? path_ : opt_.argv[0];
+        name = cmd.substr(cmd.rfind('/') + 1);
+    }
     emit(c.tid, EventKind::Proc, ev::Proc{p.nspid, parentTgid, p.role, how, trace_.intern(name)});
 
     if (!cgroup_ && liveTasks() > opt_.maxProcs + 1) {
