@@ -3,6 +3,7 @@
 #include "MarkerSyscall.hpp"
 
 #include <cstddef>
+#include <cstring>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
@@ -82,6 +83,53 @@ std::vector<sock_filter> buildSeccompFilter() {
     b.trapIf(SYS_tgkill, Trap::Kill);
     b.ret(SECCOMP_RET_ALLOW);
     return b.prog;
+}
+
+uint32_t runSeccompFilter(const std::vector<sock_filter>& prog, const seccomp_data& data) {
+    constexpr uint32_t kBad = SECCOMP_RET_KILL_PROCESS;
+    uint32_t a = 0;
+    size_t pc = 0;
+    // Classic BPF jumps only forward: at most prog.size() steps.
+    while (pc < prog.size()) {
+        const sock_filter& in = prog[pc++];
+        switch (in.code) {
+        case BPF_LD | BPF_W | BPF_ABS:
+            if (in.k % 4 != 0 || in.k + 4 > sizeof data) return kBad;
+            std::memcpy(&a, reinterpret_cast<const char*>(&data) + in.k, 4);
+            break;
+        case BPF_ALU | BPF_AND | BPF_K:
+            a &= in.k;
+            break;
+        case BPF_ALU | BPF_OR | BPF_K:
+            a |= in.k;
+            break;
+        case BPF_JMP | BPF_JA:
+            pc += in.k;
+            break;
+        case BPF_JMP | BPF_JEQ | BPF_K:
+            pc += a == in.k ? in.jt : in.jf;
+            break;
+        case BPF_JMP | BPF_JSET | BPF_K:
+            pc += (a & in.k) ? in.jt : in.jf;
+            break;
+        case BPF_RET | BPF_K:
+            return in.k;
+        case BPF_RET | BPF_A:
+            return a;
+        default:
+            return kBad;
+        }
+    }
+    return kBad;
+}
+
+std::optional<Trap> forklabTrap(const seccomp_data& data) {
+    static const std::vector<sock_filter> ours = buildSeccompFilter();
+    uint32_t r = runSeccompFilter(ours, data);
+    if ((r & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_TRACE) return std::nullopt;
+    unsigned t = r & SECCOMP_RET_DATA;
+    if (t < unsigned(Trap::Exec) || t > unsigned(Trap::Marker)) return std::nullopt;
+    return Trap(t);
 }
 
 } // namespace forklab

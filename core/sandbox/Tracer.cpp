@@ -21,7 +21,9 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/nsfs.h>
+#include <linux/seccomp.h>
 #include <map>
 #include <optional>
 #include <sched.h>
@@ -204,7 +206,7 @@ class Tracer {
     void onExec(Task& t, pid_t formerTid);
     void onExitStop(Task& t);
     void onDeath(pid_t tid, WaitStatus ws);
-    void onSeccomp(Task& t, unsigned data);
+    void onSeccomp(Task& t); // the filter's RET_DATA is not trusted: the syscall is read
     void onSyscallExit(Task& t);
     void resume(Task& t);
 
@@ -582,12 +584,9 @@ void Tracer::handle(pid_t tid, WaitStatus ws) {
         onExitStop(t);
         resume(t);
         return;
-    case PTRACE_EVENT_SECCOMP: {
-        unsigned long msg = 0;
-        ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
-        onSeccomp(t, unsigned(msg));
+    case PTRACE_EVENT_SECCOMP:
+        onSeccomp(t);
         return;
-    }
     default:
         break;
     }
@@ -822,31 +821,68 @@ void Tracer::noteCreated(const std::string& name, pid_t creator) {
     created_[name] = creator;
 }
 
-void Tracer::onSeccomp(Task& t, unsigned data) {
+// The syscall a seccomp stop is for, as the kernel reports it from the stopped task: its arch,
+// number and arguments (in the arch's own order), whatever a filter's RET_DATA claims.
+std::optional<seccomp_data> syscallAtSeccompStop(pid_t tid) {
+    __ptrace_syscall_info info{};
+    long n = ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info);
+    seccomp_data d{};
+    if (n > 0 && info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+        d.arch = info.arch;
+        d.nr = int(info.seccomp.nr);
+        d.instruction_pointer = info.instruction_pointer;
+        for (int i = 0; i < 6; ++i) d.args[i] = info.seccomp.args[i];
+        return d;
+    }
+    // Kernels before 5.3: the registers, with the arch told by the code segment.
     user_regs_struct regs{};
-    if (ptrace(PTRACE_GETREGS, t.tid, 0, &regs) != 0) {
+    if (ptrace(PTRACE_GETREGS, tid, 0, &regs) != 0) return std::nullopt;
+    d.nr = int(regs.orig_rax);
+    d.instruction_pointer = regs.rip;
+    if (regs.cs == 0x23) {
+        d.arch = AUDIT_ARCH_I386;
+        uint64_t a[6] = {regs.rbx, regs.rcx, regs.rdx, regs.rsi, regs.rdi, regs.rbp};
+        for (int i = 0; i < 6; ++i) d.args[i] = uint32_t(a[i]);
+    } else {
+        d.arch = AUDIT_ARCH_X86_64;
+        uint64_t a[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
+        for (int i = 0; i < 6; ++i) d.args[i] = a[i];
+    }
+    return d;
+}
+
+// A SECCOMP_RET_TRACE stop. It becomes an event only if forklab's own filter asks for a trap on
+// the syscall really made: another filter (the program's) may return RET_TRACE with our data
+// values on any syscall. A stop we did not ask for is passed on untouched, so the syscall runs
+// as under any tracer that does not handle it.
+void Tracer::onSeccomp(Task& t) {
+    auto sc = syscallAtSeccompStop(t.tid);
+    std::optional<Trap> trap = sc ? forklabTrap(*sc) : std::nullopt;
+    if (!trap) {
         resume(t);
         return;
     }
-    const long nr = long(regs.orig_rax);
+    const long nr = sc->nr;
+    const __u64* arg = sc->args;
+    const bool native = sc->arch == AUDIT_ARCH_X86_64;
     const pid_t pid = t.tgid;
     TraceeMemory mem(t.tid);
-    switch (Trap(data & 0xffff)) {
+    switch (*trap) {
     case Trap::Exec: {
         Proc* p = proc(pid);
         if (!p) break;
-        bool at = nr == SYS_execveat || nr == (0x40000000 | 545);
-        p->execPath = mem.readString(at ? regs.rsi : regs.rdi, PATH_MAX);
+        bool at = native ? nr == SYS_execveat || nr == (0x40000000 | 545) : nr == 358;
+        p->execPath = mem.readString(at ? arg[1] : arg[0], PATH_MAX);
         if (opt_.snapshots) p->preExec = snapshot(pid, SnapReason::PreExec);
         break;
     }
     case Trap::Create: {
         int dirfd = AT_FDCWD;
-        uint64_t pathPtr = regs.rdi, flags = regs.rsi;
+        uint64_t pathPtr = arg[0], flags = arg[1];
         if (nr == SYS_openat) {
-            dirfd = int(regs.rdi);
-            pathPtr = regs.rsi;
-            flags = regs.rdx;
+            dirfd = int(arg[0]);
+            pathPtr = arg[1];
+            flags = arg[2];
         } else if (nr == SYS_creat) {
             flags = O_CREAT | O_WRONLY | O_TRUNC;
         }
@@ -859,12 +895,12 @@ void Tracer::onSeccomp(Task& t, unsigned data) {
     }
     case Trap::Link: {
         int olddir = AT_FDCWD, newdir = AT_FDCWD;
-        uint64_t oldPtr = regs.rdi, newPtr = regs.rsi;
+        uint64_t oldPtr = arg[0], newPtr = arg[1];
         if (nr == SYS_linkat) {
-            olddir = int(regs.rdi);
-            oldPtr = regs.rsi;
-            newdir = int(regs.rdx);
-            newPtr = regs.r10;
+            olddir = int(arg[0]);
+            oldPtr = arg[1];
+            newdir = int(arg[2]);
+            newPtr = arg[3];
         }
         auto name = shmName(pid, newdir, mem.readString(newPtr, PATH_MAX));
         if (!name) break;
@@ -875,10 +911,10 @@ void Tracer::onSeccomp(Task& t, unsigned data) {
     }
     case Trap::Unlink: {
         int dirfd = AT_FDCWD;
-        uint64_t pathPtr = regs.rdi;
+        uint64_t pathPtr = arg[0];
         if (nr == SYS_unlinkat) {
-            dirfd = int(regs.rdi);
-            pathPtr = regs.rsi;
+            dirfd = int(arg[0]);
+            pathPtr = arg[1];
         }
         auto name = shmName(pid, dirfd, mem.readString(pathPtr, PATH_MAX));
         if (!name) break;
@@ -888,11 +924,11 @@ void Tracer::onSeccomp(Task& t, unsigned data) {
         break;
     }
     case Trap::Kill: {
-        long target = long(int(regs.rdi));
-        int sig = int(regs.rsi);
+        long target = long(int(arg[0]));
+        int sig = int(arg[1]);
         if (nr == SYS_tgkill) {
-            target = long(int(regs.rsi));
-            sig = int(regs.rdx);
+            target = long(int(arg[1]));
+            sig = int(arg[2]);
         }
         if (sig == 0) break; // an existence probe, not a kill
         bool group = nr == SYS_kill && target <= 0;
@@ -901,25 +937,28 @@ void Tracer::onSeccomp(Task& t, unsigned data) {
         break;
     }
     case Trap::Write: {
-        int fd = int(regs.rdi);
+        int fd = int(arg[0]);
         std::string text;
         size_t want = 0;
         if (nr == SYS_write) {
-            want = size_t(regs.rdx);
-            text = mem.read(regs.rsi, std::min(want, kOutputCap));
+            want = size_t(arg[2]);
+            text = mem.read(arg[1], std::min(want, kOutputCap));
         } else {
-            text = mem.readIovec(regs.rsi, int(regs.rdx), kOutputCap, &want);
+            text = mem.readIovec(arg[1], int(arg[2]), kOutputCap, &want);
         }
         emit(pid, EventKind::Output, ev::Output{fd, trace_.intern(text), want > text.size()});
         break;
     }
     case Trap::Marker: {
-        std::string label = mem.read(regs.rdi, std::min<uint64_t>(regs.rsi, kMarkerMaxLabel));
-        unsigned flags = unsigned(regs.rdx);
-        uint64_t value = regs.r10;
-        regs.orig_rax = uint64_t(-1); // skip the (nonexistent) syscall; it returns 0
-        regs.rax = 0;
-        ptrace(PTRACE_SETREGS, t.tid, 0, &regs);
+        std::string label = mem.read(arg[0], std::min<uint64_t>(arg[1], kMarkerMaxLabel));
+        unsigned flags = unsigned(arg[2]);
+        uint64_t value = arg[3];
+        user_regs_struct regs{};
+        if (ptrace(PTRACE_GETREGS, t.tid, 0, &regs) == 0) {
+            regs.orig_rax = uint64_t(-1); // skip the (nonexistent) syscall; it returns 0
+            regs.rax = 0;
+            ptrace(PTRACE_SETREGS, t.tid, 0, &regs);
+        }
         if (flags & (kMarkerNameAddr | kMarkerNameFd)) {
             bool fd = flags & kMarkerNameFd;
             std::string target;
