@@ -5,8 +5,10 @@
 #include "core/sandbox/MarkerSyscall.hpp"
 #include "core/sandbox/SeccompFilter.hpp"
 
+#include <csignal>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/sched.h>
 #include <sys/syscall.h>
 
 #include <map>
@@ -75,6 +77,17 @@ TEST_CASE("a trap is the recorder's only for a syscall its own filter traps", "[
     CHECK(call(358, {}, AUDIT_ARCH_I386) == Trap::Exec);
     CHECK(call(SYS_kill, {1, 15}, AUDIT_ARCH_I386) == std::nullopt);
     CHECK(call(4, {1, 0, 5}, AUDIT_ARCH_I386) == std::nullopt);
+    // clone with CLONE_UNTRACED stops for the tracer (it clears the flag); clone3 is refused.
+    CHECK(call(SYS_clone, {CLONE_UNTRACED | SIGCHLD}) == Trap::Clone);
+    CHECK(call(SYS_clone, {SIGCHLD}) == std::nullopt);
+    CHECK(call(120, {CLONE_UNTRACED | SIGCHLD}, AUDIT_ARCH_I386) == Trap::Clone);
+    seccomp_data d{};
+    d.arch = AUDIT_ARCH_X86_64;
+    d.nr = SYS_clone3;
+    CHECK(runSeccompFilter(buildSeccompFilter(), d) == (SECCOMP_RET_ERRNO | ENOSYS));
+    d.arch = AUDIT_ARCH_I386;
+    d.nr = 435;
+    CHECK(runSeccompFilter(buildSeccompFilter(), d) == (SECCOMP_RET_ERRNO | ENOSYS));
 }
 
 TEST_CASE("a program's own seccomp filter cannot forge the recorder's traps", "[sandbox][trust]") {
@@ -107,6 +120,50 @@ TEST_CASE("a program's own seccomp filter cannot forge the recorder's traps", "[
             CHECK(r.events(EventKind::Exec).size() == 1);
             CHECK(snapshotsFor(r, SnapReason::PreExec) == 1);
             CHECK(allOutput(r).find("FORGED") == std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("no clone flag hides a process: CLONE_UNTRACED children are recorded and killed",
+          "[sandbox][trust]") {
+    for (const char* how : {"clone", "clone3"}) {
+        for (bool ns : {true, false}) {
+            INFO(how << (ns ? ", namespaces" : ", no namespaces"));
+            Run r = runInSandbox({fixture("untraced_clone"), how}, ns);
+            INFO(r.story());
+            CHECK(r.exitCode == 0);
+            World w = r.world();
+            pid_t root = 0;
+            for (auto& [pid, p] : w.procs)
+                if (p.role != Role::Sandbox && !root) root = pid;
+            REQUIRE(root != 0);
+            std::string out = outputs(r)[root];
+            auto child = valuesOf(out, "child");
+            auto grandchild = valuesOf(out, "grandchild");
+            REQUIRE(child.size() == 1);
+            REQUIRE(grandchild.size() == 1);
+            // Each is in the trace (by the pid the program saw), as its parent's child, alive
+            // until the sandbox killed it: the run did not end as "every process has exited".
+            auto byNspid = [&](long nspid) -> const ProcessView* {
+                for (auto& [pid, p] : w.procs)
+                    if (p.role != Role::Sandbox && p.nspid == nspid) return &p;
+                return nullptr;
+            };
+            const ProcessView* c = byNspid(child[0]);
+            const ProcessView* g = byNspid(grandchild[0]);
+            REQUIRE(c);
+            REQUIRE(g);
+            CHECK(c->parent == root);
+            CHECK(g->parent == c->pid);
+            CHECK(c->killedBySandbox);
+            CHECK(g->killedBySandbox);
+            auto ends = r.events(EventKind::RunEnd);
+            REQUIRE(ends.size() == 1);
+            CHECK(ends[0]->as<ev::RunEnd>().reason == EndReason::Grace);
+            // clone3 is refused (its flags are out of a filter's reach); the program fell back.
+            if (std::string(how) == "clone3")
+                CHECK(out.find("clone3: Function not implemented") != std::string::npos);
+            CHECK(out.find("clone: ") == std::string::npos);
         }
     }
 }

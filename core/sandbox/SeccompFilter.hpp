@@ -1,7 +1,8 @@
 #pragma once
 // The sandbox's seccomp-bpf program: SECCOMP_RET_TRACE for exactly the syscalls the recorder
-// must see before they happen (DESIGN §3), SECCOMP_RET_ALLOW for everything else, so untrapped
-// syscalls cost nothing. The RET_DATA value tells the tracer which rule fired.
+// must see before they happen (DESIGN §3), ENOSYS for clone3 (its flags could hide a child),
+// SECCOMP_RET_ALLOW for everything else, so untrapped syscalls cost nothing. The RET_DATA value
+// tells the tracer which rule fired.
 #include <cstdint>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -18,6 +19,7 @@ enum class Trap : unsigned short {
     Kill = 5,   // kill / tkill / tgkill
     Write = 6,  // write / writev on fd 1 or 2
     Marker = 7, // kMarkerSyscall
+    Clone = 8,  // clone with CLONE_UNTRACED: the tracer clears the flag
 };
 
 std::vector<sock_filter> buildSeccompFilter();

@@ -237,6 +237,8 @@ class Tracer {
         return it == procs_.end() ? nullptr : &it->second;
     }
     int liveProgramProcs() const;
+    std::vector<pid_t> unrecordedProcs() const;
+    int adoptUnrecorded();
     int liveTasks() const { return int(tasks_.size()); }
     pid_t hostTid(pid_t nstid) const;
     std::optional<std::string> shmName(pid_t pid, int dirfd, const std::string& path) const;
@@ -482,7 +484,7 @@ void Tracer::loop() {
                 teardown(EndReason::Deadline);
                 continue;
             }
-            if (rootDone_ && liveProgramProcs() == 0) {
+            if (rootDone_ && liveProgramProcs() == 0 && adoptUnrecorded() == 0) {
                 teardown(EndReason::AllExited);
                 continue;
             }
@@ -538,6 +540,69 @@ int Tracer::liveProgramProcs() const {
     int n = 0;
     for (auto& [pid, p] : procs_) n += p.alive && p.role != Role::Sandbox;
     return n;
+}
+
+// The kernel's side of "every process has exited": the live descendants of the launcher (the
+// reaper of every orphan, in both modes) that the tracer has not recorded, parents first. The
+// filter lets no clone hide a child from ptrace; this is the check that none was.
+std::vector<pid_t> Tracer::unrecordedProcs() const {
+    std::vector<pid_t> out, queue{launcher_};
+    std::set<pid_t> seen{launcher_};
+    for (size_t i = 0; i < queue.size() && queue.size() < 100'000; ++i) {
+        std::string base = "/proc/" + std::to_string(queue[i]) + "/task";
+        DIR* d = opendir(base.c_str());
+        if (!d) continue;
+        while (dirent* e = readdir(d)) {
+            if (e->d_name[0] == '.') continue;
+            auto dir = ProcDir::openTask(queue[i], pid_t(atoi(e->d_name)));
+            auto text = dir ? dir->readFile("children") : std::nullopt;
+            if (!text) continue;
+            const char* c = text->c_str();
+            while (*c) {
+                char* end = nullptr;
+                long v = strtol(c, &end, 10);
+                if (end == c) break;
+                c = end;
+                if (v > 0 && seen.insert(pid_t(v)).second) queue.push_back(pid_t(v));
+            }
+        }
+        closedir(d);
+    }
+    for (pid_t pid : queue) {
+        if (pid == launcher_) continue;
+        const Proc* p = procs_.count(pid) ? &procs_.at(pid) : nullptr;
+        if (p && p->alive) continue;
+        auto dir = ProcDir::open(pid);
+        auto st = dir ? readProcStatus(*dir) : std::nullopt;
+        if (st && st->state != 'Z' && st->state != 'X' && !tasks_.count(pid)) out.push_back(pid);
+    }
+    return out;
+}
+
+// Records the sandbox's unrecorded processes from now on: seized, announced as their parent's
+// children; one that cannot be seized is killed and recorded as killed. Returns how many.
+int Tracer::adoptUnrecorded() {
+    long options = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+                   PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESECCOMP |
+                   PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
+    auto found = unrecordedProcs();
+    for (pid_t pid : found) {
+        auto dir = ProcDir::open(pid);
+        auto st = dir ? readProcStatus(*dir) : std::nullopt;
+        pid_t parent = st ? st->ppid : launcher_;
+        if (ptrace(PTRACE_SEIZE, pid, 0, options) != 0) {
+            kill(pid, SIGKILL);
+            emit(pid, EventKind::Proc,
+                 ev::Proc{st ? st->innermostPid() : pid, parent, Role::Program, ForkKind::Fork,
+                          trace_.intern(st ? st->name : "")});
+            emit(pid, EventKind::KilledBySandbox, ev::KilledBySandbox{});
+            continue;
+        }
+        Task& t = task(pid);
+        t.firstStopSeen = true; // seized while running: no attach stop
+        announceChild(t, parent, ForkKind::Fork);
+    }
+    return int(found.size());
 }
 
 void Tracer::handle(pid_t tid, WaitStatus ws) {
@@ -949,6 +1014,15 @@ void Tracer::onSeccomp(Task& t) {
         emit(pid, EventKind::Output, ev::Output{fd, trace_.intern(text), want > text.size()});
         break;
     }
+    case Trap::Clone: {
+        // The child would be hidden from ptrace: clear the flag, so it is traced like any
+        // other. The kernel runs the filters again on the changed arguments.
+        user_regs_struct regs{};
+        if (ptrace(PTRACE_GETREGS, t.tid, 0, &regs) != 0) break;
+        (native ? regs.rdi : regs.rbx) &= ~uint64_t(CLONE_UNTRACED);
+        ptrace(PTRACE_SETREGS, t.tid, 0, &regs);
+        break;
+    }
     case Trap::Marker: {
         std::string label = mem.read(arg[0], std::min<uint64_t>(arg[1], kMarkerMaxLabel));
         unsigned flags = unsigned(arg[2]);
@@ -1122,8 +1196,9 @@ void Tracer::holdUntilStep() {
 // End of the run
 
 void Tracer::teardown(EndReason reason) {
-    tearingDown_ = true;
     if (holdAll_) resumeAll();
+    adoptUnrecorded(); // killed with the rest, and recorded
+    tearingDown_ = true;
     // Kill every program process we know; their children are traced too and die at first stop.
     for (auto& [pid, p] : procs_) {
         if (!p.alive || p.role == Role::Sandbox) continue;
