@@ -165,10 +165,16 @@ struct Task {
     bool isThread = false;
     bool held = false; // stopped, and we have not resumed it
     bool interruptPending = false;
+    bool exiting = false;      // past its exit stop: it never stops again (a zombie leader)
+    bool groupStopped = false; // in a job-control stop of its group: resumed with PTRACE_LISTEN
     int resumeSig = 0;
     bool resumeToSyscallExit = false;
     PendingSyscall pending;
 };
+
+bool isJobControlStop(int sig) {
+    return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
 
 struct Proc {
     pid_t pid = 0;
@@ -626,7 +632,10 @@ void Tracer::handle(pid_t tid, WaitStatus ws) {
             return;
         }
         t.interruptPending = false;
-        // Our interrupt, or a job-control group stop: forklab does not emulate job control.
+        // A job-control stop of its group (the stop signal is reported) stays stopped, as
+        // without forklab: PTRACE_LISTEN lets its parent see it with WUNTRACED and SIGCONT end
+        // it. A stop reported with SIGTRAP is our interrupt, or the end of the group stop.
+        t.groupStopped = isJobControlStop(ws.stopSignal());
         resume(t);
         return;
     case PTRACE_EVENT_FORK:
@@ -646,6 +655,7 @@ void Tracer::handle(pid_t tid, WaitStatus ws) {
         return;
     }
     case PTRACE_EVENT_EXIT:
+        t.exiting = true;
         onExitStop(t);
         resume(t);
         return;
@@ -677,7 +687,8 @@ void Tracer::resume(Task& t) {
     }
     t.held = false;
     int req = t.resumeToSyscallExit ? PTRACE_SYSCALL : PTRACE_CONT;
-    ptrace(__ptrace_request(req), t.tid, 0, t.resumeSig);
+    if (t.groupStopped) req = PTRACE_LISTEN;
+    ptrace(__ptrace_request(req), t.tid, 0, req == PTRACE_LISTEN ? 0 : t.resumeSig);
     t.resumeSig = 0;
     t.resumeToSyscallExit = false;
 }
@@ -1108,16 +1119,24 @@ pid_t Tracer::hostTid(pid_t nstid) const {
 // ---------------------------------------------------------------------------------------------
 // Whole-sandbox stops: the idle probe, markers, gates
 
+// Whether a task will report a stop when interrupted. One past its exit stop never does: a
+// leader that called pthread_exit() stays a zombie until its last thread exits.
+bool stoppable(const Task& t) {
+    return !t.held && t.firstStopSeen && !t.exiting;
+}
+
 void Tracer::stopAll() {
     holdAll_ = true;
     for (auto& [tid, t] : tasks_) {
-        if (t.held || !t.firstStopSeen) continue;
+        if (!stoppable(t)) continue;
         if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) == 0) t.interruptPending = true;
     }
+    // The give-up is for a task stuck where ptrace cannot stop it (a vfork parent waits for a
+    // child that is held itself).
     int64_t giveUp = monotonicNs() + 2'000'000'000;
     for (;;) {
         bool waiting = false;
-        for (auto& [tid, t] : tasks_) waiting |= !t.held && t.firstStopSeen;
+        for (auto& [tid, t] : tasks_) waiting |= stoppable(t);
         if (!waiting || monotonicNs() > giveUp) break;
         int raw = 0;
         pid_t r = waitEvent(&raw);
