@@ -4,6 +4,8 @@
 
 #include "core/sandbox/MarkerSyscall.hpp"
 #include "core/sandbox/SeccompFilter.hpp"
+#include "core/trace/TraceFile.hpp"
+#include "core/trace/TraceReader.hpp"
 
 #include <csignal>
 #include <fcntl.h>
@@ -206,4 +208,50 @@ TEST_CASE("the idle probe freezes a process whose leader called pthread_exit", "
         seen |= leader == 'Z' && worker == 't';
     }
     CHECK(seen);
+}
+
+TEST_CASE("output past the run's cap is counted, not kept", "[sandbox][trust]") {
+    SandboxOptions o;
+    o.argv = {"dd", "if=/dev/zero", "bs=1000", "count=300", "status=none"};
+    o.outputCap = 65536;
+    Run r = runInSandbox(o);
+    INFO(r.story());
+    CHECK(r.exitCode == 0);
+    uint64_t kept = 0, notKept = 0;
+    size_t records = 0;
+    std::set<pid_t> exited;
+    bool countedBeforeExit = true;
+    for (size_t i = 0; i < r.trace->size(); ++i) {
+        const Event& e = (*r.trace)[i];
+        if (e.kind == EventKind::Exit) exited.insert(e.pid);
+        auto* out = e.get<ev::Output>();
+        if (!out) continue;
+        kept += r.trace->str(out->text).size();
+        if (out->notKept) {
+            ++records;
+            notKept += out->notKept;
+            countedBeforeExit &= !exited.count(e.pid);
+            CHECK(r.trace->str(out->text).empty());
+            CHECK(out->fd == 1);
+        }
+    }
+    // Exactly the cap is kept (the 66th write in part); every other byte dd wrote is counted,
+    // in one record, before its exit.
+    CHECK(kept == 65536);
+    CHECK(kept + notKept == 300'000);
+    CHECK(records == 1);
+    CHECK(countedBeforeExit);
+
+    // The count survives the trace file.
+    std::string path = "/tmp/forklab-cap-" + std::to_string(getpid()) + ".forklab.jsonl";
+    std::string err;
+    REQUIRE(writeJsonlFile(*r.trace, path, &err));
+    Trace back;
+    auto problem = readJsonlFile(path, back);
+    unlink(path.c_str());
+    REQUIRE_FALSE(problem);
+    uint64_t readBack = 0;
+    for (size_t i = 0; i < back.size(); ++i)
+        if (auto* out = back[i].get<ev::Output>()) readBack += out->notKept;
+    CHECK(readBack == notKept);
 }

@@ -19,6 +19,7 @@ struct TraceArgs {
     double deadline = 60;
     double grace = 1;
     int maxProcs = 256;
+    uint64_t outputCap = 4 << 20;
     std::string exportPath;
     std::vector<std::string> rlimits;
     bool noNamespaces = false;
@@ -105,6 +106,11 @@ Run addTrace(CLI::App& app) {
                     "Most tasks (processes + threads) the program may have at once")
         ->check(CLI::Range(1, 1 << 20))
         ->capture_default_str();
+    sub->add_option("--output-cap", args->outputCap,
+                    "Bytes of output text the trace keeps; beyond them writes are counted as "
+                    "not kept")
+        ->check(CLI::Range(uint64_t(0), uint64_t(1) << 40))
+        ->capture_default_str();
     sub->add_option("--export", args->exportPath, "Write the trace to FILE (.forklab.jsonl)");
     sub->add_flag("--isolate", args->isolate,
                   "Read-only host files, a private /tmp and /dev/shm, only loopback, no_new_privs "
@@ -128,6 +134,7 @@ Run addTrace(CLI::App& app) {
         opt.deadlineMs = int(args->deadline * 1000);
         opt.graceMs = int(args->grace * 1000);
         opt.maxProcs = args->maxProcs;
+        opt.outputCap = args->outputCap;
         opt.namespaces = !args->noNamespaces;
         opt.isolate = args->isolate;
         opt.asRoot = args->asRoot;
@@ -155,8 +162,9 @@ Run addTrace(CLI::App& app) {
         if (!args->exportPath.empty()) {
             std::string err;
             if (!writeJsonlFile(trace, args->exportPath, &err)) {
-                std::cerr << "forklab: " << err << '\n';
-                return code ? code : 1;
+                std::cerr << "forklab: " << err << " (the program's exit code was " << code
+                          << ")\n";
+                return kExitNotWritten;
             }
             std::cout << "trace written to " << args->exportPath << '\n';
         }

@@ -250,6 +250,7 @@ class Tracer {
     std::optional<std::string> shmName(pid_t pid, int dirfd, const std::string& path) const;
     uint64_t shmInode(pid_t pid, const std::string& name) const;
     void noteCreated(const std::string& name, pid_t creator);
+    void reportNotKept(pid_t pid); // 0: every process
     bool active() const { return !ctl_.stopRequested.load(); }
 
     const SandboxOptions& opt_;
@@ -276,6 +277,8 @@ class Tracer {
     std::map<std::string, pid_t> temps_;   // sem_open's temporary files, not yet linked
     std::set<std::tuple<pid_t, pid_t, uint64_t, int>> verdicts_;
     CPythonPlumbing cpython_;
+    uint64_t outputKept_ = 0;                           // bytes of output text in the trace
+    std::map<std::pair<pid_t, int>, uint64_t> notKept_; // (pid, fd) -> bytes past the cap
 
     bool runAnnounced_ = false;
     bool holdAll_ = false;
@@ -843,6 +846,7 @@ void Tracer::onDeath(pid_t tid, WaitStatus ws) {
     Proc* p = proc(tid);
     if (p && !t.isThread) {
         p->alive = false;
+        reportNotKept(tid);
         emit(tid, EventKind::Exit, ev::Exit{ws});
         if (tid == root_) {
             rootDone_ = true;
@@ -895,6 +899,19 @@ uint64_t Tracer::shmInode(pid_t pid, const std::string& name) const {
 
 void Tracer::noteCreated(const std::string& name, pid_t creator) {
     created_[name] = creator;
+}
+
+// What a process wrote past the run's output cap, one record per fd: how many bytes.
+void Tracer::reportNotKept(pid_t pid) {
+    for (auto it = notKept_.begin(); it != notKept_.end();) {
+        auto [who, fd] = it->first;
+        if (pid && who != pid) {
+            ++it;
+            continue;
+        }
+        emit(who, EventKind::Output, ev::Output{fd, trace_.intern(""), true, it->second});
+        it = notKept_.erase(it);
+    }
 }
 
 // The syscall a seccomp stop is for, as the kernel reports it from the stopped task: its arch,
@@ -1014,14 +1031,23 @@ void Tracer::onSeccomp(Task& t) {
     }
     case Trap::Write: {
         int fd = int(arg[0]);
+        // Past the run's cap nothing is read: the length asked for is counted (for writev the
+        // iovecs' lengths, read without their data).
+        size_t room = size_t(std::min<uint64_t>(kOutputCap, opt_.outputCap - outputKept_));
         std::string text;
         size_t want = 0;
         if (nr == SYS_write) {
             want = size_t(arg[2]);
-            text = mem.read(arg[1], std::min(want, kOutputCap));
+            text = mem.read(arg[1], std::min(want, room));
         } else {
-            text = mem.readIovec(arg[1], int(arg[2]), kOutputCap, &want);
+            text = mem.readIovec(arg[1], int(arg[2]), room, &want);
         }
+        outputKept_ += text.size();
+        // What the cap cut off is counted, to be reported as not kept; a write of which
+        // nothing is kept is only counted.
+        bool capped = room < std::min(want, kOutputCap);
+        if (capped) notKept_[{pid, fd}] += want - text.size();
+        if (capped && text.empty()) break;
         emit(pid, EventKind::Output, ev::Output{fd, trace_.intern(text), want > text.size()});
         break;
     }
@@ -1324,6 +1350,7 @@ void Tracer::finish(EndReason reason) {
     if (execErrno_) code = execErrno_ == ENOENT ? 127 : 126;
     if (launchStage_ > kStageExec) code = 125;
     cgroup_.reset();
+    reportNotKept(0);
     emit(0, EventKind::RunEnd, ev::RunEnd{reason, rootStatus_, code});
 }
 
