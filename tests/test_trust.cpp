@@ -187,7 +187,8 @@ TEST_CASE("a job-control stop is seen by the parent, as without forklab", "[sand
     }
 }
 
-TEST_CASE("the idle probe freezes a process whose leader called pthread_exit", "[sandbox][trust]") {
+TEST_CASE("the idle probe freezes and reads a process whose leader called pthread_exit",
+          "[sandbox][trust]") {
     Run r = runInSandbox({fixture("leader_exit")});
     INFO(r.story());
     CHECK(r.exitCode == 0);
@@ -197,15 +198,20 @@ TEST_CASE("the idle probe freezes a process whose leader called pthread_exit", "
         if (p.role != Role::Sandbox) root = pid;
     REQUIRE(root != 0);
     CHECK(outputs(r)[root] == "tick 1\ntick 2\ntick 3\n");
-    // A probe saw it with its leader a zombie and its worker frozen by the probe (tracing stop);
-    // the probe did not wait for the zombie to stop, which it never does.
+    // A probe saw it with its leader a zombie and its worker frozen by the probe (tracing stop).
     bool seen = false;
     for (auto* e : r.events(EventKind::Snapshot)) {
         if (e->pid != root || e->as<ev::Snapshot>().reason != SnapReason::Probe) continue;
         const ProcessSnapshot& s = r.trace->snapshot(e->as<ev::Snapshot>().snap);
         char leader = '?', worker = '?';
         for (auto& t : s.threads) (t.tid == root ? leader : worker) = t.state;
-        seen |= leader == 'Z' && worker == 't';
+        if (leader != 'Z' || worker != 't') continue;
+        seen = true;
+        // The process's fds outlive its leader: read through the worker, they are all there.
+        CHECK(s.findFd(0));
+        CHECK(s.findFd(1));
+        CHECK(s.findFd(2));
+        CHECK_FALSE(s.partial);
     }
     CHECK(seen);
 }
