@@ -208,6 +208,8 @@ TEST_CASE("the idle probe freezes and reads a process whose leader called pthrea
         if (leader != 'Z' || worker != 't') continue;
         seen = true;
         // The process's fds outlive its leader: read through the worker, they are all there.
+        // Not partial: the probe stopped every task that can stop, and did not wait on the
+        // zombie leader, which never stops (a task it gave up on marks its snapshot partial).
         CHECK(s.findFd(0));
         CHECK(s.findFd(1));
         CHECK(s.findFd(2));

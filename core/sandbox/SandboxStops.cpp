@@ -36,6 +36,10 @@ void Tracer::stopAll() {
         }
         handle(r, WaitStatus(raw));
     }
+    // What did not stop in time is not frozen: its process's snapshot says so (partial).
+    unfrozen_.clear();
+    for (auto& [tid, t] : tasks_)
+        if (stoppable(t)) unfrozen_.insert(t.tgid);
 }
 
 void Tracer::resumeAll() {
@@ -68,6 +72,7 @@ void Tracer::snapshotAll(SnapReason why) {
     for (auto& [pid, p] : procs_) {
         if (!p.alive || p.role == Role::Sandbox) continue;
         ProcessSnapshot snap = snapshotProcess(pid);
+        if (unfrozen_.count(pid)) snap.partial = true;
         auto verdicts = findDeadlocks(snap, [this](pid_t ns) { return hostTid(ns); });
         SnapId id = trace_.addSnapshot(std::move(snap));
         emit(pid, EventKind::Snapshot, ev::Snapshot{id, why});

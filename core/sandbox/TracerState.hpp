@@ -194,6 +194,7 @@ class Tracer {
 
     bool runAnnounced_ = false;
     bool holdAll_ = false;
+    std::set<pid_t> unfrozen_; // processes with a task the last stopAll could not stop
     bool tearingDown_ = false;
     std::vector<std::pair<pid_t, ev::Marker>> pendingMarkers_;
     bool eventsSinceProbe_ = true;
