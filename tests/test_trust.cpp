@@ -2,6 +2,7 @@
 // hostile fixtures of the repo's own, and what the trace then holds.
 #include "SandboxHelpers.hpp"
 
+#include "core/probe/Deadlock.hpp"
 #include "core/sandbox/MarkerSyscall.hpp"
 #include "core/sandbox/SeccompFilter.hpp"
 #include "core/trace/TraceFile.hpp"
@@ -262,4 +263,23 @@ TEST_CASE("output past the run's cap is counted, not kept", "[sandbox][trust]") 
     for (size_t i = 0; i < back.size(); ++i)
         if (auto* out = back[i].get<ev::Output>()) readBack += out->notKept;
     CHECK(readBack == notKept);
+}
+
+TEST_CASE("a worker left alone by its leader's pthread_exit gets verdict (b)", "[sandbox][trust]") {
+    Run r = runInSandbox({fixture("leader_exit_futex")});
+    INFO(r.story());
+    CHECK(r.exitCode == 0);
+    auto verdicts = r.events(EventKind::Deadlock);
+    REQUIRE(verdicts.size() == 1);
+    const auto& d = verdicts[0]->as<ev::Deadlock>();
+    CHECK(d.rule == uint8_t(DeadlockRule::NobodyToWake));
+    // The waiting thread is the worker, and the futex word was read through it: the zombie
+    // leader has no memory to read.
+    CHECK(d.tid != verdicts[0]->pid);
+    std::string evidence(r.trace->str(d.evidence));
+    CHECK(evidence.find("futex word=0") != std::string::npos);
+    World w = r.world();
+    const ProcessView* child = w.find(verdicts[0]->pid);
+    REQUIRE(child);
+    CHECK(child->killedBySandbox);
 }
