@@ -117,6 +117,7 @@ void Tracer::handle(pid_t tid, WaitStatus ws) {
     Task& t = task(tid);
     if (!known) t.firstStopSeen = false;
     int event = ws.ptraceEvent();
+    if (event != PTRACE_EVENT_STOP) t.groupStopped = false; // only that stop can be listened in
     switch (event) {
     case PTRACE_EVENT_STOP:
         if (!t.firstStopSeen) {
@@ -180,8 +181,9 @@ void Tracer::resume(Task& t) {
     }
     t.held = false;
     int req = t.resumeToSyscallExit ? PTRACE_SYSCALL : PTRACE_CONT;
-    if (t.groupStopped) req = PTRACE_LISTEN;
-    ptrace(__ptrace_request(req), t.tid, 0, req == PTRACE_LISTEN ? 0 : t.resumeSig);
+    // A task the kernel will not let listen (EIO: not in a group stop) goes on instead.
+    if (!t.groupStopped || ptrace(PTRACE_LISTEN, t.tid, 0, 0) != 0)
+        ptrace(__ptrace_request(req), t.tid, 0, t.resumeSig);
     t.resumeSig = 0;
     t.resumeToSyscallExit = false;
 }
