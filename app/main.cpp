@@ -22,8 +22,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "forklab 0.1.0");
     app.footer("Without a subcommand forklab opens the GUI (or, without a display, tells a run in "
                "the terminal).\nExit codes: the traced program's status (128+N if signal N killed "
-               "it), 2 usage error, 3 no display for `forklab gui`, 127 program not found (or no "
-               "CPython for a python-* lesson).");
+               "it), 2 usage error, 3 no display for `forklab gui`, 4 the --export file could not "
+               "be written, 127 program not found (or no CPython for a python-* lesson).");
     cli::Run list = cli::addList(app);
     cli::Run run = cli::addRun(app);
     cli::Run trace = cli::addTrace(app);

@@ -36,6 +36,17 @@ TEST_CASE("forklab exits with the traced program's status", "[cli][sandbox]") {
     CHECK(runForklab({"trace", "-q", "--", "sh", "-c", "kill -TERM $$"}).exitCode == 128 + 15);
 }
 
+TEST_CASE("an export that cannot be written is forklab's own exit code, 4", "[cli][sandbox]") {
+    // Even when the program failed: its status (3) is said on stderr, not lost in the code.
+    auto r = runForklab({"trace", "-q", "--export", "/nonexistent-forklab-dir/x.forklab.jsonl",
+                         "--", "sh", "-c", "exit 3"});
+    CHECK(r.exitCode == 4);
+    CHECK(r.out.find("exit code was 3") != std::string::npos);
+    CHECK(runForklab(
+              {"trace", "-q", "--export", "/nonexistent-forklab-dir/x.forklab.jsonl", "--", "true"})
+              .exitCode == 4);
+}
+
 TEST_CASE("the story names what each process wrote, from the trapped write", "[cli][sandbox]") {
     auto r = runForklab({"trace", "--", "sh", "-c", "echo hello from the child"});
     CHECK(r.exitCode == 0);

@@ -20,6 +20,9 @@ int runDefault(); // bare `forklab`: the GUI, or a lesson in the terminal where 
 // Exit codes (DESIGN §8).
 constexpr int kExitUsage = 2;
 constexpr int kExitNoDisplay = 3;
+// forklab could not write what it was asked to (--export): its own failure, whatever the
+// program's status was (that is said on stderr).
+constexpr int kExitNotWritten = 4;
 constexpr int kExitNotFound = 127;
 
 } // namespace forklab::cli

@@ -87,8 +87,8 @@ int runLesson(const std::string& id, const std::string& methodName, const std::s
     }
     if (!exportPath.empty()) {
         if (!writeJsonlFile(trace, exportPath, &err)) {
-            std::cerr << "forklab: " << err << '\n';
-            return code ? code : 1;
+            std::cerr << "forklab: " << err << " (the lesson's exit code was " << code << ")\n";
+            return kExitNotWritten;
         }
         std::cout << "trace written to " << exportPath << '\n';
     }

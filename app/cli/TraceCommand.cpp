@@ -19,6 +19,7 @@ struct TraceArgs {
     double deadline = 0; // none: a build or a test suite may take as long as it takes
     double grace = 1;
     int maxProcs = 4096; // a real program's threads count too
+    uint64_t outputCap = 4 << 20;
     std::string exportPath;
     std::vector<std::string> rlimits;
     bool noNamespaces = false;
@@ -108,6 +109,11 @@ Run addTrace(CLI::App& app) {
                     "kernel refuses the one more (fork/pthread_create fail with EAGAIN)")
         ->check(CLI::Range(1, 1 << 20))
         ->capture_default_str();
+    sub->add_option("--output-cap", args->outputCap,
+                    "Bytes of output text the trace keeps; beyond them writes are counted as "
+                    "not kept")
+        ->check(CLI::Range(uint64_t(0), uint64_t(1) << 40))
+        ->capture_default_str();
     sub->add_option("--export", args->exportPath, "Write the trace to FILE (.forklab.jsonl)");
     sub->add_flag("--isolate", args->isolate,
                   "Read-only host files, a private /tmp and /dev/shm, only loopback, no_new_privs "
@@ -134,6 +140,7 @@ Run addTrace(CLI::App& app) {
         opt.deadlineMs = int(args->deadline * 1000);
         opt.graceMs = int(args->grace * 1000);
         opt.maxProcs = args->maxProcs;
+        opt.outputCap = args->outputCap;
         opt.namespaces = !args->noNamespaces;
         opt.isolate = args->isolate;
         opt.asRoot = args->asRoot;
@@ -162,8 +169,9 @@ Run addTrace(CLI::App& app) {
         if (!args->exportPath.empty()) {
             std::string err;
             if (!writeJsonlFile(trace, args->exportPath, &err)) {
-                std::cerr << "forklab: " << err << '\n';
-                return code ? code : 1;
+                std::cerr << "forklab: " << err << " (the program's exit code was " << code
+                          << ")\n";
+                return kExitNotWritten;
             }
             std::cerr << "trace written to " << args->exportPath << '\n';
         }

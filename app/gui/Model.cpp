@@ -443,6 +443,9 @@ std::string describeEvent(const Trace& trace, const CursorWorld& w, size_t i) {
         return "snapshot of " + actor + " (" + toString(e.as<ev::Snapshot>().reason) + ")";
     case EventKind::Output: {
         auto& d = e.as<ev::Output>();
+        if (d.notKept)
+            return actor + " wrote " + std::to_string(d.notKept) + " more bytes to " +
+                   (d.fd == 2 ? "stderr" : "stdout") + ", not kept (the run's output cap)";
         return actor + " wrote to " + (d.fd == 2 ? "stderr" : "stdout") + ": \"" +
                printable(trace.str(d.text), 160) + "\"";
     }

@@ -19,7 +19,8 @@ std::vector<OutputLine> outputOf(Session& s, pid_t pid, size_t max) {
         auto& o = e.as<ev::Output>();
         std::string text(trace.str(o.text));
         if (!text.empty() && text.back() == '\n') text.pop_back(); // one line per write
-        out.push_back(OutputLine{*it, o.fd, text + (o.truncated ? "…" : "")});
+        if (o.notKept) text = "… " + std::to_string(o.notKept) + " more bytes, not kept";
+        out.push_back(OutputLine{*it, o.fd, text + (o.truncated && !o.notKept ? "…" : "")});
     }
     std::reverse(out.begin(), out.end());
     return out;

@@ -58,7 +58,9 @@ std::vector<DeadlockVerdict> findDeadlocks(const ProcessSnapshot& snap,
         v.pid = snap.pid;
         v.tid = t.tid;
         v.addr = sc.args[0];
+        // Else through the waiting thread: a leader that called pthread_exit() has no memory.
         v.mutex = readMutex(snap.pid, v.addr);
+        if (!v.mutex && t.tid != snap.pid) v.mutex = readMutex(t.tid, v.addr);
         std::string head = "tid " + std::to_string(t.tid) + " " + describeFutexCall(sc);
 
         if (v.mutex && v.mutex->locked() && v.mutex->ownerTid() != 0) {
@@ -79,9 +81,13 @@ std::vector<DeadlockVerdict> findDeadlocks(const ProcessSnapshot& snap,
                 continue;
             }
         }
-        // Rule b: no other thread exists, and no timeout will end the wait (arg 3 is the
-        // timeout pointer for both FUTEX_WAIT and FUTEX_WAIT_BITSET).
-        if (snap.threads.size() == 1 && sc.args[3] == 0) {
+        // Rule b: no other thread exists (a zombie leader, gone by pthread_exit(), wakes no
+        // one), and no timeout will end the wait (arg 3 is the timeout pointer for both
+        // FUTEX_WAIT and FUTEX_WAIT_BITSET).
+        size_t others =
+            std::count_if(snap.threads.begin(), snap.threads.end(),
+                          [&](const ThreadState& o) { return o.tid != t.tid && o.state != 'Z'; });
+        if (others == 0 && sc.args[3] == 0) {
             v.rule = DeadlockRule::NobodyToWake;
             v.evidence = head + "; " +
                          (v.mutex ? "futex word=" + std::to_string(uint32_t(v.mutex->lock))

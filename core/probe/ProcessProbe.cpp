@@ -6,6 +6,8 @@
 #include "ShmMaps.hpp"
 #include "Threads.hpp"
 
+#include <optional>
+
 namespace forklab {
 
 ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
@@ -28,11 +30,25 @@ ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
     } else {
         partial = true;
     }
+    // A leader that called pthread_exit() is a zombie while its other threads run on: the
+    // process's fds and maps, gone from the leader's directory, are read through a live thread.
+    std::optional<ProcDir> liveThread;
+    if (snap.state == 'Z') {
+        for (pid_t tid : listThreads(*dir)) {
+            if (tid == pid) continue;
+            auto t = ProcDir::openTask(pid, tid);
+            auto stat = t ? t->readFile("stat") : std::nullopt;
+            if (!stat || parseStatState(*stat) == 'Z') continue;
+            liveThread = std::move(t);
+            break;
+        }
+    }
+    const ProcDir& files = liveThread ? *liveThread : *dir;
     // A zombie has closed every file in do_exit; its fd directory may not even be readable
     // (EACCES for anyone but root), which is no sign of a partial look.
-    const bool zombie = snap.state == 'Z';
+    const bool zombie = snap.state == 'Z' && !liveThread;
     if (!snap.full) {
-        if (!zombie) snap.fds = readFdTable(*dir, &partial, false);
+        if (!zombie) snap.fds = readFdTable(files, &partial, false);
         for (pid_t tid : listThreads(*dir)) {
             ThreadState t;
             t.tid = tid;
@@ -47,9 +63,9 @@ ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
         snap.state = parseStatState(*stat);
     else
         partial = true;
-    if (snap.state != 'Z') snap.fds = readFdTable(*dir, &partial);
+    if (snap.state != 'Z' || liveThread) snap.fds = readFdTable(files, &partial);
     snap.threads = readThreads(*dir, &partial);
-    if (auto maps = dir->readFile("maps"))
+    if (auto maps = files.readFile("maps"))
         snap.shm = parseShmMappings(*maps);
     else
         partial = true;

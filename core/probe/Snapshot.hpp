@@ -71,7 +71,9 @@ struct ProcessSnapshot {
     CowVector<FdEntry> fds;         // sorted by fd
     CowVector<ThreadState> threads; // sorted by tid, leader first when present
     CowVector<ShmMapping> shm;
-    bool partial = false; // the process vanished (or was mid-exit) while it was read
+    // The process vanished (or was mid-exit) while it was read, or a thread of it could not be
+    // stopped for a whole-sandbox snapshot (the recorder sets that).
+    bool partial = false;
     // A stop snapshot (fork/exec/exit) has fds and thread ids only: no per-thread state, no
     // maps, no inodes of plain files; the idle probe and markers take full ones.
     bool full = true;

@@ -35,6 +35,8 @@ struct SandboxOptions {
     bool stepping = false;              // hold the whole sandbox at each marker until step()
     bool inheritStdio = false; // else stdin/out/err are /dev/null: output is captured by trap
     bool snapshots = true;     // fd/thread snapshots at fork/exec/exit stops
+    // Bytes of output text the trace keeps per run; beyond them writes are only counted.
+    uint64_t outputCap = 4 << 20;
 };
 
 // The command could not be started at all (exit code 127: not found, 126: not executable).

@@ -649,7 +649,8 @@ void ChromeWriter::event(size_t i, const Event& e) {
                                          : "fd " + std::to_string(d.fd);
         instant("t", stream + ": " + shorten(text, 60), "output", e.t, e.pid,
                 "{\"fd\":" + std::to_string(d.fd) + ",\"text\":" + quote(text) +
-                    ",\"truncated\":" + (d.truncated ? "true" : "false") + "}");
+                    ",\"truncated\":" + (d.truncated ? "true" : "false") +
+                    (d.notKept ? ",\"not_kept\":" + std::to_string(d.notKept) : "") + "}");
         break;
     }
     case EventKind::Deadlock: {

@@ -106,6 +106,9 @@ struct Output {
     int32_t fd;
     StrId text;
     bool truncated;
+    // Bytes this process wrote to fd that the trace does not hold: the run's output cap was
+    // reached (a record of its own, with empty text, at the process's exit or the run's end).
+    uint64_t notKept = 0;
 };
 struct Deadlock {
     pid_t tid;

@@ -171,6 +171,12 @@ void Story::feed(size_t upto, std::ostream& out) {
             std::string stream = d.fd == 1   ? "stdout"
                                  : d.fd == 2 ? "stderr"
                                              : "fd " + std::to_string(d.fd);
+            if (d.notKept) {
+                line(out, e,
+                     who(e.pid) + " wrote " + std::to_string(d.notKept) + " more bytes to " +
+                         stream + ", not kept (the run's output cap was reached)");
+                break;
+            }
             // An unbuffered writer (print under PYTHONUNBUFFERED) writes a line in pieces: the
             // pieces that follow at once are told as the one line they make.
             std::string text(trace_.str(d.text));

@@ -117,6 +117,7 @@ json eventToJson(const Trace& t, const Event& e) {
                 j["fd"] = d.fd;
                 j["text"] = str(t, d.text); // invalid UTF-8 becomes U+FFFD when dumped
                 j["truncated"] = d.truncated;
+                if (d.notKept) j["not_kept"] = d.notKept;
             } else if constexpr (std::is_same_v<T, ev::Deadlock>) {
                 j["tid"] = d.tid;
                 j["addr"] = d.addr;
@@ -295,6 +296,7 @@ class LineWriter {
     void fields(const Event& e, const ev::Output& d) {
         w_.field("fd", d.fd);
         kind(e);
+        if (d.notKept) w_.field("not_kept", d.notKept);
         pid(e);
         t(e);
         w_.field("text", str(d.text));

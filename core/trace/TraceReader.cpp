@@ -655,7 +655,8 @@ class Reader {
             snap = snapshotBody(o);
         } else if (kind == "output") {
             e.kind = EventKind::Output;
-            e.data = ev::Output{i32(o, "fd"), str(o, "text"), o.boolean("truncated")};
+            e.data = ev::Output{i32(o, "fd"), str(o, "text"), o.boolean("truncated"),
+                                o.has("not_kept") ? o.u64("not_kept") : 0};
         } else if (kind == "deadlock") {
             e.kind = EventKind::Deadlock;
             // owner_nstid is what the mutex's memory said: any int.
