@@ -6,12 +6,20 @@
 
 #include <imgui.h>
 #include <imgui_stdlib.h>
+#include <vector>
 
 namespace forklab::gui {
 namespace {
 
-// The GLFW backend of ImGui 1.86 fills io.KeysDown[] by GLFW key code; GLFW_KEY_R is 'R'.
-constexpr int kKeyR = 'R';
+// GLFW key codes (GLFW/glfw3.h), as the key callback reports them.
+constexpr int kKeySpace = 32, kKeyR = 'R', kKeyRight = 262, kKeyLeft = 263, kKeyDown = 264,
+              kKeyUp = 265, kKeyPageUp = 266, kKeyPageDown = 267, kKeyHome = 268, kKeyEnd = 269;
+constexpr int kModShift = 1, kModControl = 2, kModAlt = 4, kModSuper = 8;
+
+std::vector<int>& pressedKeys() {
+    static std::vector<int> keys; // only the GUI thread touches it
+    return keys;
+}
 
 bool primaryButton(const char* text, bool enabled = true) {
     const Palette& pal = palette();
@@ -54,15 +62,45 @@ std::string statusText(const App& app) {
 
 } // namespace
 
+void queueKeyPress(int glfwKey, int mods) {
+    if (mods & (kModControl | kModAlt | kModSuper)) return; // Ctrl+O, Ctrl+E… are the menus'
+    (void)kModShift;
+    if (pressedKeys().size() < 64) pressedKeys().push_back(glfwKey);
+}
+
 void handleKeys(App& app) {
+    std::vector<int> keys;
+    keys.swap(pressedKeys());
     const ImGuiIO& io = ImGui::GetIO();
-    if (io.WantTextInput || io.KeyCtrl || io.KeyAlt) return;
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) app.next();
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) app.back();
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) app.forward();
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Home), false)) app.first();
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End), false)) app.last();
-    if (ImGui::IsKeyPressed(kKeyR, false)) app.run();
+    if (io.WantTextInput) return; // typing a command or a path
+    for (int key : keys) {
+        switch (key) {
+        case kKeySpace:
+        case kKeyPageDown: // a presenter clicker's "next"
+            app.next();
+            break;
+        case kKeyPageUp: // ... and its "back"
+        case kKeyLeft:
+        case kKeyUp:
+            app.back();
+            break;
+        case kKeyRight:
+        case kKeyDown:
+            app.forward();
+            break;
+        case kKeyHome:
+            app.first();
+            break;
+        case kKeyEnd:
+            app.last();
+            break;
+        case kKeyR:
+            app.run();
+            break;
+        default:
+            break;
+        }
+    }
 }
 
 namespace {
@@ -170,7 +208,7 @@ void drawControls(App& app) {
         app.run();
     }
     ImGui::SameLine();
-    if (button("Pause", !app.panes.empty() && !paused,
+    if (button("Pause", live && !paused,
                "Freeze the view at this step (the recording goes on; Resume catches up)"))
         app.pause();
     ImGui::SameLine();
