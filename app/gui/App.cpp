@@ -20,6 +20,7 @@ namespace forklab::gui {
 
 pid_t focusPid(Pane& pane, const CursorWorld& w) {
     if (pane.userSelected && w.world.find(pane.selected)) return pane.selected;
+    if (pane.revealPid && pane.tree.indexOf(pane.revealPid) >= 0) return pane.revealPid;
     // Until the user picks one, the views follow the process the current step is about.
     if (auto e = pane.session->currentEvent()) {
         const pid_t p = subjectOf(pane.session->trace()[*e]);
@@ -27,6 +28,35 @@ pid_t focusPid(Pane& pane, const CursorWorld& w) {
     }
     if (const ProcessView* r = w.world.programRoot()) return r->pid;
     return pane.tree.nodes.empty() ? 0 : pane.tree.nodes.front().proc->pid;
+}
+
+std::optional<DetailTab> answerTab(const App& app) {
+    if (!app.lessonMode() || !app.narration) return std::nullopt;
+    std::optional<DetailTab> tab;
+    for (const std::string& f : app.narration->spoilers) {
+        if (f == "ledger" || f == "verdict") return DetailTab::Sync;
+        if (f == "output" || f == "timings") tab = DetailTab::Output;
+    }
+    return tab;
+}
+
+void updateSpoilers(App& app, Pane& pane) {
+    Session& s = *pane.session;
+    pane.spoilers = spoilersOf(app, pane);
+    maskTree(pane.tree, s.world(), pane.spoilers);
+    pane.revealPid = 0;
+    const auto key = s.index().key();
+    if (!app.lessonMode() || !app.narration || app.narration->question.empty() || !key ||
+        pane.spoilers.pending)
+        return;
+    const size_t keyOrdinal = s.index().markersBefore(*key + 1);
+    const size_t at = s.index().markersBefore(s.cursor());
+    if (at != keyOrdinal && at != keyOrdinal + 1) return; // later steps follow their own process
+    pane.revealPid = s.trace()[*key].pid;
+    if (pane.autoTabAt != at) { // once per step: the user may pick another tab
+        pane.autoTabAt = at;
+        if (auto tab = answerTab(app)) app.tabRequest = *tab;
+    }
 }
 
 // ---- actions ----------------------------------------------------------------------------------
@@ -68,6 +98,10 @@ void App::run() {
     revealed = false;
     if (lessonMode()) {
         narration = lessonNarration(lesson, &narrationError);
+        // A lesson about the /dev/shm ledger opens on it.
+        if (narration && std::find(narration->spoilers.begin(), narration->spoilers.end(),
+                                   "ledger") != narration->spoilers.end())
+            tabRequest = DetailTab::Sync;
         std::vector<int> methods = compare ? std::vector<int>{0, 1, 2} : std::vector<int>{method};
         for (int m : methods) {
             std::string error;
@@ -291,19 +325,26 @@ void drawSingle(App& app, Pane& pane) {
     ImGui::BeginChild("lesson", ImVec2(0, std::floor(sideH * lessonShare)), true);
     drawLessonView(app, pane);
     ImGui::EndChild();
-    const SyncModel sync = syncModel(s.trace(), w, s.index().annotations());
-    const char* syncLabel = sync.deadlocks.empty() ? "Mutexes & semaphores###sync"
-                                                   : "Mutexes & semaphores \u26A0###sync";
+    SyncModel sync = syncModel(s.trace(), w, s.index().annotations());
+    maskSync(sync, pane.spoilers);
+    // A warning leads the tab's name, so a narrow tab bar that cuts names keeps it; at a big
+    // display scale the names are short from the start.
+    bool warn = !sync.deadlocks.empty();
+    for (auto& r : sync.semaphores) warn |= r.leaked;
+    const bool shortTabs = ImGui::GetContentRegionAvail().x / em < 34.0f;
+    const std::string syncLabel = std::string(warn ? "\u26A0 " : "") +
+                                  (shortTabs ? "Locks & sems" : "Mutexes & semaphores") + "###sync";
+    const char* fdsLabel = shortTabs ? "Fds###fds" : "File descriptors###fds";
     auto flags = [&](DetailTab t) {
         return app.tabRequest == t ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
     };
     if (ImGui::BeginTabBar("details")) {
-        if (ImGui::BeginTabItem("File descriptors###fds", nullptr, flags(DetailTab::Fds))) {
+        if (ImGui::BeginTabItem(fdsLabel, nullptr, flags(DetailTab::Fds))) {
             app.tab = DetailTab::Fds;
             drawFdView(app, pane, w);
             ImGui::EndTabItem();
         }
-        if (ImGui::BeginTabItem(syncLabel, nullptr, flags(DetailTab::Sync))) {
+        if (ImGui::BeginTabItem(syncLabel.c_str(), nullptr, flags(DetailTab::Sync))) {
             app.tab = DetailTab::Sync;
             drawSyncView(app, pane, w);
             ImGui::EndTabItem();
@@ -339,6 +380,7 @@ void drawApp(App& app) {
     for (auto& p : app.panes)
         p.tree = layoutTree(p.session->trace(), p.session->world(), p.collapsed,
                             app.settings.showSandbox, app.settings.hideExited);
+    for (auto& p : app.panes) updateSpoilers(app, p);
     handleKeys(app);
     handleFileKeys(app);
 

@@ -8,7 +8,9 @@
 #include "app/gui/Model.hpp"
 #include "app/gui/Session.hpp"
 #include "app/gui/Settings.hpp"
+#include "app/gui/Spoilers.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <set>
@@ -31,8 +33,13 @@ struct Pane {
     bool userSelected = false; // else the selection follows the current step's process
     std::set<pid_t> collapsed;
     TimelineState timeline;
-    // Per frame: the tree at the cursor (the views share it).
+    // Per frame: the tree at the cursor (the views share it), and what it may not show yet.
     TreeLayout tree;
+    Spoilers spoilers;
+    // At the step that reveals the answer: the process the key step was about (its output, its
+    // verdict, its threads are the answer), selected unless the user picked another.
+    pid_t revealPid = 0;
+    size_t autoTabAt = SIZE_MAX; // the marker count at which the answer's tab was last selected
 };
 
 enum class DetailTab : int { Fds, Sync, Output };
@@ -119,6 +126,10 @@ struct App {
 
 // Draws one frame of the whole window (between ImGui::NewFrame and ImGui::Render).
 void drawApp(App& app);
+// Where the answer of a lesson's question is: the tab that shows it (none: the tree).
+std::optional<DetailTab> answerTab(const App& app);
+// Sets pane.spoilers and pane.revealPid for the cursor, and masks the tree (every frame).
+void updateSpoilers(App& app, Pane& pane);
 // The pid the views show for a pane: the user's choice, else the current step's process.
 pid_t focusPid(Pane& pane, const CursorWorld& w);
 

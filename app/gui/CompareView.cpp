@@ -30,13 +30,16 @@ void drawCompareView(App& app) {
         ImGui::SameLine();
         ImGui::AlignTextToFramePadding();
         const size_t procs = pane.tree.nodes.size();
-        const std::string facts = std::to_string(procs) + (procs == 1 ? " process" : " processes") +
-                                  (s.held()   ? "  \u00b7 held"
-                                   : s.live() ? "  \u00b7 live"
-                                              : "");
+        const std::string count =
+            pane.spoilers.processCount
+                ? std::string("? processes")
+                : std::to_string(procs) + (procs == 1 ? " process" : " processes");
+        const std::string facts = count + (s.held()   ? "  \u00b7 held"
+                                           : s.live() ? "  \u00b7 live"
+                                                      : "");
         ImGui::TextDisabled("%s", facts.c_str());
         bool deadlock = false;
-        for (auto& n : pane.tree.nodes) deadlock |= !n.proc->deadlocks.empty();
+        for (auto& n : pane.tree.nodes) deadlock |= !n.proc->deadlocks.empty() && !n.stateHidden;
         if (deadlock) {
             ImGui::SameLine();
             pill(ImGui::GetWindowDrawList(), ImGui::GetCursorScreenPos(), "\u26A0 deadlock",
@@ -53,8 +56,12 @@ void drawCompareView(App& app) {
             ImGui::Text("%s", who(w, p->pid).c_str());
             ImGui::PopFont();
             ImGui::SameLine();
-            ImGui::TextDisabled("%zu thread%s", p->threads.size(),
-                                p->threads.size() == 1 ? "" : "s");
+            const int at = pane.tree.indexOf(p->pid);
+            if (at >= 0 && pane.tree.nodes[size_t(at)].threadsHidden)
+                ImGui::TextDisabled("? threads");
+            else
+                ImGui::TextDisabled("%zu thread%s", p->threads.size(),
+                                    p->threads.size() == 1 ? "" : "s");
             // Short: number, kind, and the program's name for it.
             auto item = [](const FdRow& r) {
                 std::string kind = r.entry.kind == FdKind::Pipe     ? "pipe"

@@ -42,8 +42,10 @@ struct TreeNode {
     std::string
         stateText; // "exited with code 0", "killed by SIGKILL (sandbox)", "blocked in futex"
     bool collapsed = false;
-    int hidden = 0;         // descendants hidden by collapsing this node
-    int firstChildRow = -1; // rows spanned by the visible children (for the connector trunk)
+    bool threadsHidden = false; // predict-then-reveal (Spoilers.hpp): the count would answer
+    bool stateHidden = false;   // ... the state would (a verdict, a wait, an exit)
+    int hidden = 0;             // descendants hidden by collapsing this node
+    int firstChildRow = -1;     // rows spanned by the visible children (for the connector trunk)
     int lastChildRow = -1;
     int parentIndex = -1; // index in TreeLayout::nodes, -1 for a root
 };

@@ -1,5 +1,6 @@
 #include "app/gui/OutputView.hpp"
 
+#include "app/gui/Spoilers.hpp"
 #include "app/gui/Theme.hpp"
 
 #include <algorithm>
@@ -27,13 +28,17 @@ std::vector<OutputLine> outputOf(Session& s, pid_t pid, size_t max) {
 
 void drawOutputView(const App& app, Pane& pane, const CursorWorld& w) {
     const pid_t pid = focusPid(pane, w);
-    const auto lines = outputOf(*pane.session, pid);
+    const bool hidden = outputHidden(pane.spoilers, w, pid);
+    const auto lines = hidden ? std::vector<OutputLine>{} : outputOf(*pane.session, pid);
     ImGui::TextDisabled(
         "What %s wrote (fd 1 and 2, as the kernel saw the writes), up to this step:",
         who(w, pid).c_str());
     ImGui::BeginChild("output", ImVec2(0, 0), true);
     ImGui::PushFont(app.fonts.mono);
-    if (lines.empty()) ImGui::TextDisabled("nothing yet");
+    if (hidden)
+        ImGui::TextDisabled("%s", kHiddenText);
+    else if (lines.empty())
+        ImGui::TextDisabled("nothing yet");
     for (auto& l : lines) {
         if (l.fd == 2)
             ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette().deadlock), "%s",

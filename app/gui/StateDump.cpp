@@ -2,6 +2,7 @@
 
 #include "app/gui/LessonView.hpp"
 #include "app/gui/OutputView.hpp"
+#include "app/gui/Spoilers.hpp"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -27,6 +28,7 @@ json paneState(App& app, Pane& pane) {
     Session& s = *pane.session;
     const Trace& trace = s.trace();
     const CursorWorld& w = s.world();
+    updateSpoilers(app, pane);
     const pid_t focus = focusPid(pane, w);
     json j;
     j["title"] = s.title();
@@ -43,23 +45,39 @@ json paneState(App& app, Pane& pane) {
     j["live"] = s.live();
     j["held"] = s.held();
     j["selected"] = focus;
+    // What the views hide until the reveal (the values below are masked as the views show them).
+    const Spoilers& hide = pane.spoilers;
+    json hidden = json::array();
+    for (auto [on, name] : {std::pair{hide.threads, "threads"},
+                            {hide.verdict, "verdict"},
+                            {hide.exit, "exit"},
+                            {hide.output, "output"},
+                            {hide.ledger, "ledger"},
+                            {hide.processCount, "process-count"},
+                            {hide.timings, "timings"}})
+        if (on) hidden.push_back(name);
+    j["spoilers"] = {{"pending", hide.pending}, {"hidden", hidden}};
 
     json nodes = json::array();
     for (const TreeNode& n : pane.tree.nodes) {
         const ProcessView& p = *n.proc;
-        nodes.push_back({{"pid", p.pid},
-                         {"nspid", p.nspid},
-                         {"parent", p.parent},
-                         {"name", p.name},
-                         {"label", displayName(w, p)},
-                         {"depth", n.depth},
-                         {"start", label(n.start)},
-                         {"state", label(n.state)},
-                         {"state_text", n.stateText},
-                         {"threads", p.threads.size()},
-                         {"deadlocked", !p.deadlocks.empty()},
-                         {"collapsed", n.collapsed},
-                         {"hidden", n.hidden}});
+        nodes.push_back(
+            {{"pid", p.pid},
+             {"nspid", p.nspid},
+             {"parent", p.parent},
+             {"name", p.name},
+             {"label", displayName(w, p)},
+             {"depth", n.depth},
+             {"start", label(n.start)},
+             {"state", n.stateHidden ? "?" : label(n.state)},
+             {"state_text", n.stateHidden ? kHiddenText : n.stateText},
+             {"threads", n.threadsHidden ? json("?") : json(p.threads.size())},
+             {"threads_when_last_seen", n.threadsHidden || p.snap == kNoSnap
+                                            ? json("?")
+                                            : json(trace.snapshot(p.snap).threads.size())},
+             {"deadlocked", n.stateHidden ? json("?") : json(!p.deadlocks.empty())},
+             {"collapsed", n.collapsed},
+             {"hidden", n.hidden}});
     }
     j["tree"] = nodes;
 
@@ -87,7 +105,8 @@ json paneState(App& app, Pane& pane) {
                 {"closed_by_exec", t.closedByExec},
                 {"rows", fds}};
 
-    const SyncModel m = syncModel(trace, w, s.index().annotations());
+    SyncModel m = syncModel(trace, w, s.index().annotations());
+    maskSync(m, hide);
     json dl = json::array();
     for (auto& d : m.deadlocks)
         dl.push_back({{"pid", d.pid},
@@ -117,14 +136,16 @@ json paneState(App& app, Pane& pane) {
                         {"creator", r.creator},
                         {"mapped_by", r.mappedBy},
                         {"value", r.value ? json(*r.value) : json(nullptr)},
-                        {"unlinked_by", r.unlinkedBy},
-                        {"leaked", r.leaked},
+                        {"unlinked_by", hide.ledger ? json("?") : json(r.unlinkedBy)},
+                        {"leaked", hide.ledger ? json("?") : json(r.leaked)},
                         {"status", r.status}});
     j["semaphores"] = sems;
 
     json out = json::array();
-    for (auto& l : outputOf(s, focus)) out.push_back({{"fd", l.fd}, {"text", l.text}});
+    if (!outputHidden(hide, w, focus))
+        for (auto& l : outputOf(s, focus)) out.push_back({{"fd", l.fd}, {"text", l.text}});
     j["output"] = out;
+    j["output_hidden"] = outputHidden(hide, w, focus);
 
     const NarrationShown n = narrationAt(app, pane);
     j["narration"] = {

@@ -182,7 +182,7 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
             dl->AddRectFilled(ImVec2(xb, y + trackH * 0.22f),
                               ImVec2(std::max(xd, xb + 2), y + trackH * 0.78f),
                               withAlpha(kind, p.alive ? 0.45f : 0.3f), em * 0.2f);
-            if (!p.deadlocks.empty()) {
+            if (!p.deadlocks.empty() && !pane.spoilers.verdict) {
                 const double from = double(trace[p.deadlocks.front()].t);
                 const float xf = std::max(xOf(from), xb);
                 dl->AddRectFilled(ImVec2(xf, y + trackH * 0.22f),
@@ -209,6 +209,10 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
             const Event& e = trace[ei];
             if (double(e.t) > tl.t1 + span * 0.01) break;
             if (hideFuture && double(e.t) > cursorT) break;
+            if (eventHidden(pane.spoilers, e)) { // the answer: drawn with the reveal
+                ++k;
+                continue;
+            }
             const float x = xOf(double(e.t));
             const float r = em * 0.32f;
             switch (e.kind) {

@@ -67,14 +67,22 @@ const char* shortLabel(StartKind k) {
     }
 }
 
-std::string threadsText(const ProcessView& p) {
+std::string threadsText(const Trace& trace, const TreeNode& node) {
+    const ProcessView& p = *node.proc;
+    if (node.threadsHidden) return "? threads";
+    if (!p.alive) { // what it had when last seen: a lesson's answer outlives the process
+        if (p.snap == kNoSnap) return {};
+        const size_t had = trace.snapshot(p.snap).threads.size();
+        if (had == 0) return {};
+        return had == 1 ? "had 1 thread" : "had " + std::to_string(had) + " threads";
+    }
     const size_t n = p.threads.size();
-    if (!p.alive) return {};
     return n == 1 ? "1 thread" : std::to_string(n) + " threads";
 }
 
 std::string stateShort(const TreeNode& n) {
     const ProcessView& p = *n.proc;
+    if (n.stateHidden) return "?";
     switch (n.state) {
     case ProcState::Exited:
         return "exited, code " + std::to_string(p.status.exitCode());
@@ -108,13 +116,13 @@ void tooltip(const App& app, const CursorWorld& w, const TreeNode& n) {
         for (auto& a : p.argv) cmd += (cmd.empty() ? "" : " ") + a;
         ImGui::Text("exec'd: %s", cmd.c_str());
     }
-    ImGui::Text("state: %s", n.stateText.c_str());
-    if (p.alive && !p.threads.empty()) {
+    ImGui::Text("state: %s", n.stateHidden ? kHiddenText : n.stateText.c_str());
+    if (p.alive && !p.threads.empty() && !n.threadsHidden) {
         std::string tids;
         for (pid_t t : p.threads) tids += (tids.empty() ? "" : ", ") + std::to_string(t);
         ImGui::Text("threads: %s", tids.c_str());
     }
-    if (!p.deadlocks.empty())
+    if (!p.deadlocks.empty() && !n.stateHidden)
         colouredWrapped(palette().deadlock,
                         "Deadlock verdict recorded: see Mutexes & semaphores for the evidence.");
     if (n.collapsed) ImGui::Text("%d processes below it are folded away", n.hidden);
@@ -253,8 +261,9 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
             continue;
         const ImVec2 end(pos.x + m.cardW, pos.y + m.cardH);
         const ImU32 kind = startColour(n.start);
-        const bool dead = n.state == ProcState::Exited || n.state == ProcState::Killed;
-        const bool deadlocked = !p.deadlocks.empty();
+        const bool dead =
+            (n.state == ProcState::Exited || n.state == ProcState::Killed) && !n.stateHidden;
+        const bool deadlocked = !p.deadlocks.empty() && !n.stateHidden;
         const bool selected = p.pid == focus;
 
         // The fork arrow into this card, labelled with the system call.
@@ -311,7 +320,7 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
         // Line 2: how it was started, and its threads (the lessons count them).
         ImVec2 cur(tx, pos.y + m.em * 1.5f);
         // The thread count is a lesson's answer: the label gets short before the count is cut.
-        const std::string threadsFull = threadsText(p);
+        const std::string threadsFull = threadsText(pane.session->trace(), n);
         const float room =
             end.x - cur.x - m.em * 0.85f - ImGui::CalcTextSize(threadsFull.c_str()).x;
         const char* kindText =
@@ -325,7 +334,10 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
         // Line 3: its state, in words, never by colour alone.
         cur = ImVec2(tx, pos.y + m.em * 2.75f);
         const std::string state = stateShort(n);
-        if (deadlocked && n.state == ProcState::Killed) { // it died deadlocked: say that first
+        if (n.stateHidden) {
+            dl->AddText(ImVec2(cur.x, cur.y + m.em * 0.08f), pal.textDim, "state: ?");
+        } else if (deadlocked &&
+                   n.state == ProcState::Killed) { // it died deadlocked: say that first
             cur.x +=
                 pill(dl, cur, "\u26A0 DEADLOCKED", pal.deadlock, IM_COL32_WHITE).x + m.em * 0.35f;
             dl->AddText(ImVec2(cur.x, cur.y + m.em * 0.08f), pal.textDim, "then killed");

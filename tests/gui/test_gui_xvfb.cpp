@@ -420,3 +420,128 @@ TEST_CASE("bad --export-from-gui arguments are usage errors", "[gui][xvfb][files
               .exitCode == 2);
     CHECK(show("bad_export_pair", {"--export-from-gui", "jsonl"}).exitCode == 2);
 }
+
+namespace {
+
+bool has(const json& list, const std::string& what) {
+    for (auto& x : list)
+        if (x == what) return true;
+    return false;
+}
+
+pid_t rootPid(const json& pane) {
+    for (auto& n : pane["tree"])
+        if (n["start"] == "started by forklab") return n["pid"].get<pid_t>();
+    return 0;
+}
+
+// Whether the dump shows any fact of the kinds the lesson declared as its answer.
+std::vector<std::string> answersShown(const json& pane, const json& facts) {
+    std::vector<std::string> shown;
+    const pid_t root = rootPid(pane);
+    for (auto& n : pane["tree"]) {
+        if (n["pid"] == root) continue;
+        if (has(facts, "threads") && n["threads"] != "?")
+            shown.push_back("threads of " + n["label"].get<std::string>());
+        if (has(facts, "verdict") && (n["state"] == "DEADLOCKED" || n["state"] == "blocked"))
+            shown.push_back("state of " + n["label"].get<std::string>());
+        if (has(facts, "exit") && (n["state"] == "exited" || n["state"] == "killed"))
+            shown.push_back("end of " + n["label"].get<std::string>());
+    }
+    if (has(facts, "verdict") && (!pane["deadlocks"].empty() || !pane["waits"].empty()))
+        shown.push_back("verdicts or waits");
+    if ((has(facts, "output") && pane["selected"] != root) || has(facts, "timings"))
+        if (!pane["output"].empty()) shown.push_back("output");
+    if (has(facts, "ledger"))
+        for (auto& r : pane["semaphores"])
+            if (r["leaked"] != "?") shown.push_back("ledger");
+    if (!pane["narration"]["per_method"].get<std::string>().empty())
+        shown.push_back("per-method note");
+    return shown;
+}
+
+} // namespace
+
+TEST_CASE("no spoilers: at the key step no view shows the lesson's declared answer; Next "
+          "reveals it, with the key step's process and the answer's tab in view",
+          "[gui][xvfb][spoilers]") {
+    const char* lessonIds[] = {"global-state",
+                               "mutex-after-fork",
+                               "atfork-fix",
+                               "threads-after-fork",
+                               "semaphore-tracker",
+                               "forkserver-ps",
+                               "launch-latency",
+                               "python-test-value",
+                               "python-lock-after-fork",
+                               "python-semaphore-killed",
+                               "python-forkserver-ps"};
+    for (const char* id : lessonIds) {
+        for (const char* method : {"fork", "spawn", "forkserver"}) {
+            CAPTURE(id, method);
+            std::vector<std::string> args = {"--scenario",  id,   "--method", method,
+                                             "--goto-step", "key"};
+            if (std::string(id) == "launch-latency") args.insert(args.end(), {"--variant", "3"});
+            const Shown before = show(std::string("spoil_") + id + "_" + method, args, "", 2);
+            if (std::string(id).rfind("python-", 0) == 0 && before.exitCode == 2) {
+                WARN("no CPython for " << id);
+                continue;
+            }
+            REQUIRE(before.exitCode == 0);
+            const json& p = before.state["panes"][0];
+            const json& facts = p["spoilers"]["hidden"];
+            CHECK(p["spoilers"]["pending"] == true);
+            CHECK(!facts.empty()); // every lesson here declares what answers its question
+            CHECK(p["narration"]["reveal"] == "");
+            CHECK(answersShown(p, facts).empty());
+            CAPTURE(answersShown(p, facts));
+
+            // Next, as the teacher presses it at the key step.
+            args.insert(args.end(), {"--actions", "1:next"});
+            const Shown after = show(std::string("reveal_") + id + "_" + method, args, "", 4);
+            REQUIRE(after.exitCode == 0);
+            const json& q = after.state["panes"][0];
+            CHECK(q["spoilers"]["pending"] == false);
+            CHECK(q["spoilers"]["hidden"].empty());
+            CHECK(!q["narration"]["reveal"].get<std::string>().empty());
+            CHECK(!q["narration"]["per_method"].get<std::string>().empty());
+            for (auto& n : q["tree"]) {
+                CHECK(n["threads"] != "?");
+                CHECK(n["state"] != "?");
+            }
+            // The key step's process is in view, on the tab that holds the answer.
+            if (has(facts, "ledger") || has(facts, "verdict"))
+                CHECK(after.state["tab"] == "sync");
+            else if (has(facts, "output") || has(facts, "timings"))
+                CHECK(after.state["tab"] == "output");
+        }
+    }
+}
+
+TEST_CASE("global-state's reveal shows the child's printed value without a click",
+          "[gui][xvfb][spoilers]") {
+    for (const char* method : {"fork", "spawn"}) {
+        CAPTURE(method);
+        const Shown s = show(std::string("global_state_reveal_") + method,
+                             {"--scenario", "global-state", "--method", method, "--goto-step",
+                              "key", "--actions", "1:next"},
+                             "", 4);
+        REQUIRE(s.exitCode == 0);
+        const json& p = s.state["panes"][0];
+        const json* child =
+            node(p, "child", std::string(method) == "fork" ? "fork" : "spawn (fork+exec)");
+        REQUIRE(child);
+        CHECK(p["selected"] == (*child)["pid"]);
+        CHECK(s.state["tab"] == "output");
+        std::string out;
+        for (auto& l : p["output"]) out += l["text"].get<std::string>();
+        CHECK_THAT(out, Catch::Contains(std::string(method) == "fork" ? "999" : "777"));
+    }
+}
+
+TEST_CASE("the semaphore lessons open on the /dev/shm ledger", "[gui][xvfb][spoilers]") {
+    const Shown s = show("sem_opens_ledger", {"--scenario", "semaphore-tracker", "--method",
+                                              "spawn", "--goto-step", "1"});
+    REQUIRE(s.exitCode == 0);
+    CHECK(s.state["tab"] == "sync");
+}
