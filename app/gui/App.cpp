@@ -59,6 +59,12 @@ void updateSpoilers(App& app, Pane& pane) {
     }
 }
 
+bool App::presenting() const {
+    if (present) return *present;
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    return vp->WorkSize.y / ImGui::GetFontSize() < 36.0f;
+}
+
 // ---- actions ----------------------------------------------------------------------------------
 
 bool App::anyLive() const {

@@ -36,6 +36,14 @@ struct Pane {
     // Per frame: the tree at the cursor (the views share it), and what it may not show yet.
     TreeLayout tree;
     Spoilers spoilers;
+    // Where the tree panel and its cards were drawn (screen pixels), for the test mode's dump.
+    struct Rect {
+        float x = 0, y = 0, w = 0, h = 0;
+    };
+    Rect treePanel;
+    std::vector<std::pair<pid_t, Rect>> cards; // the first kMaxCards nodes
+    bool treeVertical = false;
+    static constexpr size_t kMaxCards = 512;
     // At the step that reveals the answer: the process the key step was about (its output, its
     // verdict, its threads are the answer), selected unless the user picked another.
     pid_t revealPid = 0;
@@ -88,6 +96,11 @@ struct App {
     // Predict-then-reveal.
     int predictChoice = -1;
     bool revealed = false;
+
+    // Presentation mode: the controls fold into one thin bar. Unset: folded when the window is
+    // short for its font (a projector at display scale 2 or 3); P toggles it.
+    std::optional<bool> present;
+    bool presenting() const;
 
     DetailTab tab = DetailTab::Fds;
     std::optional<bool> timelineOpen;    // unset: open when the window is wide enough for it

@@ -12,8 +12,9 @@ namespace forklab::gui {
 namespace {
 
 // GLFW key codes (GLFW/glfw3.h), as the key callback reports them.
-constexpr int kKeySpace = 32, kKeyR = 'R', kKeyRight = 262, kKeyLeft = 263, kKeyDown = 264,
-              kKeyUp = 265, kKeyPageUp = 266, kKeyPageDown = 267, kKeyHome = 268, kKeyEnd = 269;
+constexpr int kKeySpace = 32, kKeyR = 'R', kKeyP = 'P', kKeyRight = 262, kKeyLeft = 263,
+              kKeyDown = 264, kKeyUp = 265, kKeyPageUp = 266, kKeyPageDown = 267, kKeyHome = 268,
+              kKeyEnd = 269;
 constexpr int kModShift = 1, kModControl = 2, kModAlt = 4, kModSuper = 8;
 
 std::vector<int>& pressedKeys() {
@@ -97,6 +98,9 @@ void handleKeys(App& app) {
         case kKeyR:
             app.run();
             break;
+        case kKeyP:
+            app.present = !app.presenting();
+            break;
         default:
             break;
         }
@@ -118,7 +122,58 @@ void flow(float width) {
 
 } // namespace
 
+namespace {
+
+// Presentation mode: one line. The lesson and method, Back / Next, where we are, the status,
+// then Display… and the way back to every control.
+void drawPresentBar(App& app) {
+    const Palette& pal = palette();
+    const float em = ImGui::GetFontSize();
+    const float gap = ImGui::GetStyle().ItemSpacing.x;
+    const bool have = !app.panes.empty();
+    if (ImGui::Button("Controls")) app.present = false;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Show every control (P)");
+    ImGui::SameLine();
+    if (button("\u25C0", have, "One step back (\u2190, PgUp)")) app.back();
+    ImGui::SameLine();
+    if (primaryButton("Next \u25B6", have || app.lessonMode())) app.next();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Next step (Space, PgDn)");
+    ImGui::SameLine();
+    std::string where;
+    if (have) {
+        Session& s = *app.panes.front().session;
+        const bool lesson = app.lessonMode() && !s.index().markers().empty();
+        const size_t at = lesson ? s.index().markersBefore(s.cursor()) : s.currentStep();
+        const size_t of = lesson ? s.index().markers().size() : s.index().steps().size();
+        where = (lesson ? "step " : "event ") + std::to_string(at) + "/" + std::to_string(of);
+    }
+    std::string what = app.programSource ? std::string("program") : app.lesson;
+    if (app.lessonMode())
+        what +=
+            app.compare ? " \u00b7 compare" : std::string(" \u00b7 ") + kMethodNames[app.method];
+    const std::string status = statusText(app);
+    const float displayW = buttonWidth("Display\u2026");
+    const float right = ImGui::GetWindowContentRegionMax().x;
+    const float room = right - ImGui::GetCursorPosX() - displayW - gap * 2;
+    ImGui::AlignTextToFramePadding();
+    const std::string line =
+        where + (where.empty() ? "" : "  \u00b7  ") + what + "  \u00b7  " + status;
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(app.anyHeld() ? pal.blocked : pal.textDim),
+                       "%s", ellipsize(line, std::max(em, room)).c_str());
+    ImGui::SameLine();
+    ImGui::SetCursorPosX(right - displayW);
+    if (ImGui::Button("Display\u2026")) ImGui::OpenPopup("settings");
+    drawSettingsPopup(app);
+    if (!app.message.empty()) colouredWrapped(pal.deadlock, app.message);
+}
+
+} // namespace
+
 void drawControls(App& app) {
+    if (app.presenting()) {
+        drawPresentBar(app);
+        return;
+    }
     const Palette& pal = palette();
     const ImGuiStyle& style = ImGui::GetStyle();
     const float em = ImGui::GetFontSize();
@@ -287,7 +342,11 @@ void drawControls(App& app) {
 }
 
 void drawSettingsPopup(App& app) {
+    // Never larger than the window (at display scale 3 its lines wrap, and it scrolls).
+    const ImVec2 work = ImGui::GetMainViewport()->WorkSize;
+    ImGui::SetNextWindowSizeConstraints(ImVec2(0, 0), ImVec2(work.x * 0.96f, work.y * 0.9f));
     if (!ImGui::BeginPopup("settings")) return;
+    ImGui::PushTextWrapPos(work.x * 0.9f);
     Settings& s = app.settings;
     ImGui::PushFont(app.fonts.bold);
     ImGui::TextUnformatted("Presentation");
@@ -316,6 +375,9 @@ void drawSettingsPopup(App& app) {
     changed |= ImGui::RadioButton("High contrast", &theme, int(Theme::HighContrast));
     s.theme = Theme(theme);
     changed |= ImGui::Checkbox("Colour-blind-safe palette (Okabe\u2013Ito)", &s.colourBlindSafe);
+    bool present = app.presenting();
+    if (ImGui::Checkbox("Presentation mode: one thin bar of controls (P)", &present))
+        app.present = present;
     ImGui::Separator();
     changed |= ImGui::Checkbox("Live lessons stop at each step until Next", &s.holdAtSteps);
     changed |= ImGui::Checkbox("Show forklab's own sandbox processes in the tree", &s.showSandbox);
@@ -330,6 +392,7 @@ void drawSettingsPopup(App& app) {
         ImGui::TextDisabled("Settings are not saved (no HOME).");
     else
         ImGui::TextDisabled("Saved in %s", path.c_str());
+    ImGui::PopTextWrapPos();
     ImGui::EndPopup();
 }
 

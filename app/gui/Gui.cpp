@@ -125,6 +125,7 @@ int runGui(const GuiOptions& options) {
                                                                 : Theme::Dark;
     if (options.colourBlindSafe >= 0) app.settings.colourBlindSafe = options.colourBlindSafe == 1;
     if (options.hideExited) app.settings.hideExited = true;
+    if (options.present) app.present = true;
     if (options.tab == "sync") app.tabRequest = DetailTab::Sync;
     if (options.tab == "output") app.tabRequest = DetailTab::Output;
     if (options.tab == "fds") app.tabRequest = DetailTab::Fds;

@@ -5,6 +5,7 @@
 #include "app/gui/Spoilers.hpp"
 
 #include <fstream>
+#include <imgui.h>
 #include <nlohmann/json.hpp>
 
 namespace forklab::gui {
@@ -80,6 +81,24 @@ json paneState(App& app, Pane& pane) {
              {"hidden", n.hidden}});
     }
     j["tree"] = nodes;
+    // Where the tree was drawn: the panel and each card, in window pixels.
+    json cards = json::array();
+    for (auto& [pid, r] : pane.cards) {
+        const Pane::Rect& t = pane.treePanel;
+        const bool inside =
+            r.x >= t.x && r.y >= t.y && r.x + r.w <= t.x + t.w && r.y + r.h <= t.y + t.h;
+        cards.push_back(
+            {{"pid", pid}, {"x", r.x}, {"y", r.y}, {"w", r.w}, {"h", r.h}, {"visible", inside}});
+    }
+    j["tree_panel"] = {{"x", pane.treePanel.x},
+                       {"y", pane.treePanel.y},
+                       {"w", pane.treePanel.w},
+                       {"h", pane.treePanel.h},
+                       {"vertical", pane.treeVertical},
+                       {"rows", pane.tree.rows},
+                       {"zoomed", !pane.cards.empty() &&
+                                      pane.cards.front().second.h < 4.2f * ImGui::GetFontSize()},
+                       {"cards", cards}};
 
     const FdTable t = fdTable(trace, w, focus, s.index().annotations());
     json fds = json::array();
@@ -164,6 +183,9 @@ json stateOf(App& app) {
                                                     : "program";
     j["lesson"] = app.lessonMode() ? json(app.lesson) : json(nullptr);
     j["scale"] = app.settings.scale;
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    j["window"] = {{"w", vp->Size.x}, {"h", vp->Size.y}};
+    j["present"] = app.presenting();
     j["theme"] = toString(app.settings.theme);
     j["colour_blind_safe"] = app.settings.colourBlindSafe;
     j["tab"] = app.tab == DetailTab::Fds ? "fds" : app.tab == DetailTab::Sync ? "sync" : "output";

@@ -23,8 +23,7 @@ struct Metrics {
 // Cards shrink so a small tree fits the panel's width without scrolling sideways; `fits` says
 // whether it does with cards no narrower than kMinCard.
 constexpr float kMinCard = 10.0f; // em: the short labels still fit
-Metrics metrics(bool vertical, const TreeLayout& tree, float width, bool* fits) {
-    const float em = ImGui::GetFontSize();
+Metrics metrics(bool vertical, const TreeLayout& tree, float width, float em, bool* fits) {
     const float pad = 0.8f * em, toggle = 1.4f * em;
     if (vertical) {
         const float gap = 1.2f * em;
@@ -44,12 +43,28 @@ Metrics metrics(bool vertical, const TreeLayout& tree, float width, bool* fits) 
 
 // Depth to the right reads best; when that does not fit the width but top-down does (a deep,
 // narrow tree at a big display scale, or compare mode's columns), the tree grows downwards.
-Metrics chooseMetrics(bool compact, const TreeLayout& tree, float width) {
+// A tree that fits the panel whole (both ways) is drawn that way first: on a projector the
+// class sees every process without scrolling.
+Metrics chooseMetrics(bool compact, const TreeLayout& tree, float width, float height, float em,
+                      bool* fitsWhole) {
     bool fitsH = false, fitsV = false;
-    if (compact) return metrics(true, tree, width, &fitsV);
-    const Metrics h = metrics(false, tree, width, &fitsH);
+    *fitsWhole = false;
+    if (compact) return metrics(true, tree, width, em, &fitsV);
+    const Metrics h = metrics(false, tree, width, em, &fitsH);
+    const Metrics v = metrics(true, tree, width, em, &fitsV);
+    const float rows = float(std::max(tree.rows, 1)), depth = float(tree.maxDepth);
+    auto whole = [&](const Metrics& m) {
+        const float along = 2 * m.pad + (depth + 1) * (m.vertical ? m.cardH : m.cardW) +
+                            depth * m.depthGap + (m.vertical ? 0.0f : 1.4f * m.em);
+        const float across =
+            2 * m.pad + rows * (m.vertical ? m.cardW : m.cardH) + (rows - 1) * m.rowGap;
+        return m.vertical ? across <= width && along <= height : along <= width && across <= height;
+    };
+    *fitsWhole = true;
+    if (fitsH && whole(h)) return h;
+    if (fitsV && whole(v)) return v;
+    *fitsWhole = false;
     if (fitsH) return h;
-    const Metrics v = metrics(true, tree, width, &fitsV);
     return fitsV ? v : h;
 }
 
@@ -167,12 +182,32 @@ void drawTreeLegend(const TreeLayout& tree, float width) {
 void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size, bool compact) {
     const Palette& pal = palette();
     const float panelW = size.x > 0 ? size.x : ImGui::GetContentRegionAvail().x;
-    const Metrics m = chooseMetrics(compact, pane.tree, panelW - ImGui::GetStyle().ScrollbarSize);
+    const float panelH = size.y > 0 ? size.y : ImGui::GetContentRegionAvail().y;
+    const float fitW = panelW - ImGui::GetStyle().ScrollbarSize,
+                fitH = panelH - ImGui::GetStyle().ScrollbarSize;
+    bool whole = false;
+    Metrics m = chooseMetrics(compact, pane.tree, fitW, fitH, ImGui::GetFontSize(), &whole);
+    // A small tree that does not fit whole (a projector at display scale 2 or 3) zooms out
+    // until it does, down to 55 %: the class sees every process without scrolling.
+    float zoom = 1.0f;
+    if (!whole && !compact && pane.tree.nodes.size() <= 40) {
+        for (float z = 0.9f; z > 0.5f; z -= 0.05f) {
+            bool fits = false;
+            const Metrics t =
+                chooseMetrics(false, pane.tree, fitW, fitH, ImGui::GetFontSize() * z, &fits);
+            if (fits) {
+                m = t;
+                zoom = z;
+                break;
+            }
+        }
+    }
     const TreeLayout& tree = pane.tree;
     const pid_t focus = focusPid(pane, w);
 
     ImGui::PushStyleColor(ImGuiCol_ChildBg, pal.canvas);
     ImGui::BeginChild("tree", size, true, ImGuiWindowFlags_HorizontalScrollbar);
+    ImGui::SetWindowFontScale(zoom); // kept per window: set every frame
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 origin = ImGui::GetCursorScreenPos(); // content origin, scrolled
     const ImVec2 winPos = ImGui::GetWindowPos(), winSize = ImGui::GetWindowSize();
@@ -210,6 +245,13 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
                     r = m.pad + float(n.row) * m.rowStep();
         return m.vertical ? ImVec2(origin.x + r, origin.y + d) : ImVec2(origin.x + d, origin.y + r);
     };
+    pane.treePanel = {winPos.x, winPos.y, winSize.x, winSize.y};
+    pane.treeVertical = m.vertical;
+    pane.cards.clear();
+    for (size_t i = 0; i < tree.nodes.size() && i < Pane::kMaxCards; ++i) {
+        const ImVec2 p = cardPos(tree.nodes[i]);
+        pane.cards.push_back({tree.nodes[i].proc->pid, {p.x, p.y, m.cardW, m.cardH}});
+    }
     const float line = std::fmax(1.0f, pal.line * m.em / 16.0f);
     const ImVec2 clip0(winPos.x - m.cardW, winPos.y - m.cardH);
     const ImVec2 clip1(winPos.x + winSize.x + m.cardW, winPos.y + winSize.y + m.cardH);

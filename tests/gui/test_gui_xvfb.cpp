@@ -33,14 +33,14 @@ struct Shown {
 
 // Runs `forklab gui --frames N` under xvfb-run with `args` and reads back the dump.
 Shown show(const std::string& name, const std::vector<std::string>& args,
-           const std::string& env = "", int frames = 3) {
+           const std::string& env = "", int frames = 3, const std::string& screen = "1600x900") {
     std::filesystem::create_directories(kOut);
     Shown s;
     s.png = kOut + "/" + name + ".png";
     const std::string dump = kOut + "/" + name + ".json";
     std::filesystem::remove(s.png);
     std::filesystem::remove(dump);
-    std::string cmd = env + " " + FORKLAB_XVFB_RUN + " -a -s '-screen 0 1600x900x24' " +
+    std::string cmd = env + " " + FORKLAB_XVFB_RUN + " -a -s '-screen 0 " + screen + "x24' " +
                       quote(FORKLAB_BINARY) + " gui --frames " + std::to_string(frames) +
                       " --screenshot " + quote(s.png) + " --dump-state " + quote(dump);
     for (auto& a : args) cmd += " " + quote(a);
@@ -544,4 +544,28 @@ TEST_CASE("the semaphore lessons open on the /dev/shm ledger", "[gui][xvfb][spoi
                                               "spawn", "--goto-step", "1"});
     REQUIRE(s.exitCode == 0);
     CHECK(s.state["tab"] == "sync");
+}
+
+TEST_CASE("on a projector (1280x720 at scale 2, 1920x1080 at scale 3) the controls fold into one "
+          "bar and the tree panel shows every process of forkserver-ps",
+          "[gui][xvfb][present]") {
+    for (auto [size, scale] : {std::pair{"1280x720", "2"}, {"1920x1080", "3"}}) {
+        CAPTURE(size, scale);
+        const Shown s = show(std::string("present_") + size,
+                             {"--scenario", "forkserver-ps", "--method", "forkserver",
+                              "--goto-step", "key", "--size", size, "--scale", scale},
+                             "", 3, size);
+        REQUIRE(s.exitCode == 0);
+        CHECK(s.state["present"] == true); // short for its font: one thin bar
+        const json& t = s.state["panes"][0]["tree_panel"];
+        CHECK(t["h"].get<double>() >= 0.4 * s.state["window"]["h"].get<double>());
+        REQUIRE(t["cards"].size() == 4); // parent, tracker, server, child
+        for (auto& c : t["cards"]) CHECK(c["visible"] == true);
+    }
+    // A roomy window keeps the full bar.
+    const Shown wide = show("present_1600", {"--scenario", "forkserver-ps", "--method",
+                                             "forkserver", "--goto-step", "key"});
+    REQUIRE(wide.exitCode == 0);
+    CHECK(wide.state["present"] == false);
+    for (auto& c : wide.state["panes"][0]["tree_panel"]["cards"]) CHECK(c["visible"] == true);
 }
