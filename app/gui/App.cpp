@@ -140,6 +140,22 @@ void App::run() {
     panes.push_back(std::move(pane));
 }
 
+void App::chooseLesson(const std::string& id) {
+    if (programSource || id != lesson) {
+        retire();
+        narration.reset();
+        narrationError.clear();
+        predictChoice = -1;
+        revealed = false;
+        message.clear();
+    }
+    programSource = false;
+    lesson = id;
+    settings.lesson = id;
+    settings.programSource = false;
+    settingsChanged = true;
+}
+
 Pane* App::exportedPane() {
     if (panes.empty()) return nullptr;
     return &panes[size_t(std::clamp(file.exportPane, 0, int(panes.size()) - 1))];
@@ -156,11 +172,39 @@ bool App::openTrace(const std::string& path) {
     message.clear();
     predictChoice = -1;
     revealed = false;
-    programSource = true; // a replay is not a lesson run: Run runs the program field again
     file.openError.clear();
     file.exportPathEdited = false;
     const size_t events = trace->size();
+    // A lesson's recording replays as the lesson (narration, question, steps); any other
+    // program's fills the command field, so Run records it again.
+    std::vector<std::string> argv;
+    for (size_t i = 0; i < trace->size(); ++i)
+        if ((*trace)[i].kind == EventKind::RunStart) {
+            argv = splitCommand(std::string(trace->str((*trace)[i].as<ev::RunStart>().command)));
+            break;
+        }
+    const auto recorded = lessonOfCommand(argv);
+    narration.reset();
+    narrationError.clear();
+    int paneMethod = -1;
+    if (recorded && lessonsAvailable()) {
+        programSource = false;
+        lesson = recorded->id;
+        method = recorded->method;
+        variant = recorded->variant;
+        compare = false;
+        narration = lessonNarration(lesson, &narrationError);
+        paneMethod = method;
+    } else {
+        programSource = true;
+        if (!argv.empty()) {
+            command.clear();
+            for (auto& a : argv) command += (command.empty() ? "" : " ") + a;
+            commandArgv = argv;
+        }
+    }
     Pane pane;
+    pane.method = paneMethod;
     pane.session = Session::replay(std::move(trace), path);
     pane.session->update(SIZE_MAX);
     panes.push_back(std::move(pane));

@@ -101,6 +101,7 @@ struct App {
     // short for its font (a projector at display scale 2 or 3); P toggles it.
     std::optional<bool> present;
     bool presenting() const;
+    bool displayRequest = false; // open the Display… popup in the next frame (test mode)
 
     DetailTab tab = DetailTab::Fds;
     std::optional<bool> timelineOpen;    // unset: open when the window is wide enough for it
@@ -111,7 +112,9 @@ struct App {
     FileState file;
 
     // ---- actions (keyboard and buttons call the same ones) ------------------------------
-    void run();     // start (or restart) the recording(s) for the current choice
+    void run(); // start (or restart) the recording(s) for the current choice
+    // The picker's choice of a lesson: another one leaves nothing of the old (run, narration).
+    void chooseLesson(const std::string& id);
     void stopAll(); // ends the runs (window closing); retire() keeps them until they end
     void retire();
     void next(); // live: release the gate; else the next marker/step

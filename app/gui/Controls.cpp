@@ -162,7 +162,8 @@ void drawPresentBar(App& app) {
                        "%s", ellipsize(line, std::max(em, room)).c_str());
     ImGui::SameLine();
     ImGui::SetCursorPosX(right - displayW);
-    if (ImGui::Button("Display\u2026")) ImGui::OpenPopup("settings");
+    if (ImGui::Button("Display\u2026") || app.displayRequest) ImGui::OpenPopup("settings");
+    app.displayRequest = false;
     drawSettingsPopup(app);
     if (!app.message.empty()) colouredWrapped(pal.deadlock, app.message);
 }
@@ -187,7 +188,20 @@ void drawControls(App& app) {
     if (!app.programSource)
         for (auto& l : app.catalogue)
             if (l.id == app.lesson) preview = l.title;
-    ImGui::SetNextItemWidth(std::min(17.0f * em, ImGui::GetContentRegionAvail().x));
+    const float comboW = std::min(17.0f * em, ImGui::GetContentRegionAvail().x);
+    ImGui::SetNextItemWidth(comboW);
+    // A title too long for the box loses whole words, never half of one.
+    const float textW = comboW - ImGui::GetFrameHeight() - ImGui::GetStyle().FramePadding.x * 2;
+    if (ImGui::CalcTextSize(preview.c_str()).x > textW) {
+        std::string cut = preview;
+        while (!cut.empty() && ImGui::CalcTextSize((cut + "\u2026").c_str()).x > textW) {
+            const auto space = cut.find_last_of(' ');
+            if (space == std::string::npos) break;
+            cut.erase(space);
+            while (!cut.empty() && (cut.back() == ':' || cut.back() == ',')) cut.pop_back();
+        }
+        preview = cut + "\u2026";
+    }
     // Tall enough for every lesson and "Run a program…" without scrolling.
     if (ImGui::BeginCombo("##what", preview.c_str(), ImGuiComboFlags_HeightLarge)) {
         for (auto& l : app.catalogue) {
@@ -195,11 +209,7 @@ void drawControls(App& app) {
             const std::string why = lessonUnavailable(l);
             ImGui::BeginDisabled(!why.empty());
             if (ImGui::Selectable(l.title.c_str(), !app.programSource && l.id == app.lesson)) {
-                app.programSource = false;
-                app.lesson = l.id;
-                app.settings.lesson = l.id;
-                app.settings.programSource = false;
-                app.settingsChanged = true;
+                app.chooseLesson(l.id);
             }
             ImGui::EndDisabled();
             if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled) &&
@@ -290,7 +300,8 @@ void drawControls(App& app) {
         "%s", ellipsize(status, std::max(em, right - displayW - gap * 2 - statusX)).c_str());
     ImGui::SameLine();
     ImGui::SetCursorPosX(right - displayW);
-    if (ImGui::Button("Display\u2026")) ImGui::OpenPopup("settings");
+    if (ImGui::Button("Display\u2026") || app.displayRequest) ImGui::OpenPopup("settings");
+    app.displayRequest = false;
     drawSettingsPopup(app);
 
     // Stepping over the recording.

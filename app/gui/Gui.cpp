@@ -152,7 +152,8 @@ int runGui(const GuiOptions& options) {
         const bool known = action == "run" || action == "next" || action == "back" ||
                            action == "forward" || action == "first" || action == "last" ||
                            action == "pause" || action == "await" ||
-                           action.rfind("scale=", 0) == 0 || action == "theme=dark" ||
+                           action.rfind("scale=", 0) == 0 || action.rfind("lesson=", 0) == 0 ||
+                           action == "present" || action == "display" || action == "theme=dark" ||
                            action == "theme=light" || action == "theme=high-contrast";
         if (!known || colon == 0) {
             std::fprintf(stderr, "forklab gui: --actions: '%s' is not FRAME:ACTION\n",
@@ -235,6 +236,9 @@ int runGui(const GuiOptions& options) {
             if (action == "first") app.first();
             if (action == "last") app.last();
             if (action == "pause") app.pause();
+            if (action.rfind("lesson=", 0) == 0) app.chooseLesson(action.substr(7)); // the picker
+            if (action == "present") app.present = !app.presenting();                // P
+            if (action == "display") app.displayRequest = true; // the Display… button
             // Frames do not wait for the recorder; a test that must see a held step does,
             // for as long as it takes (a loaded machine is slow, never wrong).
             if (action == "await") {

@@ -45,6 +45,7 @@ json paneState(App& app, Pane& pane) {
     j["events"] = trace.size();
     j["live"] = s.live();
     j["held"] = s.held();
+    j["breaks"] = s.breaks().size(); // steps the run was held at (drawn as timeline breaks)
     j["selected"] = focus;
     // What the views hide until the reveal (the values below are masked as the views show them).
     const Spoilers& hide = pane.spoilers;

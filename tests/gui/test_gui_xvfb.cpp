@@ -238,6 +238,7 @@ TEST_CASE("a live lesson holds at each step and Next releases one gate at a time
     const json& p = s.state["panes"][0];
     CHECK(p["held"] == true);
     CHECK(p["cursor"]["marker"] == 2);
+    CHECK(p["breaks"] == 2); // held at step 1, then at step 2: two breaks on the timeline
     CHECK(p["narration"]["before_key"] == true);
     CHECK(p["narration"]["reveal"] == "");
     const json* child = node(p, "child", "fork");
@@ -463,7 +464,7 @@ std::vector<std::string> answersShown(const json& pane, const json& facts) {
 } // namespace
 
 TEST_CASE("no spoilers: at the key step no view shows the lesson's declared answer; Next "
-          "reveals it, with the key step's process and the answer's tab in view",
+          "reveals it with the key step's process and the answer's tab in view",
           "[gui][xvfb][spoilers]") {
     const char* lessonIds[] = {"global-state",
                                "mutex-after-fork",
@@ -546,8 +547,8 @@ TEST_CASE("the semaphore lessons open on the /dev/shm ledger", "[gui][xvfb][spoi
     CHECK(s.state["tab"] == "sync");
 }
 
-TEST_CASE("on a projector (1280x720 at scale 2, 1920x1080 at scale 3) the controls fold into one "
-          "bar and the tree panel shows every process of forkserver-ps",
+TEST_CASE("on a projector (1280x720 at scale 2 and 1920x1080 at scale 3) the controls fold into "
+          "one bar and the tree panel shows every process of forkserver-ps",
           "[gui][xvfb][present]") {
     for (auto [size, scale] : {std::pair{"1280x720", "2"}, {"1920x1080", "3"}}) {
         CAPTURE(size, scale);
@@ -568,4 +569,32 @@ TEST_CASE("on a projector (1280x720 at scale 2, 1920x1080 at scale 3) the contro
     REQUIRE(wide.exitCode == 0);
     CHECK(wide.state["present"] == false);
     for (auto& c : wide.state["panes"][0]["tree_panel"]["cards"]) CHECK(c["visible"] == true);
+}
+
+TEST_CASE("a lesson's recording replays as the lesson; picking another lesson leaves nothing "
+          "of it",
+          "[gui][xvfb][replay]") {
+    const std::string file = kOut + "/global-state-spawn.forklab.jsonl";
+    std::filesystem::remove(file);
+    const std::string record = quote(FORKLAB_BINARY) +
+                               " run global-state --method spawn --export " + quote(file) +
+                               " >/dev/null 2>&1";
+    REQUIRE(std::system(record.c_str()) == 0);
+    const Shown s = show("replay_lesson", {"--trace", file, "--goto-step", "key"});
+    REQUIRE(s.exitCode == 0);
+    CHECK(s.state["mode"] == "lesson");
+    CHECK(s.state["lesson"] == "global-state");
+    const json& p = s.state["panes"][0];
+    CHECK(p["method"] == "spawn");
+    CHECK(p["live"] == false);
+    CHECK(!p["narration"]["question"].get<std::string>().empty());
+    CHECK(p["narration"]["step"].get<std::string>().find("the child reads Test.value") !=
+          std::string::npos);
+    CHECK(p["spoilers"]["pending"] == true);
+
+    const Shown picked =
+        show("replay_then_pick", {"--trace", file, "--actions", "1:lesson=mutex-after-fork"});
+    REQUIRE(picked.exitCode == 0);
+    CHECK(picked.state["lesson"] == "mutex-after-fork");
+    CHECK(picked.state["panes"].empty()); // the old run and its narration are gone
 }
