@@ -3,6 +3,7 @@
 #include "app/gui/LessonView.hpp"
 #include "app/gui/OutputView.hpp"
 #include "app/gui/Spoilers.hpp"
+#include "app/gui/TreeView.hpp"
 
 #include <fstream>
 #include <imgui.h>
@@ -69,6 +70,7 @@ json paneState(App& app, Pane& pane) {
              {"parent", p.parent},
              {"name", p.name},
              {"label", displayName(w, p)},
+             {"command_line", cardCommand(p)},
              {"depth", n.depth},
              {"start", label(n.start)},
              {"state", n.stateHidden ? "?" : label(n.state)},

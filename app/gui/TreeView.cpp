@@ -23,21 +23,30 @@ struct Metrics {
 // Cards shrink so a small tree fits the panel's width without scrolling sideways; `fits` says
 // whether it does with cards no narrower than kMinCard.
 constexpr float kMinCard = 10.0f; // em: the short labels still fit
+// Cards carry a fourth line, the command line, when some process exec'd (the lessons ask to
+// read them: forkserver-ps), so it is on screen, not only in a tooltip.
+bool anyCommandLine(const TreeLayout& tree) {
+    for (size_t i = 0; i < tree.nodes.size() && i < 4096; ++i)
+        if (!tree.nodes[i].proc->argv.empty()) return true;
+    return false;
+}
+
 Metrics metrics(bool vertical, const TreeLayout& tree, float width, float em, bool* fits) {
+    const float cardH = (anyCommandLine(tree) ? 5.45f : 4.3f) * em;
     const float pad = 0.8f * em, toggle = 1.4f * em;
     if (vertical) {
         const float gap = 1.2f * em;
         const float rows = float(std::max(tree.rows, 1));
         const float fit = (width - 2 * pad - (rows - 1) * gap) / rows;
         *fits = fit >= kMinCard * em;
-        return Metrics{true, em, std::clamp(fit, kMinCard * em, 13.0f * em), 4.3f * em, 2.4f * em,
+        return Metrics{true, em, std::clamp(fit, kMinCard * em, 13.0f * em), cardH, 2.4f * em,
                        gap,  pad};
     }
     const float depth = float(tree.maxDepth);
     const float gap = (width / em < 40.0f ? 3.2f : 4.2f) * em;
     const float fit = (width - 2 * pad - toggle - depth * gap) / (depth + 1);
     *fits = fit >= kMinCard * em;
-    return Metrics{false,     em, std::clamp(fit, kMinCard * em, 15.5f * em), 4.3f * em, gap,
+    return Metrics{false,     em, std::clamp(fit, kMinCard * em, 15.5f * em), cardH, gap,
                    0.9f * em, pad};
 }
 
@@ -177,6 +186,20 @@ void drawTreeLegend(const TreeLayout& tree, float width) {
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", explanation(StartKind(k)));
     }
     ImGui::NewLine();
+}
+
+std::string cardCommand(const ProcessView& p) {
+    std::string cmd;
+    for (size_t a = 0; a < p.argv.size(); ++a) {
+        std::string arg = p.argv[a];
+        if (a == 0) {
+            if (auto slash = arg.rfind('/'); slash != std::string::npos && slash + 1 < arg.size())
+                arg = arg.substr(slash + 1);
+            if (arg == lessonProgramName() && p.argv.size() > 1) continue;
+        }
+        cmd += (cmd.empty() ? "" : " ") + arg;
+    }
+    return cmd;
 }
 
 void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size, bool compact) {
@@ -372,6 +395,14 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
         const std::string threads = ellipsize(threadsFull, end.x - cur.x - m.em * 0.4f);
         if (!threads.empty())
             dl->AddText(ImVec2(cur.x, cur.y + m.em * 0.08f), textCol, threads.c_str());
+
+        // Line 4 (when some process exec'd): the command line it exec'd, the program's path
+        // shortened to its name.
+        if (!p.argv.empty() && m.cardH > 5.0f * m.em) {
+            const std::string cmd = cardCommand(p);
+            const std::string shownCmd = ellipsize(cmd, end.x - tx - m.em * 0.4f);
+            dl->AddText(ImVec2(tx, pos.y + m.em * 3.95f), pal.textDim, shownCmd.c_str());
+        }
 
         // Line 3: its state, in words, never by colour alone.
         cur = ImVec2(tx, pos.y + m.em * 2.75f);

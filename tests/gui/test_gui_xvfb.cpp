@@ -562,6 +562,15 @@ TEST_CASE("on a projector (1280x720 at scale 2 and 1920x1080 at scale 3) the con
         CHECK(t["h"].get<double>() >= 0.4 * s.state["window"]["h"].get<double>());
         REQUIRE(t["cards"].size() == 4); // parent, tracker, server, child
         for (auto& c : t["cards"]) CHECK(c["visible"] == true);
+        // The command lines the lesson asks to read are on the cards, not only in tooltips.
+        bool tracker = false, server = false;
+        for (auto& n : s.state["panes"][0]["tree"]) {
+            const std::string cmd = n["command_line"];
+            tracker |= cmd.rfind("--forklab-tracker", 0) == 0;
+            server |= cmd.rfind("--forklab-forkserver", 0) == 0;
+        }
+        CHECK(tracker);
+        CHECK(server);
     }
     // A roomy window keeps the full bar.
     const Shown wide = show("present_1600", {"--scenario", "forkserver-ps", "--method",
