@@ -1,5 +1,6 @@
 #include "app/gui/Controls.hpp"
 
+#include "app/gui/CompareView.hpp"
 #include "app/gui/Draw.hpp"
 #include "app/gui/FileMenu.hpp"
 #include "app/gui/Theme.hpp"
@@ -46,6 +47,13 @@ bool button(const char* text, bool enabled, const char* tip) {
 
 std::string statusText(const App& app) {
     if (app.panes.empty()) return "nothing recorded yet";
+    if (app.panes.size() > 1) { // compare mode: every column says how it is
+        std::string all;
+        for (auto& p : app.panes)
+            all += (all.empty() ? "" : " \u00b7 ") +
+                   std::string(p.method >= 0 ? kMethodNames[p.method] : "?") + ": " + paneStatus(p);
+        return all;
+    }
     const Session& s = *app.panes.front().session;
     if (!s.error().empty()) return "could not start: " + s.error();
     if (app.anyHeld()) return "\u25CF held at a step: press Next step (Space)";

@@ -1,5 +1,6 @@
 #include "app/gui/StateDump.hpp"
 
+#include "app/gui/CompareView.hpp"
 #include "app/gui/LessonView.hpp"
 #include "app/gui/OutputView.hpp"
 #include "app/gui/Spoilers.hpp"
@@ -46,6 +47,8 @@ json paneState(App& app, Pane& pane) {
     j["events"] = trace.size();
     j["live"] = s.live();
     j["held"] = s.held();
+    j["status"] = paneStatus(pane);
+    j["key_fact"] = keyFact(app, pane);
     j["breaks"] = s.breaks().size(); // steps the run was held at (drawn as timeline breaks)
     j["selected"] = focus;
     // What the views hide until the reveal (the values below are masked as the views show them).

@@ -607,3 +607,29 @@ TEST_CASE("a lesson's recording replays as the lesson; picking another lesson le
     CHECK(picked.state["lesson"] == "mutex-after-fork");
     CHECK(picked.state["panes"].empty()); // the old run and its narration are gone
 }
+
+TEST_CASE("compare mode: each column says its status and after the reveal its key fact",
+          "[gui][xvfb][compare]") {
+    const Shown key = show(
+        "compare_key", {"--scenario", "global-state", "--compare", "--goto-step", "key"}, "", 4);
+    REQUIRE(key.exitCode == 0);
+    REQUIRE(key.state["panes"].size() == 3);
+    for (auto& p : key.state["panes"]) {
+        CHECK(p["status"].get<std::string>().rfind("ended: exit code 0", 0) == 0);
+        CHECK(p["key_fact"].get<std::string>().rfind("?", 0) == 0); // not before the reveal
+        CHECK(p["narration"]["per_method"] == "");
+    }
+    const Shown after = show(
+        "compare_reveal",
+        {"--scenario", "global-state", "--compare", "--goto-step", "key", "--actions", "1:next"},
+        "", 4);
+    REQUIRE(after.exitCode == 0);
+    REQUIRE(after.state["panes"].size() == 3);
+    const char* expected[] = {"999", "777", "777"}; // fork, spawn, forkserver
+    for (size_t i = 0; i < 3; ++i) {
+        const json& p = after.state["panes"][i];
+        CAPTURE(p["method"]);
+        CHECK_THAT(p["key_fact"].get<std::string>(), Catch::Contains(expected[i]));
+        CHECK(!p["narration"]["per_method"].get<std::string>().empty());
+    }
+}
