@@ -21,11 +21,12 @@ enum class StartKind : uint8_t {
     Sandbox,         // forklab's own launcher / reaper
     Root,            // the program forklab started
     Fork,            // fork, no exec (yet)
-    Spawn,           // fork + exec
+    Spawn,           // a start method's spawn child (recognised by its command line)
     PosixSpawn,      // vfork (posix_spawn) + exec
     Server,          // a forkserver
     ForkserverChild, // forked by a forkserver
     Tracker,         // a semaphore / resource tracker
+    ForkExec,        // fork + exec outside a start method (a shell's command): not "spawn"
 };
 const char* label(StartKind);       // "fork", "spawn", "forkserver child"...
 const char* explanation(StartKind); // one line for tooltips and the legend

@@ -158,13 +158,13 @@ void tooltip(const App& app, const CursorWorld& w, const TreeNode& n) {
 } // namespace
 
 void drawTreeLegend(const TreeLayout& tree, float width) {
-    bool present[8] = {};
+    bool present[9] = {};
     for (auto& n : tree.nodes) present[size_t(n.start)] = true;
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float em = ImGui::GetFontSize();
     // Only when it fits on the line: the cards carry the same words.
     float need = 0;
-    for (int k = 0; k < 8; ++k)
+    for (int k = 0; k < 9; ++k)
         if (present[k])
             need += em * 1.25f + ImGui::GetTextLineHeight() +
                     ImGui::CalcTextSize(label(StartKind(k))).x;
@@ -172,7 +172,7 @@ void drawTreeLegend(const TreeLayout& tree, float width) {
         ImGui::NewLine();
         return;
     }
-    for (int k = 0; k < 8; ++k) {
+    for (int k = 0; k < 9; ++k) {
         if (!present[k]) continue;
         ImGui::SameLine(0, em);
         const ImVec2 pos = ImGui::GetCursorScreenPos();

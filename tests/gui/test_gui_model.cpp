@@ -607,3 +607,21 @@ TEST_CASE("time held at a step gate counts toward no deadline and no event time"
     REQUIRE(*key + 1 < t.size());
     CHECK(t[*key + 1].t - t[*key].t < int64_t(kHoldMs) * 1'000'000);
 }
+
+TEST_CASE("a shell's fork and exec is called fork + exec: spawn is a start method's word",
+          "[gui][tree]") {
+    // bash forks (dash would vfork); the child execs /bin/true, then bash runs its builtin.
+    auto trace = record({"bash", "-c", "/bin/true; true"});
+    WorldCache cache;
+    cache.extend(*trace, trace->size());
+    const CursorWorld& w = cache.at(*trace, trace->size());
+    const TreeLayout tree = layoutTree(*trace, w, {}, false);
+    REQUIRE(tree.nodes.size() >= 2);
+    bool forkExec = false;
+    for (auto& n : tree.nodes) {
+        CHECK(n.start != StartKind::Spawn);
+        forkExec |= n.start == StartKind::ForkExec;
+    }
+    CHECK(forkExec);
+    CHECK(std::string(label(StartKind::ForkExec)) == "fork + exec");
+}

@@ -463,7 +463,7 @@ std::vector<std::string> answersShown(const json& pane, const json& facts) {
 
 } // namespace
 
-TEST_CASE("no spoilers: at the key step no view shows the lesson's declared answer; Next "
+TEST_CASE("no spoilers: at the key step no view shows the lesson's declared answer and Next "
           "reveals it with the key step's process and the answer's tab in view",
           "[gui][xvfb][spoilers]") {
     const char* lessonIds[] = {"global-state",
@@ -580,7 +580,7 @@ TEST_CASE("on a projector (1280x720 at scale 2 and 1920x1080 at scale 3) the con
     for (auto& c : wide.state["panes"][0]["tree_panel"]["cards"]) CHECK(c["visible"] == true);
 }
 
-TEST_CASE("a lesson's recording replays as the lesson; picking another lesson leaves nothing "
+TEST_CASE("a lesson's recording replays as the lesson and picking another lesson leaves nothing "
           "of it",
           "[gui][xvfb][replay]") {
     const std::string file = kOut + "/global-state-spawn.forklab.jsonl";
