@@ -1,6 +1,7 @@
 #include "app/gui/Gui.hpp"
 
 #include "app/gui/App.hpp"
+#include "app/gui/CompareView.hpp"
 #include "app/gui/StateDump.hpp"
 #include "app/gui/Theme.hpp"
 #include "app/gui/Window.hpp"
@@ -95,8 +96,10 @@ bool recordAndPlace(App& app, const GuiOptions& o) {
         std::string error;
         const auto at = p.session->index().stepIndex().resolve(o.gotoStep, &error);
         if (!at) {
-            std::fprintf(stderr, "forklab gui: --goto-step %s: %s\n", o.gotoStep.c_str(),
-                         error.c_str());
+            // Say which run and how it ended: a column that failed to start is the news.
+            std::fprintf(stderr, "forklab gui: --goto-step %s: %s (%s: %s, %zu events)\n",
+                         o.gotoStep.c_str(), error.c_str(), p.session->title().c_str(),
+                         paneStatus(p).c_str(), p.session->trace().size());
             return false;
         }
         p.session->setCursor(p.session->stepEnd(*at));
