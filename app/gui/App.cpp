@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <imgui.h>
+#include <imgui_stdlib.h>
 
 namespace forklab::gui {
 
@@ -28,6 +29,27 @@ pid_t focusPid(Pane& pane, const CursorWorld& w) {
     }
     if (const ProcessView* r = w.world.programRoot()) return r->pid;
     return pane.tree.nodes.empty() ? 0 : pane.tree.nodes.front().proc->pid;
+}
+
+bool findInTree(Pane& pane, const std::string& text) {
+    pane.search = text;
+    if (text.empty()) return false;
+    const CursorWorld& w = pane.session->world();
+    // A pid (as forklab or as the sandbox sees it), in the whole world at the cursor.
+    for (auto& [pid, p] : w.world.procs)
+        if (std::to_string(pid) == text || std::to_string(p.nspid) == text) {
+            pane.selected = pid;
+            pane.userSelected = true;
+            return true;
+        }
+    for (const TreeNode& n : pane.tree.nodes)
+        if (n.proc->name.find(text) != std::string::npos ||
+            displayName(w, *n.proc).find(text) != std::string::npos) {
+            pane.selected = n.proc->pid;
+            pane.userSelected = true;
+            return true;
+        }
+    return false;
 }
 
 std::optional<DetailTab> answerTab(const App& app) {
@@ -363,7 +385,17 @@ void drawSingle(App& app, Pane& pane) {
     const float y0 = ImGui::GetCursorPosY();
     panelTitle(app, "Processes");
     ImGui::SameLine();
-    drawTreeLegend(pane.tree, leftW - ImGui::CalcTextSize("Processes").x - em);
+    // A tree too big to scan by eye gets a search field: a pid or part of a name.
+    float legendW = leftW - ImGui::CalcTextSize("Processes").x - em;
+    if (pane.tree.nodes.size() > 12 || !pane.search.empty()) {
+        const float searchW = std::min(10.0f * em, legendW * 0.5f);
+        ImGui::SetNextItemWidth(searchW);
+        std::string text = pane.search;
+        if (ImGui::InputTextWithHint("##find", "find pid or name", &text)) findInTree(pane, text);
+        ImGui::SameLine();
+        legendW -= searchW + em;
+    }
+    drawTreeLegend(pane.tree, legendW);
     drawTreeView(app, pane, w, ImVec2(leftW, topH - (ImGui::GetCursorPosY() - y0)), false);
     ImGui::EndGroup();
     ImGui::SameLine();

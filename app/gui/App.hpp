@@ -43,6 +43,8 @@ struct Pane {
     Rect treePanel;
     std::vector<std::pair<pid_t, Rect>> cards; // the first kMaxCards nodes
     bool treeVertical = false;
+    std::string search;   // the tree's search field: a pid or part of a name
+    pid_t scrolledTo = 0; // the process the tree last scrolled into view
     static constexpr size_t kMaxCards = 512;
     // At the step that reveals the answer: the process the key step was about (its output, its
     // verdict, its threads are the answer), selected unless the user picked another.
@@ -146,6 +148,9 @@ void drawApp(App& app);
 std::optional<DetailTab> answerTab(const App& app);
 // Sets pane.spoilers and pane.revealPid for the cursor, and masks the tree (every frame).
 void updateSpoilers(App& app, Pane& pane);
+// Selects the first process of the tree whose pid is `text` or whose name contains it (the
+// tree then scrolls to it); false when none matches.
+bool findInTree(Pane& pane, const std::string& text);
 // The pid the views show for a pane: the user's choice, else the current step's process.
 pid_t focusPid(Pane& pane, const CursorWorld& w);
 

@@ -152,12 +152,12 @@ int runGui(const GuiOptions& options) {
         const std::string item = options.actions.substr(at, end - at);
         const auto colon = item.find(':');
         const std::string action = colon == std::string::npos ? "" : item.substr(colon + 1);
-        const bool known = action == "run" || action == "next" || action == "back" ||
-                           action == "forward" || action == "first" || action == "last" ||
-                           action == "pause" || action == "await" ||
-                           action.rfind("scale=", 0) == 0 || action.rfind("lesson=", 0) == 0 ||
-                           action == "present" || action == "display" || action == "theme=dark" ||
-                           action == "theme=light" || action == "theme=high-contrast";
+        const bool known =
+            action == "run" || action == "next" || action == "back" || action == "forward" ||
+            action == "first" || action == "last" || action == "pause" || action == "await" ||
+            action.rfind("scale=", 0) == 0 || action.rfind("lesson=", 0) == 0 ||
+            action.rfind("search=", 0) == 0 || action == "present" || action == "display" ||
+            action == "theme=dark" || action == "theme=light" || action == "theme=high-contrast";
         if (!known || colon == 0) {
             std::fprintf(stderr, "forklab gui: --actions: '%s' is not FRAME:ACTION\n",
                          item.c_str());
@@ -240,8 +240,10 @@ int runGui(const GuiOptions& options) {
             if (action == "last") app.last();
             if (action == "pause") app.pause();
             if (action.rfind("lesson=", 0) == 0) app.chooseLesson(action.substr(7)); // the picker
-            if (action == "present") app.present = !app.presenting();                // P
-            if (action == "display") app.displayRequest = true; // the Display… button
+            if (action.rfind("search=", 0) == 0 && !app.panes.empty())
+                findInTree(app.panes.front(), action.substr(7));      // the tree's search field
+            if (action == "present") app.present = !app.presenting(); // P
+            if (action == "display") app.displayRequest = true;       // the Display… button
             // Frames do not wait for the recorder; a test that must see a held step does,
             // for as long as it takes (a loaded machine is slow, never wrong).
             if (action == "await") {

@@ -51,6 +51,7 @@ json paneState(App& app, Pane& pane) {
     j["key_fact"] = keyFact(app, pane);
     j["breaks"] = s.breaks().size(); // steps the run was held at (drawn as timeline breaks)
     j["selected"] = focus;
+    j["search"] = pane.search;
     // What the views hide until the reveal (the values below are masked as the views show them).
     const Spoilers& hide = pane.spoilers;
     json hidden = json::array();

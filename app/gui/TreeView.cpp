@@ -268,6 +268,17 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
                     r = m.pad + float(n.row) * m.rowStep();
         return m.vertical ? ImVec2(origin.x + r, origin.y + d) : ImVec2(origin.x + d, origin.y + r);
     };
+    // A new focus (a step about another process, a search) is scrolled into view.
+    if (const int fi = tree.indexOf(focus); fi >= 0 && focus != pane.scrolledTo) {
+        pane.scrolledTo = focus;
+        const ImVec2 p = cardPos(tree.nodes[size_t(fi)]);
+        const ImVec2 local(p.x - origin.x, p.y - origin.y); // in content coordinates
+        const float sx = ImGui::GetScrollX(), sy = ImGui::GetScrollY();
+        if (local.x < sx || local.x + m.cardW > sx + winSize.x)
+            ImGui::SetScrollX(std::max(0.0f, local.x - (winSize.x - m.cardW) * 0.5f));
+        if (local.y < sy || local.y + m.cardH > sy + winSize.y)
+            ImGui::SetScrollY(std::max(0.0f, local.y - (winSize.y - m.cardH) * 0.5f));
+    }
     pane.treePanel = {winPos.x, winPos.y, winSize.x, winSize.y};
     pane.treeVertical = m.vertical;
     pane.cards.clear();

@@ -633,3 +633,35 @@ TEST_CASE("compare mode: each column says its status and after the reveal its ke
         CHECK(!p["narration"]["per_method"].get<std::string>().empty());
     }
 }
+
+TEST_CASE("a tree of a hundred processes: search finds a pid and the tree scrolls to it",
+          "[gui][xvfb][search]") {
+    const std::string file = kOut + "/hundred.forklab.jsonl";
+    std::filesystem::remove(file);
+    const std::string record = quote(FORKLAB_BINARY) + " trace -q --export " + quote(file) +
+                               " -- bash -c 'for i in $(seq 100); do /bin/true; done'" +
+                               " >/dev/null 2>&1";
+    REQUIRE(std::system(record.c_str()) == 0);
+    const Shown all = show("hundred", {"--trace", file, "--goto-step", "last"});
+    REQUIRE(all.exitCode == 0);
+    const json& tree = all.state["panes"][0]["tree"];
+    REQUIRE(tree.size() > 100);
+    const int wanted = tree[tree.size() - 20]["pid"].get<int>(); // far below the first screen
+    bool visibleBefore = true;
+    for (auto& c : all.state["panes"][0]["tree_panel"]["cards"])
+        if (c["pid"] == wanted) visibleBefore = c["visible"];
+    CHECK_FALSE(visibleBefore); // it has to scroll to show it
+
+    const Shown found = show(
+        "hundred_search",
+        {"--trace", file, "--goto-step", "last", "--actions", "1:search=" + std::to_string(wanted)},
+        "", 4);
+    REQUIRE(found.exitCode == 0);
+    const json& p = found.state["panes"][0];
+    CHECK(p["search"] == std::to_string(wanted));
+    CHECK(p["selected"] == wanted);
+    bool visible = false;
+    for (auto& c : p["tree_panel"]["cards"])
+        if (c["pid"] == wanted) visible = c["visible"];
+    CHECK(visible);
+}
