@@ -350,8 +350,9 @@ void drawWelcome(App& app) {
                            "descriptors, threads and semaphores from outside.");
     }
     ImGui::Spacing();
-    ImGui::TextDisabled("Keys: Space next step \u00b7 \u2190/\u2192 back/forward \u00b7 Home/End "
-                        "first/last \u00b7 R restart \u00b7 Ctrl+O open a recorded trace. "
+    ImGui::TextDisabled("Keys: Space or PgDn next step \u00b7 \u2190/\u2192 or PgUp back/forward "
+                        "\u00b7 Home/End first/last \u00b7 R restart \u00b7 1/2/3 tabs \u00b7 P "
+                        "presentation \u00b7 B blank \u00b7 Ctrl+O open a recorded trace. "
                         "Display\u2026 sets the scale and colours for a projector.");
     if (!app.glInfo.empty()) ImGui::TextDisabled("%s", app.glInfo.c_str());
     ImGui::PopTextWrapPos();
@@ -465,6 +466,19 @@ void drawApp(App& app) {
     for (auto& p : app.panes) updateSpoilers(app, p);
     handleKeys(app);
     handleFileKeys(app);
+    if (app.blank) { // B: the class looks at the teacher, not the screen
+        const ImGuiViewport* vp = ImGui::GetMainViewport();
+        ImGui::SetNextWindowPos(vp->WorkPos);
+        ImGui::SetNextWindowSize(vp->WorkSize);
+        ImGui::PushStyleColor(ImGuiCol_WindowBg, IM_COL32_BLACK);
+        ImGui::Begin("forklab##blank", nullptr,
+                     ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                         ImGuiWindowFlags_NoSavedSettings);
+        ImGui::TextColored(ImVec4(0.25f, 0.25f, 0.25f, 1), "B: back");
+        ImGui::End();
+        ImGui::PopStyleColor();
+        return;
+    }
 
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(vp->WorkPos);

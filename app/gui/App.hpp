@@ -103,6 +103,7 @@ struct App {
     // short for its font (a projector at display scale 2 or 3); P toggles it.
     std::optional<bool> present;
     bool presenting() const;
+    bool blank = false;          // B: the screen goes dark (a clicker's blank key), B again back
     bool displayRequest = false; // open the Display… popup in the next frame (test mode)
 
     DetailTab tab = DetailTab::Fds;

@@ -13,9 +13,9 @@ namespace forklab::gui {
 namespace {
 
 // GLFW key codes (GLFW/glfw3.h), as the key callback reports them.
-constexpr int kKeySpace = 32, kKeyR = 'R', kKeyP = 'P', kKeyRight = 262, kKeyLeft = 263,
-              kKeyDown = 264, kKeyUp = 265, kKeyPageUp = 266, kKeyPageDown = 267, kKeyHome = 268,
-              kKeyEnd = 269;
+constexpr int kKeySpace = 32, kKeyR = 'R', kKeyP = 'P', kKeyB = 'B', kKey1 = '1', kKey3 = '3',
+              kKeyRight = 262, kKeyLeft = 263, kKeyDown = 264, kKeyUp = 265, kKeyPageUp = 266,
+              kKeyPageDown = 267, kKeyHome = 268, kKeyEnd = 269;
 constexpr int kModShift = 1, kModControl = 2, kModAlt = 4, kModSuper = 8;
 
 std::vector<int>& pressedKeys() {
@@ -109,7 +109,11 @@ void handleKeys(App& app) {
         case kKeyP:
             app.present = !app.presenting();
             break;
+        case kKeyB: // what a presenter clicker's blank key sends
+            app.blank = !app.blank;
+            break;
         default:
+            if (key >= kKey1 && key <= kKey3) app.tabRequest = DetailTab(key - kKey1); // 1 2 3
             break;
         }
     }

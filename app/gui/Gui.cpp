@@ -2,6 +2,7 @@
 
 #include "app/gui/App.hpp"
 #include "app/gui/CompareView.hpp"
+#include "app/gui/Controls.hpp"
 #include "app/gui/StateDump.hpp"
 #include "app/gui/Theme.hpp"
 #include "app/gui/Window.hpp"
@@ -152,12 +153,13 @@ int runGui(const GuiOptions& options) {
         const std::string item = options.actions.substr(at, end - at);
         const auto colon = item.find(':');
         const std::string action = colon == std::string::npos ? "" : item.substr(colon + 1);
-        const bool known =
-            action == "run" || action == "next" || action == "back" || action == "forward" ||
-            action == "first" || action == "last" || action == "pause" || action == "await" ||
-            action.rfind("scale=", 0) == 0 || action.rfind("lesson=", 0) == 0 ||
-            action.rfind("search=", 0) == 0 || action == "present" || action == "display" ||
-            action == "theme=dark" || action == "theme=light" || action == "theme=high-contrast";
+        const bool known = action == "run" || action == "next" || action == "back" ||
+                           action == "forward" || action == "first" || action == "last" ||
+                           action == "pause" || action == "await" ||
+                           action.rfind("scale=", 0) == 0 || action.rfind("lesson=", 0) == 0 ||
+                           action.rfind("search=", 0) == 0 || action.rfind("key=", 0) == 0 ||
+                           action == "present" || action == "display" || action == "theme=dark" ||
+                           action == "theme=light" || action == "theme=high-contrast";
         if (!known || colon == 0) {
             std::fprintf(stderr, "forklab gui: --actions: '%s' is not FRAME:ACTION\n",
                          item.c_str());
@@ -240,6 +242,18 @@ int runGui(const GuiOptions& options) {
             if (action == "last") app.last();
             if (action == "pause") app.pause();
             if (action.rfind("lesson=", 0) == 0) app.chooseLesson(action.substr(7)); // the picker
+            // A key press as the window's key callback queues it (several in one frame: fast taps).
+            if (action.rfind("key=", 0) == 0) {
+                const std::string k = action.substr(4);
+                const int code = k == "Space"      ? 32
+                                 : k == "PageDown" ? 267
+                                 : k == "PageUp"   ? 266
+                                 : k == "Right"    ? 262
+                                 : k == "Left"     ? 263
+                                 : k.size() == 1   ? int(k[0])
+                                                   : 0;
+                if (code) queueKeyPress(code, 0);
+            }
             if (action.rfind("search=", 0) == 0 && !app.panes.empty())
                 findInTree(app.panes.front(), action.substr(7));      // the tree's search field
             if (action == "present") app.present = !app.presenting(); // P

@@ -193,6 +193,7 @@ json stateOf(App& app) {
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     j["window"] = {{"w", vp->Size.x}, {"h", vp->Size.y}};
     j["present"] = app.presenting();
+    j["blank"] = app.blank;
     j["theme"] = toString(app.settings.theme);
     j["colour_blind_safe"] = app.settings.colourBlindSafe;
     j["tab"] = app.tab == DetailTab::Fds ? "fds" : app.tab == DetailTab::Sync ? "sync" : "output";

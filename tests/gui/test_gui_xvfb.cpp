@@ -665,3 +665,23 @@ TEST_CASE("a tree of a hundred processes: search finds a pid and the tree scroll
         if (c["pid"] == wanted) visible = c["visible"];
     CHECK(visible);
 }
+
+TEST_CASE("presenter keys: two PgDn taps within one frame are two steps and B blanks the screen",
+          "[gui][xvfb][keys]") {
+    // Both presses reach the window's key queue before the next frame, as a fast double tap
+    // does; each is a step.
+    const Shown s = show("keys_pgdn",
+                         {"--scenario", "mutex-after-fork", "--method", "fork", "--goto-step", "1",
+                          "--actions", "1:key=PageDown,1:key=PageDown"},
+                         "", 4);
+    REQUIRE(s.exitCode == 0);
+    CHECK(s.state["panes"][0]["cursor"]["marker"] == 3);
+    CHECK(s.state["blank"] == false);
+    const Shown back = show("keys_pgup",
+                            {"--scenario", "mutex-after-fork", "--method", "fork", "--goto-step",
+                             "3", "--actions", "1:key=PageUp,2:key=B,2:key=3"},
+                            "", 4);
+    REQUIRE(back.exitCode == 0);
+    CHECK(back.state["panes"][0]["cursor"]["marker"] == 2);
+    CHECK(back.state["blank"] == true);
+}
