@@ -39,7 +39,7 @@ int lesson(StartMethod method, const std::string& variant) {
     if (!p.start()) return 1;
     close(ready[1]);
     pollfd pf{ready[0], POLLIN, 0};
-    if (poll(&pf, 1, 10'000) != 1) {
+    if (launch::pollRunning(&pf, 1, 10'000) != 1) {
         say("parent: the child never said it was ready");
         p.kill(SIGKILL);
         p.join();

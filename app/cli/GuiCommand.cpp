@@ -31,6 +31,7 @@ Run addGui(CLI::App& app) {
         std::string size, actions, trace;
         std::string python;
         bool hideExited = false;
+        bool present = false;
         std::string openFile, png, fileMenu;
         std::vector<std::string> exports; // FORMAT PATH pairs
         int select = 0;
@@ -106,6 +107,8 @@ Run addGui(CLI::App& app) {
         ->check(CLI::Range(1, 100000));
     sub->add_option("--bench-json", args->benchJson, "bench: also write the numbers as JSON");
     sub->add_flag("--bench-no-gl", args->benchNoGl, "bench: CPU side only, no window");
+    sub->add_flag("--present", args->present,
+                  "Presentation mode: the controls fold into one thin bar (P toggles it)");
     sub->add_flag("--hide-exited", args->hideExited,
                   "Leave processes that have exited out of the tree (a shim's helpers)");
     sub->add_option("--python", args->python,
@@ -178,6 +181,7 @@ Run addGui(CLI::App& app) {
         o.theme = args->theme;
         if (!args->palette.empty()) o.colourBlindSafe = args->palette == "okabe-ito" ? 1 : 0;
         o.hideExited = args->hideExited;
+        o.present = args->present;
         return runGui(o);
 #else
         std::cerr << "forklab: this build has no GUI (configured with -DFORKLAB_GUI=OFF)\n";

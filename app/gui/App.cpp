@@ -15,11 +15,13 @@
 #include <algorithm>
 #include <cmath>
 #include <imgui.h>
+#include <imgui_stdlib.h>
 
 namespace forklab::gui {
 
 pid_t focusPid(Pane& pane, const CursorWorld& w) {
     if (pane.userSelected && w.world.find(pane.selected)) return pane.selected;
+    if (pane.revealPid && pane.tree.indexOf(pane.revealPid) >= 0) return pane.revealPid;
     // Until the user picks one, the views follow the process the current step is about.
     if (auto e = pane.session->currentEvent()) {
         const pid_t p = subjectOf(pane.session->trace()[*e]);
@@ -27,6 +29,62 @@ pid_t focusPid(Pane& pane, const CursorWorld& w) {
     }
     if (const ProcessView* r = w.world.programRoot()) return r->pid;
     return pane.tree.nodes.empty() ? 0 : pane.tree.nodes.front().proc->pid;
+}
+
+bool findInTree(Pane& pane, const std::string& text) {
+    pane.search = text;
+    if (text.empty()) return false;
+    const CursorWorld& w = pane.session->world();
+    // A pid (as forklab or as the sandbox sees it), in the whole world at the cursor.
+    for (auto& [pid, p] : w.world.procs)
+        if (std::to_string(pid) == text || std::to_string(p.nspid) == text) {
+            pane.selected = pid;
+            pane.userSelected = true;
+            return true;
+        }
+    for (const TreeNode& n : pane.tree.nodes)
+        if (n.proc->name.find(text) != std::string::npos ||
+            displayName(w, *n.proc).find(text) != std::string::npos) {
+            pane.selected = n.proc->pid;
+            pane.userSelected = true;
+            return true;
+        }
+    return false;
+}
+
+std::optional<DetailTab> answerTab(const App& app) {
+    if (!app.lessonMode() || !app.narration) return std::nullopt;
+    std::optional<DetailTab> tab;
+    for (const std::string& f : app.narration->spoilers) {
+        if (f == "ledger" || f == "verdict") return DetailTab::Sync;
+        if (f == "output" || f == "timings") tab = DetailTab::Output;
+    }
+    return tab;
+}
+
+void updateSpoilers(App& app, Pane& pane) {
+    Session& s = *pane.session;
+    pane.spoilers = spoilersOf(app, pane);
+    maskTree(pane.tree, s.world(), pane.spoilers);
+    pane.revealPid = 0;
+    const auto key = s.index().key();
+    if (!app.lessonMode() || !app.narration || app.narration->question.empty() || !key ||
+        pane.spoilers.pending)
+        return;
+    const size_t keyOrdinal = s.index().markersBefore(*key + 1);
+    const size_t at = s.index().markersBefore(s.cursor());
+    if (at != keyOrdinal && at != keyOrdinal + 1) return; // later steps follow their own process
+    pane.revealPid = s.trace()[*key].pid;
+    if (pane.autoTabAt != at) { // once per step: the user may pick another tab
+        pane.autoTabAt = at;
+        if (auto tab = answerTab(app)) app.tabRequest = *tab;
+    }
+}
+
+bool App::presenting() const {
+    if (present) return *present;
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    return vp->WorkSize.y / ImGui::GetFontSize() < 36.0f;
 }
 
 // ---- actions ----------------------------------------------------------------------------------
@@ -68,6 +126,10 @@ void App::run() {
     revealed = false;
     if (lessonMode()) {
         narration = lessonNarration(lesson, &narrationError);
+        // A lesson about the /dev/shm ledger opens on it.
+        if (narration && std::find(narration->spoilers.begin(), narration->spoilers.end(),
+                                   "ledger") != narration->spoilers.end())
+            tabRequest = DetailTab::Sync;
         std::vector<int> methods = compare ? std::vector<int>{0, 1, 2} : std::vector<int>{method};
         for (int m : methods) {
             std::string error;
@@ -100,6 +162,22 @@ void App::run() {
     panes.push_back(std::move(pane));
 }
 
+void App::chooseLesson(const std::string& id) {
+    if (programSource || id != lesson) {
+        retire();
+        narration.reset();
+        narrationError.clear();
+        predictChoice = -1;
+        revealed = false;
+        message.clear();
+    }
+    programSource = false;
+    lesson = id;
+    settings.lesson = id;
+    settings.programSource = false;
+    settingsChanged = true;
+}
+
 Pane* App::exportedPane() {
     if (panes.empty()) return nullptr;
     return &panes[size_t(std::clamp(file.exportPane, 0, int(panes.size()) - 1))];
@@ -116,11 +194,39 @@ bool App::openTrace(const std::string& path) {
     message.clear();
     predictChoice = -1;
     revealed = false;
-    programSource = true; // a replay is not a lesson run: Run runs the program field again
     file.openError.clear();
     file.exportPathEdited = false;
     const size_t events = trace->size();
+    // A lesson's recording replays as the lesson (narration, question, steps); any other
+    // program's fills the command field, so Run records it again.
+    std::vector<std::string> argv;
+    for (size_t i = 0; i < trace->size(); ++i)
+        if ((*trace)[i].kind == EventKind::RunStart) {
+            argv = splitCommand(std::string(trace->str((*trace)[i].as<ev::RunStart>().command)));
+            break;
+        }
+    const auto recorded = lessonOfCommand(argv);
+    narration.reset();
+    narrationError.clear();
+    int paneMethod = -1;
+    if (recorded && lessonsAvailable()) {
+        programSource = false;
+        lesson = recorded->id;
+        method = recorded->method;
+        variant = recorded->variant;
+        compare = false;
+        narration = lessonNarration(lesson, &narrationError);
+        paneMethod = method;
+    } else {
+        programSource = true;
+        if (!argv.empty()) {
+            command.clear();
+            for (auto& a : argv) command += (command.empty() ? "" : " ") + a;
+            commandArgv = argv;
+        }
+    }
     Pane pane;
+    pane.method = paneMethod;
     pane.session = Session::replay(std::move(trace), path);
     pane.session->update(SIZE_MAX);
     panes.push_back(std::move(pane));
@@ -244,8 +350,9 @@ void drawWelcome(App& app) {
                            "descriptors, threads and semaphores from outside.");
     }
     ImGui::Spacing();
-    ImGui::TextDisabled("Keys: Space next step \u00b7 \u2190/\u2192 back/forward \u00b7 Home/End "
-                        "first/last \u00b7 R restart \u00b7 Ctrl+O open a recorded trace. "
+    ImGui::TextDisabled("Keys: Space or PgDn next step \u00b7 \u2190/\u2192 or PgUp back/forward "
+                        "\u00b7 Home/End first/last \u00b7 R restart \u00b7 1/2/3 tabs \u00b7 P "
+                        "presentation \u00b7 B blank \u00b7 Ctrl+O open a recorded trace. "
                         "Display\u2026 sets the scale and colours for a projector.");
     if (!app.glInfo.empty()) ImGui::TextDisabled("%s", app.glInfo.c_str());
     ImGui::PopTextWrapPos();
@@ -279,7 +386,17 @@ void drawSingle(App& app, Pane& pane) {
     const float y0 = ImGui::GetCursorPosY();
     panelTitle(app, "Processes");
     ImGui::SameLine();
-    drawTreeLegend(pane.tree, leftW - ImGui::CalcTextSize("Processes").x - em);
+    // A tree too big to scan by eye gets a search field: a pid or part of a name.
+    float legendW = leftW - ImGui::CalcTextSize("Processes").x - em;
+    if (pane.tree.nodes.size() > 12 || !pane.search.empty()) {
+        const float searchW = std::min(10.0f * em, legendW * 0.5f);
+        ImGui::SetNextItemWidth(searchW);
+        std::string text = pane.search;
+        if (ImGui::InputTextWithHint("##find", "find pid or name", &text)) findInTree(pane, text);
+        ImGui::SameLine();
+        legendW -= searchW + em;
+    }
+    drawTreeLegend(pane.tree, legendW);
     drawTreeView(app, pane, w, ImVec2(leftW, topH - (ImGui::GetCursorPosY() - y0)), false);
     ImGui::EndGroup();
     ImGui::SameLine();
@@ -291,19 +408,26 @@ void drawSingle(App& app, Pane& pane) {
     ImGui::BeginChild("lesson", ImVec2(0, std::floor(sideH * lessonShare)), true);
     drawLessonView(app, pane);
     ImGui::EndChild();
-    const SyncModel sync = syncModel(s.trace(), w, s.index().annotations());
-    const char* syncLabel = sync.deadlocks.empty() ? "Mutexes & semaphores###sync"
-                                                   : "Mutexes & semaphores \u26A0###sync";
+    SyncModel sync = syncModel(s.trace(), w, s.index().annotations());
+    maskSync(sync, pane.spoilers);
+    // A warning leads the tab's name, so a narrow tab bar that cuts names keeps it; at a big
+    // display scale the names are short from the start.
+    bool warn = !sync.deadlocks.empty();
+    for (auto& r : sync.semaphores) warn |= r.leaked;
+    const bool shortTabs = ImGui::GetContentRegionAvail().x / em < 34.0f;
+    const std::string syncLabel = std::string(warn ? "\u26A0 " : "") +
+                                  (shortTabs ? "Locks & sems" : "Mutexes & semaphores") + "###sync";
+    const char* fdsLabel = shortTabs ? "Fds###fds" : "File descriptors###fds";
     auto flags = [&](DetailTab t) {
         return app.tabRequest == t ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
     };
     if (ImGui::BeginTabBar("details")) {
-        if (ImGui::BeginTabItem("File descriptors###fds", nullptr, flags(DetailTab::Fds))) {
+        if (ImGui::BeginTabItem(fdsLabel, nullptr, flags(DetailTab::Fds))) {
             app.tab = DetailTab::Fds;
             drawFdView(app, pane, w);
             ImGui::EndTabItem();
         }
-        if (ImGui::BeginTabItem(syncLabel, nullptr, flags(DetailTab::Sync))) {
+        if (ImGui::BeginTabItem(syncLabel.c_str(), nullptr, flags(DetailTab::Sync))) {
             app.tab = DetailTab::Sync;
             drawSyncView(app, pane, w);
             ImGui::EndTabItem();
@@ -339,8 +463,22 @@ void drawApp(App& app) {
     for (auto& p : app.panes)
         p.tree = layoutTree(p.session->trace(), p.session->world(), p.collapsed,
                             app.settings.showSandbox, app.settings.hideExited);
+    for (auto& p : app.panes) updateSpoilers(app, p);
     handleKeys(app);
     handleFileKeys(app);
+    if (app.blank) { // B: the class looks at the teacher, not the screen
+        const ImGuiViewport* vp = ImGui::GetMainViewport();
+        ImGui::SetNextWindowPos(vp->WorkPos);
+        ImGui::SetNextWindowSize(vp->WorkSize);
+        ImGui::PushStyleColor(ImGuiCol_WindowBg, IM_COL32_BLACK);
+        ImGui::Begin("forklab##blank", nullptr,
+                     ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                         ImGuiWindowFlags_NoSavedSettings);
+        ImGui::TextColored(ImVec4(0.25f, 0.25f, 0.25f, 1), "B: back");
+        ImGui::End();
+        ImGui::PopStyleColor();
+        return;
+    }
 
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(vp->WorkPos);

@@ -8,7 +8,9 @@
 #include "app/gui/Model.hpp"
 #include "app/gui/Session.hpp"
 #include "app/gui/Settings.hpp"
+#include "app/gui/Spoilers.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <set>
@@ -31,8 +33,23 @@ struct Pane {
     bool userSelected = false; // else the selection follows the current step's process
     std::set<pid_t> collapsed;
     TimelineState timeline;
-    // Per frame: the tree at the cursor (the views share it).
+    // Per frame: the tree at the cursor (the views share it), and what it may not show yet.
     TreeLayout tree;
+    Spoilers spoilers;
+    // Where the tree panel and its cards were drawn (screen pixels), for the test mode's dump.
+    struct Rect {
+        float x = 0, y = 0, w = 0, h = 0;
+    };
+    Rect treePanel;
+    std::vector<std::pair<pid_t, Rect>> cards; // the first kMaxCards nodes
+    bool treeVertical = false;
+    std::string search;   // the tree's search field: a pid or part of a name
+    pid_t scrolledTo = 0; // the process the tree last scrolled into view
+    static constexpr size_t kMaxCards = 512;
+    // At the step that reveals the answer: the process the key step was about (its output, its
+    // verdict, its threads are the answer), selected unless the user picked another.
+    pid_t revealPid = 0;
+    size_t autoTabAt = SIZE_MAX; // the marker count at which the answer's tab was last selected
 };
 
 enum class DetailTab : int { Fds, Sync, Output };
@@ -82,6 +99,13 @@ struct App {
     int predictChoice = -1;
     bool revealed = false;
 
+    // Presentation mode: the controls fold into one thin bar. Unset: folded when the window is
+    // short for its font (a projector at display scale 2 or 3); P toggles it.
+    std::optional<bool> present;
+    bool presenting() const;
+    bool blank = false;          // B: the screen goes dark (a clicker's blank key), B again back
+    bool displayRequest = false; // open the Display… popup in the next frame (test mode)
+
     DetailTab tab = DetailTab::Fds;
     std::optional<bool> timelineOpen;    // unset: open when the window is wide enough for it
     std::optional<DetailTab> tabRequest; // select this tab in the next frame (test mode, links)
@@ -91,7 +115,9 @@ struct App {
     FileState file;
 
     // ---- actions (keyboard and buttons call the same ones) ------------------------------
-    void run();     // start (or restart) the recording(s) for the current choice
+    void run(); // start (or restart) the recording(s) for the current choice
+    // The picker's choice of a lesson: another one leaves nothing of the old (run, narration).
+    void chooseLesson(const std::string& id);
     void stopAll(); // ends the runs (window closing); retire() keeps them until they end
     void retire();
     void next(); // live: release the gate; else the next marker/step
@@ -119,6 +145,13 @@ struct App {
 
 // Draws one frame of the whole window (between ImGui::NewFrame and ImGui::Render).
 void drawApp(App& app);
+// Where the answer of a lesson's question is: the tab that shows it (none: the tree).
+std::optional<DetailTab> answerTab(const App& app);
+// Sets pane.spoilers and pane.revealPid for the cursor, and masks the tree (every frame).
+void updateSpoilers(App& app, Pane& pane);
+// Selects the first process of the tree whose pid is `text` or whose name contains it (the
+// tree then scrolls to it); false when none matches.
+bool findInTree(Pane& pane, const std::string& text);
 // The pid the views show for a pane: the user's choice, else the current step's process.
 pid_t focusPid(Pane& pane, const CursorWorld& w);
 

@@ -3,12 +3,74 @@
 #include "app/gui/Draw.hpp"
 #include "app/gui/FdView.hpp"
 #include "app/gui/LessonView.hpp"
+#include "app/gui/OutputView.hpp"
 #include "app/gui/Theme.hpp"
 #include "app/gui/TreeView.hpp"
 
 #include <imgui.h>
 
 namespace forklab::gui {
+
+std::string paneStatus(const Pane& pane) {
+    const Session& s = *pane.session;
+    if (!s.error().empty()) return "could not start: " + s.error();
+    const Trace& t = s.trace();
+    if (t.finished()) {
+        const auto& end = t[t.size() - 1].as<ev::RunEnd>();
+        return "ended: exit code " + std::to_string(end.exitCode) + " (" + toString(end.reason) +
+               ")";
+    }
+    if (s.held())
+        return "held at step " + std::to_string(s.index().markers().size()) + ": press Next";
+    if (s.live()) return t.size() == 0 ? "starting\u2026" : "running";
+    if (s.recording()) return "the recorder stopped without an end";
+    return "stopped";
+}
+
+std::string keyFact(const App& app, Pane& pane) {
+    if (!app.lessonMode() || !app.narration || app.narration->spoilers.empty()) return {};
+    if (pane.spoilers.pending) return "? (revealed after the key step)";
+    Session& s = *pane.session;
+    const CursorWorld& w = s.world();
+    const auto key = s.index().key();
+    const ProcessView* root = w.world.programRoot();
+    const pid_t keyPid = key ? s.trace()[*key].pid : root ? root->pid : 0;
+    std::string fact;
+    auto add = [&](const std::string& part) {
+        if (!part.empty()) fact += (fact.empty() ? "" : " \u00b7 ") + part;
+    };
+    for (const std::string& f : app.narration->spoilers) {
+        if (f == "output" || f == "timings") {
+            const pid_t who = f == "timings" && root ? root->pid : keyPid;
+            const auto lines = outputOf(s, who, 1);
+            if (!lines.empty()) {
+                std::string text = lines.back().text;
+                while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+                    text.pop_back();
+                add(displayName(w, *w.world.find(who)) + " wrote: " + text);
+            }
+        } else if (f == "verdict") {
+            bool deadlock = false;
+            for (auto& n : pane.tree.nodes) deadlock |= !n.proc->deadlocks.empty();
+            add(deadlock ? "\u26A0 deadlock proven" : "no deadlock");
+        } else if (f == "ledger") {
+            const SyncModel m = syncModel(s.trace(), w, s.index().annotations());
+            for (auto& r : m.semaphores) add(r.name + ": " + r.status);
+            if (m.semaphores.empty()) add("no named semaphore");
+        } else if (f == "process-count") {
+            const size_t n = pane.tree.nodes.size();
+            add(std::to_string(n) + (n == 1 ? " process" : " processes"));
+        } else if (f == "threads") {
+            if (const ProcessView* p = w.world.find(keyPid)) {
+                size_t n = p->threads.size();
+                if (!p->alive && p->snap != kNoSnap) n = s.trace().snapshot(p->snap).threads.size();
+                add(displayName(w, *p) + ": " + std::to_string(n) +
+                    (n == 1 ? " thread" : " threads"));
+            }
+        }
+    }
+    return fact;
+}
 
 void drawCompareView(App& app) {
     const Palette& pal = palette();
@@ -30,13 +92,25 @@ void drawCompareView(App& app) {
         ImGui::SameLine();
         ImGui::AlignTextToFramePadding();
         const size_t procs = pane.tree.nodes.size();
-        const std::string facts = std::to_string(procs) + (procs == 1 ? " process" : " processes") +
-                                  (s.held()   ? "  \u00b7 held"
-                                   : s.live() ? "  \u00b7 live"
-                                              : "");
-        ImGui::TextDisabled("%s", facts.c_str());
+        const std::string count =
+            pane.spoilers.processCount
+                ? std::string("? processes")
+                : std::to_string(procs) + (procs == 1 ? " process" : " processes");
+        const std::string facts = count + "  \u00b7 " + paneStatus(pane);
+        const bool failed =
+            !s.error().empty() || (s.recording() && !s.live() && !s.trace().finished());
+        if (failed)
+            colouredWrapped(pal.deadlock, facts);
+        else
+            ImGui::TextDisabled("%s", facts.c_str());
+        // The column's answer, in one line, once revealed.
+        if (const std::string fact = keyFact(app, pane); !fact.empty()) {
+            ImGui::PushFont(app.fonts.bold);
+            ImGui::TextWrapped("%s", fact.c_str());
+            ImGui::PopFont();
+        }
         bool deadlock = false;
-        for (auto& n : pane.tree.nodes) deadlock |= !n.proc->deadlocks.empty();
+        for (auto& n : pane.tree.nodes) deadlock |= !n.proc->deadlocks.empty() && !n.stateHidden;
         if (deadlock) {
             ImGui::SameLine();
             pill(ImGui::GetWindowDrawList(), ImGui::GetCursorScreenPos(), "\u26A0 deadlock",
@@ -53,8 +127,12 @@ void drawCompareView(App& app) {
             ImGui::Text("%s", who(w, p->pid).c_str());
             ImGui::PopFont();
             ImGui::SameLine();
-            ImGui::TextDisabled("%zu thread%s", p->threads.size(),
-                                p->threads.size() == 1 ? "" : "s");
+            const int at = pane.tree.indexOf(p->pid);
+            if (at >= 0 && pane.tree.nodes[size_t(at)].threadsHidden)
+                ImGui::TextDisabled("? threads");
+            else
+                ImGui::TextDisabled("%zu thread%s", p->threads.size(),
+                                    p->threads.size() == 1 ? "" : "s");
             // Short: number, kind, and the program's name for it.
             auto item = [](const FdRow& r) {
                 std::string kind = r.entry.kind == FdKind::Pipe     ? "pipe"

@@ -6,5 +6,11 @@
 namespace forklab::gui {
 
 void drawCompareView(App& app);
+// A column's state in words: starting, running, held at step n, ended (reason, exit code), or
+// could not start (why).
+std::string paneStatus(const Pane& pane);
+// What answers the lesson's question in this column, once revealed (the child's printed value,
+// the verdict, the semaphore's fate, the process count, the launch times): "?" before.
+std::string keyFact(const App& app, Pane& pane);
 
 } // namespace forklab::gui

@@ -1,17 +1,27 @@
 #include "app/gui/Controls.hpp"
 
+#include "app/gui/CompareView.hpp"
 #include "app/gui/Draw.hpp"
 #include "app/gui/FileMenu.hpp"
 #include "app/gui/Theme.hpp"
 
 #include <imgui.h>
 #include <imgui_stdlib.h>
+#include <vector>
 
 namespace forklab::gui {
 namespace {
 
-// The GLFW backend of ImGui 1.86 fills io.KeysDown[] by GLFW key code; GLFW_KEY_R is 'R'.
-constexpr int kKeyR = 'R';
+// GLFW key codes (GLFW/glfw3.h), as the key callback reports them.
+constexpr int kKeySpace = 32, kKeyR = 'R', kKeyP = 'P', kKeyB = 'B', kKey1 = '1', kKey3 = '3',
+              kKeyRight = 262, kKeyLeft = 263, kKeyDown = 264, kKeyUp = 265, kKeyPageUp = 266,
+              kKeyPageDown = 267, kKeyHome = 268, kKeyEnd = 269;
+constexpr int kModShift = 1, kModControl = 2, kModAlt = 4, kModSuper = 8;
+
+std::vector<int>& pressedKeys() {
+    static std::vector<int> keys; // only the GUI thread touches it
+    return keys;
+}
 
 bool primaryButton(const char* text, bool enabled = true) {
     const Palette& pal = palette();
@@ -37,6 +47,13 @@ bool button(const char* text, bool enabled, const char* tip) {
 
 std::string statusText(const App& app) {
     if (app.panes.empty()) return "nothing recorded yet";
+    if (app.panes.size() > 1) { // compare mode: every column says how it is
+        std::string all;
+        for (auto& p : app.panes)
+            all += (all.empty() ? "" : " \u00b7 ") +
+                   std::string(p.method >= 0 ? kMethodNames[p.method] : "?") + ": " + paneStatus(p);
+        return all;
+    }
     const Session& s = *app.panes.front().session;
     if (!s.error().empty()) return "could not start: " + s.error();
     if (app.anyHeld()) return "\u25CF held at a step: press Next step (Space)";
@@ -54,15 +71,52 @@ std::string statusText(const App& app) {
 
 } // namespace
 
+void queueKeyPress(int glfwKey, int mods) {
+    if (mods & (kModControl | kModAlt | kModSuper)) return; // Ctrl+O, Ctrl+E… are the menus'
+    (void)kModShift;
+    if (pressedKeys().size() < 64) pressedKeys().push_back(glfwKey);
+}
+
 void handleKeys(App& app) {
+    std::vector<int> keys;
+    keys.swap(pressedKeys());
     const ImGuiIO& io = ImGui::GetIO();
-    if (io.WantTextInput || io.KeyCtrl || io.KeyAlt) return;
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) app.next();
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) app.back();
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) app.forward();
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Home), false)) app.first();
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End), false)) app.last();
-    if (ImGui::IsKeyPressed(kKeyR, false)) app.run();
+    if (io.WantTextInput) return; // typing a command or a path
+    for (int key : keys) {
+        switch (key) {
+        case kKeySpace:
+        case kKeyPageDown: // a presenter clicker's "next"
+            app.next();
+            break;
+        case kKeyPageUp: // ... and its "back"
+        case kKeyLeft:
+        case kKeyUp:
+            app.back();
+            break;
+        case kKeyRight:
+        case kKeyDown:
+            app.forward();
+            break;
+        case kKeyHome:
+            app.first();
+            break;
+        case kKeyEnd:
+            app.last();
+            break;
+        case kKeyR:
+            app.run();
+            break;
+        case kKeyP:
+            app.present = !app.presenting();
+            break;
+        case kKeyB: // what a presenter clicker's blank key sends
+            app.blank = !app.blank;
+            break;
+        default:
+            if (key >= kKey1 && key <= kKey3) app.tabRequest = DetailTab(key - kKey1); // 1 2 3
+            break;
+        }
+    }
 }
 
 namespace {
@@ -80,7 +134,59 @@ void flow(float width) {
 
 } // namespace
 
+namespace {
+
+// Presentation mode: one line. The lesson and method, Back / Next, where we are, the status,
+// then Display… and the way back to every control.
+void drawPresentBar(App& app) {
+    const Palette& pal = palette();
+    const float em = ImGui::GetFontSize();
+    const float gap = ImGui::GetStyle().ItemSpacing.x;
+    const bool have = !app.panes.empty();
+    if (ImGui::Button("Controls")) app.present = false;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Show every control (P)");
+    ImGui::SameLine();
+    if (button("\u25C0", have, "One step back (\u2190, PgUp)")) app.back();
+    ImGui::SameLine();
+    if (primaryButton("Next \u25B6", have || app.lessonMode())) app.next();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Next step (Space, PgDn)");
+    ImGui::SameLine();
+    std::string where;
+    if (have) {
+        Session& s = *app.panes.front().session;
+        const bool lesson = app.lessonMode() && !s.index().markers().empty();
+        const size_t at = lesson ? s.index().markersBefore(s.cursor()) : s.currentStep();
+        const size_t of = lesson ? s.index().markers().size() : s.index().steps().size();
+        where = (lesson ? "step " : "event ") + std::to_string(at) + "/" + std::to_string(of);
+    }
+    std::string what = app.programSource ? std::string("program") : app.lesson;
+    if (app.lessonMode())
+        what +=
+            app.compare ? " \u00b7 compare" : std::string(" \u00b7 ") + kMethodNames[app.method];
+    const std::string status = statusText(app);
+    const float displayW = buttonWidth("Display\u2026");
+    const float right = ImGui::GetWindowContentRegionMax().x;
+    const float room = right - ImGui::GetCursorPosX() - displayW - gap * 2;
+    ImGui::AlignTextToFramePadding();
+    const std::string line =
+        where + (where.empty() ? "" : "  \u00b7  ") + what + "  \u00b7  " + status;
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(app.anyHeld() ? pal.blocked : pal.textDim),
+                       "%s", ellipsize(line, std::max(em, room)).c_str());
+    ImGui::SameLine();
+    ImGui::SetCursorPosX(right - displayW);
+    if (ImGui::Button("Display\u2026") || app.displayRequest) ImGui::OpenPopup("settings");
+    app.displayRequest = false;
+    drawSettingsPopup(app);
+    if (!app.message.empty()) colouredWrapped(pal.deadlock, app.message);
+}
+
+} // namespace
+
 void drawControls(App& app) {
+    if (app.presenting()) {
+        drawPresentBar(app);
+        return;
+    }
     const Palette& pal = palette();
     const ImGuiStyle& style = ImGui::GetStyle();
     const float em = ImGui::GetFontSize();
@@ -94,7 +200,20 @@ void drawControls(App& app) {
     if (!app.programSource)
         for (auto& l : app.catalogue)
             if (l.id == app.lesson) preview = l.title;
-    ImGui::SetNextItemWidth(std::min(17.0f * em, ImGui::GetContentRegionAvail().x));
+    const float comboW = std::min(17.0f * em, ImGui::GetContentRegionAvail().x);
+    ImGui::SetNextItemWidth(comboW);
+    // A title too long for the box loses whole words, never half of one.
+    const float textW = comboW - ImGui::GetFrameHeight() - ImGui::GetStyle().FramePadding.x * 2;
+    if (ImGui::CalcTextSize(preview.c_str()).x > textW) {
+        std::string cut = preview;
+        while (!cut.empty() && ImGui::CalcTextSize((cut + "\u2026").c_str()).x > textW) {
+            const auto space = cut.find_last_of(' ');
+            if (space == std::string::npos) break;
+            cut.erase(space);
+            while (!cut.empty() && (cut.back() == ':' || cut.back() == ',')) cut.pop_back();
+        }
+        preview = cut + "\u2026";
+    }
     // Tall enough for every lesson and "Run a program…" without scrolling.
     if (ImGui::BeginCombo("##what", preview.c_str(), ImGuiComboFlags_HeightLarge)) {
         for (auto& l : app.catalogue) {
@@ -102,11 +221,7 @@ void drawControls(App& app) {
             const std::string why = lessonUnavailable(l);
             ImGui::BeginDisabled(!why.empty());
             if (ImGui::Selectable(l.title.c_str(), !app.programSource && l.id == app.lesson)) {
-                app.programSource = false;
-                app.lesson = l.id;
-                app.settings.lesson = l.id;
-                app.settings.programSource = false;
-                app.settingsChanged = true;
+                app.chooseLesson(l.id);
             }
             ImGui::EndDisabled();
             if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled) &&
@@ -170,7 +285,7 @@ void drawControls(App& app) {
         app.run();
     }
     ImGui::SameLine();
-    if (button("Pause", !app.panes.empty() && !paused,
+    if (button("Pause", live && !paused,
                "Freeze the view at this step (the recording goes on; Resume catches up)"))
         app.pause();
     ImGui::SameLine();
@@ -197,7 +312,8 @@ void drawControls(App& app) {
         "%s", ellipsize(status, std::max(em, right - displayW - gap * 2 - statusX)).c_str());
     ImGui::SameLine();
     ImGui::SetCursorPosX(right - displayW);
-    if (ImGui::Button("Display\u2026")) ImGui::OpenPopup("settings");
+    if (ImGui::Button("Display\u2026") || app.displayRequest) ImGui::OpenPopup("settings");
+    app.displayRequest = false;
     drawSettingsPopup(app);
 
     // Stepping over the recording.
@@ -249,7 +365,11 @@ void drawControls(App& app) {
 }
 
 void drawSettingsPopup(App& app) {
+    // Never larger than the window (at display scale 3 its lines wrap, and it scrolls).
+    const ImVec2 work = ImGui::GetMainViewport()->WorkSize;
+    ImGui::SetNextWindowSizeConstraints(ImVec2(0, 0), ImVec2(work.x * 0.96f, work.y * 0.9f));
     if (!ImGui::BeginPopup("settings")) return;
+    ImGui::PushTextWrapPos(work.x * 0.9f);
     Settings& s = app.settings;
     ImGui::PushFont(app.fonts.bold);
     ImGui::TextUnformatted("Presentation");
@@ -278,6 +398,9 @@ void drawSettingsPopup(App& app) {
     changed |= ImGui::RadioButton("High contrast", &theme, int(Theme::HighContrast));
     s.theme = Theme(theme);
     changed |= ImGui::Checkbox("Colour-blind-safe palette (Okabe\u2013Ito)", &s.colourBlindSafe);
+    bool present = app.presenting();
+    if (ImGui::Checkbox("Presentation mode: one thin bar of controls (P)", &present))
+        app.present = present;
     ImGui::Separator();
     changed |= ImGui::Checkbox("Live lessons stop at each step until Next", &s.holdAtSteps);
     changed |= ImGui::Checkbox("Show forklab's own sandbox processes in the tree", &s.showSandbox);
@@ -292,6 +415,7 @@ void drawSettingsPopup(App& app) {
         ImGui::TextDisabled("Settings are not saved (no HOME).");
     else
         ImGui::TextDisabled("Saved in %s", path.c_str());
+    ImGui::PopTextWrapPos();
     ImGui::EndPopup();
 }
 

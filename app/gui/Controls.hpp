@@ -8,6 +8,9 @@
 namespace forklab::gui {
 
 void drawControls(App& app);
+// Every key press, queued as it arrives (Window.cpp's GLFW callback): a tap shorter than a
+// frame — a presenter clicker's, or xdotool's — is one press, never lost between two frames.
+void queueKeyPress(int glfwKey, int mods);
 void handleKeys(App& app);
 void drawSettingsPopup(App& app);
 

@@ -1,6 +1,8 @@
 #include "app/gui/Gui.hpp"
 
 #include "app/gui/App.hpp"
+#include "app/gui/CompareView.hpp"
+#include "app/gui/Controls.hpp"
 #include "app/gui/StateDump.hpp"
 #include "app/gui/Theme.hpp"
 #include "app/gui/Window.hpp"
@@ -95,8 +97,10 @@ bool recordAndPlace(App& app, const GuiOptions& o) {
         std::string error;
         const auto at = p.session->index().stepIndex().resolve(o.gotoStep, &error);
         if (!at) {
-            std::fprintf(stderr, "forklab gui: --goto-step %s: %s\n", o.gotoStep.c_str(),
-                         error.c_str());
+            // Say which run and how it ended: a column that failed to start is the news.
+            std::fprintf(stderr, "forklab gui: --goto-step %s: %s (%s: %s, %zu events)\n",
+                         o.gotoStep.c_str(), error.c_str(), p.session->title().c_str(),
+                         paneStatus(p).c_str(), p.session->trace().size());
             return false;
         }
         p.session->setCursor(p.session->stepEnd(*at));
@@ -125,6 +129,7 @@ int runGui(const GuiOptions& options) {
                                                                 : Theme::Dark;
     if (options.colourBlindSafe >= 0) app.settings.colourBlindSafe = options.colourBlindSafe == 1;
     if (options.hideExited) app.settings.hideExited = true;
+    if (options.present) app.present = true;
     if (options.tab == "sync") app.tabRequest = DetailTab::Sync;
     if (options.tab == "output") app.tabRequest = DetailTab::Output;
     if (options.tab == "fds") app.tabRequest = DetailTab::Fds;
@@ -151,7 +156,9 @@ int runGui(const GuiOptions& options) {
         const bool known = action == "run" || action == "next" || action == "back" ||
                            action == "forward" || action == "first" || action == "last" ||
                            action == "pause" || action == "await" ||
-                           action.rfind("scale=", 0) == 0 || action == "theme=dark" ||
+                           action.rfind("scale=", 0) == 0 || action.rfind("lesson=", 0) == 0 ||
+                           action.rfind("search=", 0) == 0 || action.rfind("key=", 0) == 0 ||
+                           action == "present" || action == "display" || action == "theme=dark" ||
                            action == "theme=light" || action == "theme=high-contrast";
         if (!known || colon == 0) {
             std::fprintf(stderr, "forklab gui: --actions: '%s' is not FRAME:ACTION\n",
@@ -234,6 +241,23 @@ int runGui(const GuiOptions& options) {
             if (action == "first") app.first();
             if (action == "last") app.last();
             if (action == "pause") app.pause();
+            if (action.rfind("lesson=", 0) == 0) app.chooseLesson(action.substr(7)); // the picker
+            // A key press as the window's key callback queues it (several in one frame: fast taps).
+            if (action.rfind("key=", 0) == 0) {
+                const std::string k = action.substr(4);
+                const int code = k == "Space"      ? 32
+                                 : k == "PageDown" ? 267
+                                 : k == "PageUp"   ? 266
+                                 : k == "Right"    ? 262
+                                 : k == "Left"     ? 263
+                                 : k.size() == 1   ? int(k[0])
+                                                   : 0;
+                if (code) queueKeyPress(code, 0);
+            }
+            if (action.rfind("search=", 0) == 0 && !app.panes.empty())
+                findInTree(app.panes.front(), action.substr(7));      // the tree's search field
+            if (action == "present") app.present = !app.presenting(); // P
+            if (action == "display") app.displayRequest = true;       // the Display… button
             // Frames do not wait for the recorder; a test that must see a held step does,
             // for as long as it takes (a loaded machine is slow, never wrong).
             if (action == "await") {

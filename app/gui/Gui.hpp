@@ -39,6 +39,7 @@ struct GuiOptions {
     std::string tab;          // fds | sync | output
     std::string theme;        // dark | light | high-contrast
     int colourBlindSafe = -1; // -1 = setting, 0 = classic palette, 1 = Okabe-Ito
+    bool present = false;     // presentation mode: one thin bar of controls
     bool hideExited = false;  // leave exited subtrees out of the tree (else: the setting)
     int width = 1600, height = 900;
 };

@@ -1,11 +1,44 @@
 #include "app/gui/LessonSource.hpp"
 
+#include <algorithm>
+
 namespace forklab::gui {
 
 int methodIndex(const std::string& name) {
     for (int i = 0; i < 3; ++i)
         if (name == kMethodNames[i]) return i;
     return -1;
+}
+
+namespace {
+std::string baseName(const std::string& path) {
+    const auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+} // namespace
+
+std::optional<RecordedLesson> lessonOfCommand(const std::vector<std::string>& argv) {
+    if (argv.size() < 2) return std::nullopt;
+    for (const Lesson& l : availableLessons()) {
+        if (l.python()) {
+            // python3 -B …/<script> METHOD
+            for (size_t i = 1; i + 1 < argv.size(); ++i)
+                if (baseName(argv[i]) == baseName(l.script) && methodIndex(argv[i + 1]) >= 0)
+                    return RecordedLesson{l.id, methodIndex(argv[i + 1]), {}};
+            continue;
+        }
+        // …/forklab-lessons <id> --method M [--variant V]
+        if (argv[1] != l.id || lessonProgramName().empty() ||
+            baseName(argv[0]) != lessonProgramName())
+            continue;
+        RecordedLesson r{l.id, 0, {}};
+        for (size_t i = 2; i + 1 < argv.size(); ++i) {
+            if (argv[i] == "--method") r.method = std::max(0, methodIndex(argv[i + 1]));
+            if (argv[i] == "--variant") r.variant = argv[i + 1];
+        }
+        return r;
+    }
+    return std::nullopt;
 }
 
 #ifdef FORKLAB_HAVE_LESSONS

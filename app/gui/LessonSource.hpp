@@ -24,4 +24,14 @@ std::optional<Narration> lessonNarration(const std::string& id, std::string* err
 // processes are named by their part in the lesson (parent, child, forkserver, tracker).
 const std::string& lessonProgramName();
 
+// The lesson a recorded run was, from its command line (the lessons program with the lesson's
+// id and --method, or CPython with a lesson's script and the method): a replay is the lesson
+// again. nullopt for any other program.
+struct RecordedLesson {
+    std::string id;
+    int method = 0;
+    std::string variant;
+};
+std::optional<RecordedLesson> lessonOfCommand(const std::vector<std::string>& argv);
+
 } // namespace forklab::gui

@@ -1,6 +1,7 @@
 #include "app/gui/LessonView.hpp"
 
 #include "app/gui/Draw.hpp"
+#include "app/gui/Spoilers.hpp"
 #include "app/gui/Theme.hpp"
 
 #include <algorithm>
@@ -49,7 +50,13 @@ NarrationShown narrationAt(const App& app, Pane& pane) {
             n.choices = nar.choices;
             if (!n.beforeKey || (!key && done && app.revealed)) n.reveal = nar.reveal;
         }
-        if (pane.method >= 0 && pane.method < 3) n.perMethod = nar.perMethod[pane.method];
+        // What to notice under this method tells the answer: it comes with the reveal.
+        const bool pending = !n.question.empty() && n.reveal.empty();
+        if (pane.method >= 0 && pane.method < 3 && !pending)
+            n.perMethod = nar.perMethod[pane.method];
+        if (auto e = s.currentEvent();
+            e && eventHidden(declaredSpoilers(nar.spoilers, pending), trace[*e]))
+            n.event = kHiddenText;
         return n;
     }
     n.title = s.title();

@@ -26,6 +26,8 @@ const char* label(StartKind k) {
         return "forkserver child";
     case StartKind::Tracker:
         return "tracker";
+    case StartKind::ForkExec:
+        return "fork + exec";
     }
     return "?";
 }
@@ -49,6 +51,9 @@ const char* explanation(StartKind k) {
         return "forked by the fork server, so it is the server's child, not the caller's";
     case StartKind::Tracker:
         return "the resource tracker: unlinks named semaphores its clients leave behind";
+    case StartKind::ForkExec:
+        return "created by fork() and then exec'd a program (as a shell runs a command): fresh "
+               "memory, only the fds that survive exec";
     }
     return "";
 }
@@ -135,7 +140,7 @@ StartKind startKind(const CursorWorld& w, const ProcessView& p) {
     if (parent->role == Role::Forkserver && p.execs == 0) return StartKind::ForkserverChild;
     if (p.role == Role::SpawnChild) return StartKind::Spawn;
     if (p.how == ForkKind::Vfork) return StartKind::PosixSpawn;
-    if (p.execs > 0) return StartKind::Spawn;
+    if (p.execs > 0) return StartKind::ForkExec; // "spawn" is a start method's word
     return StartKind::Fork;
 }
 

@@ -21,11 +21,12 @@ enum class StartKind : uint8_t {
     Sandbox,         // forklab's own launcher / reaper
     Root,            // the program forklab started
     Fork,            // fork, no exec (yet)
-    Spawn,           // fork + exec
+    Spawn,           // a start method's spawn child (recognised by its command line)
     PosixSpawn,      // vfork (posix_spawn) + exec
     Server,          // a forkserver
     ForkserverChild, // forked by a forkserver
     Tracker,         // a semaphore / resource tracker
+    ForkExec,        // fork + exec outside a start method (a shell's command): not "spawn"
 };
 const char* label(StartKind);       // "fork", "spawn", "forkserver child"...
 const char* explanation(StartKind); // one line for tooltips and the legend
@@ -42,8 +43,10 @@ struct TreeNode {
     std::string
         stateText; // "exited with code 0", "killed by SIGKILL (sandbox)", "blocked in futex"
     bool collapsed = false;
-    int hidden = 0;         // descendants hidden by collapsing this node
-    int firstChildRow = -1; // rows spanned by the visible children (for the connector trunk)
+    bool threadsHidden = false; // predict-then-reveal (Spoilers.hpp): the count would answer
+    bool stateHidden = false;   // ... the state would (a verdict, a wait, an exit)
+    int hidden = 0;             // descendants hidden by collapsing this node
+    int firstChildRow = -1;     // rows spanned by the visible children (for the connector trunk)
     int lastChildRow = -1;
     int parentIndex = -1; // index in TreeLayout::nodes, -1 for a root
 };

@@ -1,5 +1,6 @@
 #include "app/gui/OutputView.hpp"
 
+#include "app/gui/Spoilers.hpp"
 #include "app/gui/Theme.hpp"
 
 #include <algorithm>
@@ -28,13 +29,37 @@ std::vector<OutputLine> outputOf(Session& s, pid_t pid, size_t max) {
 
 void drawOutputView(const App& app, Pane& pane, const CursorWorld& w) {
     const pid_t pid = focusPid(pane, w);
-    const auto lines = outputOf(*pane.session, pid);
+    const bool hidden = outputHidden(pane.spoilers, w, pid);
+    const auto lines = hidden ? std::vector<OutputLine>{} : outputOf(*pane.session, pid);
     ImGui::TextDisabled(
         "What %s wrote (fd 1 and 2, as the kernel saw the writes), up to this step:",
         who(w, pid).c_str());
     ImGui::BeginChild("output", ImVec2(0, 0), true);
     ImGui::PushFont(app.fonts.mono);
-    if (lines.empty()) ImGui::TextDisabled("nothing yet");
+    if (hidden)
+        ImGui::TextDisabled("%s", kHiddenText);
+    else if (lines.empty()) {
+        // Nothing from this one: what the others wrote, so the first look is not empty.
+        int shown = 0;
+        for (size_t i = 0; i < pane.tree.nodes.size() && i < 64 && shown < 40; ++i) {
+            const pid_t other = pane.tree.nodes[i].proc->pid;
+            if (other == pid || outputHidden(pane.spoilers, w, other)) continue;
+            const auto theirs = outputOf(*pane.session, other, 10);
+            if (theirs.empty()) continue;
+            if (shown == 0) {
+                ImGui::PopFont();
+                ImGui::TextDisabled("Nothing from this process yet. The others wrote:");
+                ImGui::PushFont(app.fonts.mono);
+            }
+            for (auto& l : theirs) {
+                ImGui::TextDisabled("%s:", who(w, other).c_str());
+                ImGui::SameLine();
+                ImGui::TextUnformatted(l.text.c_str());
+                ++shown;
+            }
+        }
+        if (shown == 0) ImGui::TextDisabled("nothing yet");
+    }
     for (auto& l : lines) {
         if (l.fd == 2)
             ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette().deadlock), "%s",

@@ -43,6 +43,9 @@ void Session::update(size_t budget) {
         error_ = sandbox_->launchProblem();
     index_.update(*trace_, budget);
     worlds_.extend(*trace_, index_.indexed());
+    if (held() && !index_.markers().empty() &&
+        (breaks_.empty() || breaks_.back() != index_.markers().back()))
+        breaks_.push_back(index_.markers().back());
     if (!follow_) return;
     cursor_ = index_.indexed();
     // Held at a step gate: show the world of that step (the marker and its snapshots). What the

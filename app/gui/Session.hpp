@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace forklab::gui {
 
@@ -30,6 +31,9 @@ class Session {
     bool live() const { return sandbox_ && !sandbox_->finished(); }
     bool held() const { return live() && sandbox_->held(); }
     uint64_t gatesEntered() const { return sandbox_ ? sandbox_->gatesEntered() : 0; }
+    // The markers (event indexes) at which the run was held: breaks on the timeline. Held time
+    // is not in the trace's times (the recorder leaves it out), so a break marks where it was.
+    const std::vector<size_t>& breaks() const { return breaks_; }
     bool recording() const { return sandbox_ != nullptr; }
     void stop();
     void release() { // the live gate: let the sandbox run to its next marker
@@ -68,6 +72,7 @@ class Session {
     std::string title_, error_;
     size_t cursor_ = 0;
     bool follow_ = true;
+    std::vector<size_t> breaks_;
 };
 
 } // namespace forklab::gui

@@ -1,9 +1,13 @@
 #include "app/gui/StateDump.hpp"
 
+#include "app/gui/CompareView.hpp"
 #include "app/gui/LessonView.hpp"
 #include "app/gui/OutputView.hpp"
+#include "app/gui/Spoilers.hpp"
+#include "app/gui/TreeView.hpp"
 
 #include <fstream>
+#include <imgui.h>
 #include <nlohmann/json.hpp>
 
 namespace forklab::gui {
@@ -27,6 +31,7 @@ json paneState(App& app, Pane& pane) {
     Session& s = *pane.session;
     const Trace& trace = s.trace();
     const CursorWorld& w = s.world();
+    updateSpoilers(app, pane);
     const pid_t focus = focusPid(pane, w);
     json j;
     j["title"] = s.title();
@@ -42,26 +47,65 @@ json paneState(App& app, Pane& pane) {
     j["events"] = trace.size();
     j["live"] = s.live();
     j["held"] = s.held();
+    j["status"] = paneStatus(pane);
+    j["key_fact"] = keyFact(app, pane);
+    j["breaks"] = s.breaks().size(); // steps the run was held at (drawn as timeline breaks)
     j["selected"] = focus;
+    j["search"] = pane.search;
+    // What the views hide until the reveal (the values below are masked as the views show them).
+    const Spoilers& hide = pane.spoilers;
+    json hidden = json::array();
+    for (auto [on, name] : {std::pair{hide.threads, "threads"},
+                            {hide.verdict, "verdict"},
+                            {hide.exit, "exit"},
+                            {hide.output, "output"},
+                            {hide.ledger, "ledger"},
+                            {hide.processCount, "process-count"},
+                            {hide.timings, "timings"}})
+        if (on) hidden.push_back(name);
+    j["spoilers"] = {{"pending", hide.pending}, {"hidden", hidden}};
 
     json nodes = json::array();
     for (const TreeNode& n : pane.tree.nodes) {
         const ProcessView& p = *n.proc;
-        nodes.push_back({{"pid", p.pid},
-                         {"nspid", p.nspid},
-                         {"parent", p.parent},
-                         {"name", p.name},
-                         {"label", displayName(w, p)},
-                         {"depth", n.depth},
-                         {"start", label(n.start)},
-                         {"state", label(n.state)},
-                         {"state_text", n.stateText},
-                         {"threads", p.threads.size()},
-                         {"deadlocked", !p.deadlocks.empty()},
-                         {"collapsed", n.collapsed},
-                         {"hidden", n.hidden}});
+        nodes.push_back(
+            {{"pid", p.pid},
+             {"nspid", p.nspid},
+             {"parent", p.parent},
+             {"name", p.name},
+             {"label", displayName(w, p)},
+             {"command_line", cardCommand(p)},
+             {"depth", n.depth},
+             {"start", label(n.start)},
+             {"state", n.stateHidden ? "?" : label(n.state)},
+             {"state_text", n.stateHidden ? kHiddenText : n.stateText},
+             {"threads", n.threadsHidden ? json("?") : json(p.threads.size())},
+             {"threads_when_last_seen", n.threadsHidden || p.snap == kNoSnap
+                                            ? json("?")
+                                            : json(trace.snapshot(p.snap).threads.size())},
+             {"deadlocked", n.stateHidden ? json("?") : json(!p.deadlocks.empty())},
+             {"collapsed", n.collapsed},
+             {"hidden", n.hidden}});
     }
     j["tree"] = nodes;
+    // Where the tree was drawn: the panel and each card, in window pixels.
+    json cards = json::array();
+    for (auto& [pid, r] : pane.cards) {
+        const Pane::Rect& t = pane.treePanel;
+        const bool inside =
+            r.x >= t.x && r.y >= t.y && r.x + r.w <= t.x + t.w && r.y + r.h <= t.y + t.h;
+        cards.push_back(
+            {{"pid", pid}, {"x", r.x}, {"y", r.y}, {"w", r.w}, {"h", r.h}, {"visible", inside}});
+    }
+    j["tree_panel"] = {{"x", pane.treePanel.x},
+                       {"y", pane.treePanel.y},
+                       {"w", pane.treePanel.w},
+                       {"h", pane.treePanel.h},
+                       {"vertical", pane.treeVertical},
+                       {"rows", pane.tree.rows},
+                       {"zoomed", !pane.cards.empty() &&
+                                      pane.cards.front().second.h < 4.2f * ImGui::GetFontSize()},
+                       {"cards", cards}};
 
     const FdTable t = fdTable(trace, w, focus, s.index().annotations());
     json fds = json::array();
@@ -87,7 +131,8 @@ json paneState(App& app, Pane& pane) {
                 {"closed_by_exec", t.closedByExec},
                 {"rows", fds}};
 
-    const SyncModel m = syncModel(trace, w, s.index().annotations());
+    SyncModel m = syncModel(trace, w, s.index().annotations());
+    maskSync(m, hide);
     json dl = json::array();
     for (auto& d : m.deadlocks)
         dl.push_back({{"pid", d.pid},
@@ -117,14 +162,16 @@ json paneState(App& app, Pane& pane) {
                         {"creator", r.creator},
                         {"mapped_by", r.mappedBy},
                         {"value", r.value ? json(*r.value) : json(nullptr)},
-                        {"unlinked_by", r.unlinkedBy},
-                        {"leaked", r.leaked},
+                        {"unlinked_by", hide.ledger ? json("?") : json(r.unlinkedBy)},
+                        {"leaked", hide.ledger ? json("?") : json(r.leaked)},
                         {"status", r.status}});
     j["semaphores"] = sems;
 
     json out = json::array();
-    for (auto& l : outputOf(s, focus)) out.push_back({{"fd", l.fd}, {"text", l.text}});
+    if (!outputHidden(hide, w, focus))
+        for (auto& l : outputOf(s, focus)) out.push_back({{"fd", l.fd}, {"text", l.text}});
     j["output"] = out;
+    j["output_hidden"] = outputHidden(hide, w, focus);
 
     const NarrationShown n = narrationAt(app, pane);
     j["narration"] = {
@@ -143,6 +190,10 @@ json stateOf(App& app) {
                                                     : "program";
     j["lesson"] = app.lessonMode() ? json(app.lesson) : json(nullptr);
     j["scale"] = app.settings.scale;
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    j["window"] = {{"w", vp->Size.x}, {"h", vp->Size.y}};
+    j["present"] = app.presenting();
+    j["blank"] = app.blank;
     j["theme"] = toString(app.settings.theme);
     j["colour_blind_safe"] = app.settings.colourBlindSafe;
     j["tab"] = app.tab == DetailTab::Fds ? "fds" : app.tab == DetailTab::Sync ? "sync" : "output";

@@ -1,6 +1,7 @@
 #include "app/gui/SyncView.hpp"
 
 #include "app/gui/Draw.hpp"
+#include "app/gui/Spoilers.hpp"
 #include "app/gui/Theme.hpp"
 
 #include <imgui.h>
@@ -20,13 +21,17 @@ void section(const App& app, const char* title) {
 void drawSyncView(const App& app, Pane& pane, const CursorWorld& w) {
     const Palette& pal = palette();
     const Trace& trace = pane.session->trace();
-    const SyncModel m = syncModel(trace, w, pane.session->index().annotations());
+    SyncModel m = syncModel(trace, w, pane.session->index().annotations());
+    maskSync(m, pane.spoilers);
     const pid_t focus = focusPid(pane, w);
     const float em = ImGui::GetFontSize();
 
     ImGui::BeginChild("sync", ImVec2(0, 0), false);
     section(app, "Deadlocks");
-    if (m.deadlocks.empty()) ImGui::TextDisabled("No deadlock proven up to this step.");
+    if (pane.spoilers.verdict)
+        ImGui::TextDisabled("Hidden until the reveal: predict first, then press Next.");
+    else if (m.deadlocks.empty())
+        ImGui::TextDisabled("No deadlock proven up to this step.");
     for (const DeadlockRow& d : m.deadlocks) {
         ImGui::PushID(int(d.event));
         // A red box: the verdict in one sentence, the reason, then the recorder's evidence.
@@ -68,7 +73,9 @@ void drawSyncView(const App& app, Pane& pane, const CursorWorld& w) {
     }
 
     section(app, "Threads waiting on a futex (a mutex, a lock, a condition)");
-    if (m.waits.empty()) {
+    if (pane.spoilers.verdict) {
+        ImGui::TextDisabled("Hidden until the reveal.");
+    } else if (m.waits.empty()) {
         ImGui::TextDisabled("Nobody is seen waiting (waits are read when the sandbox is idle or "
                             "at a lesson step).");
     } else if (ImGui::BeginTable("waits", 5,

@@ -47,23 +47,25 @@ void applyTheme(Theme theme, bool colourBlindSafe, float scale) {
     // Order: Sandbox, Root, Fork, Spawn, PosixSpawn, Server, ForkserverChild, Tracker.
     if (colourBlindSafe) {
         // Vermillion is kept for deadlocks and kills; the start kinds use the other six.
-        const ImU32 s[8] = {rgb(0x8C8C8C),
-                            light ? rgb(0xA8A8A8) : rgb(0xBBBBBB), // (black text on it)
-                            light ? rgb(0x2A8FCF) : rgb(0x56B4E9), // fork: sky blue
-                            rgb(0x009E73),                         // spawn: bluish green
-                            light ? rgb(0x0072B2) : rgb(0x4A9AD8), // posix_spawn: blue
-                            rgb(0xCC79A7),                         // forkserver: reddish purple
-                            light ? rgb(0xB8A800) : rgb(0xF0E442), // its children: yellow
-                            rgb(0xE69F00)};                        // tracker: orange
+        const ImU32 s[9] = {rgb(0x8C8C8C),
+                            light ? rgb(0xA8A8A8) : rgb(0xBBBBBB),  // (black text on it)
+                            light ? rgb(0x2A8FCF) : rgb(0x56B4E9),  // fork: sky blue
+                            rgb(0x009E73),                          // spawn: bluish green
+                            light ? rgb(0x0072B2) : rgb(0x4A9AD8),  // posix_spawn: blue
+                            rgb(0xCC79A7),                          // forkserver: reddish purple
+                            light ? rgb(0xB8A800) : rgb(0xF0E442),  // its children: yellow
+                            rgb(0xE69F00),                          // tracker: orange
+                            light ? rgb(0x00775A) : rgb(0x6FCFB0)}; // fork + exec: pale green
         std::copy(std::begin(s), std::end(s), p.start);
         p.deadlock = rgb(0xD55E00);
         p.blocked = light ? rgb(0x9A6A00) : rgb(0xE6B800);
         p.good = rgb(0x009E73);
     } else {
-        const ImU32 s[8] = {rgb(0x888888), light ? rgb(0x444444) : rgb(0xCCCCCC),
+        const ImU32 s[9] = {rgb(0x888888), light ? rgb(0x444444) : rgb(0xCCCCCC),
                             rgb(0xFF7F0E), rgb(0x2CA02C),
                             rgb(0x17BECF), rgb(0x9467BD),
-                            rgb(0x1F77B4), rgb(0xBCBD22)};
+                            rgb(0x1F77B4), rgb(0xBCBD22),
+                            rgb(0x98DF8A)};
         std::copy(std::begin(s), std::end(s), p.start);
         p.deadlock = rgb(0xD62728);
         p.blocked = rgb(0xFFBF00);

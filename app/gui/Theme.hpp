@@ -9,7 +9,7 @@
 namespace forklab::gui {
 
 struct Palette {
-    ImU32 start[8]; // by StartKind
+    ImU32 start[9]; // by StartKind
     ImU32 deadlock; // vermillion: deadlocks, kills, leaks
     ImU32 blocked;  // waits
     ImU32 good;     // ran and exited cleanly

@@ -124,7 +124,28 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         dl->AddText(ImVec2(x + 3, wp.y), pal.textDim, timeLabel(t, step).c_str());
     }
     const auto& markers = index.markers();
+    // Where the run was held at a step: a break (two slanted strokes on the ruler); the held
+    // time itself is not on the time axis.
+    for (size_t b : s.breaks()) {
+        const double t = double(trace[b].t);
+        if (t < tl.t0 || t > tl.t1 || (hideFuture && t > cursorT)) continue;
+        const float x = xOf(t) + em * 0.45f, y0 = wp.y + ruler * 0.05f, y1 = wp.y + ruler * 0.5f;
+        for (float dx : {0.0f, em * 0.3f})
+            dl->AddLine(ImVec2(x + dx, y1), ImVec2(x + dx + em * 0.25f, y0), pal.blocked,
+                        line * 1.5f);
+    }
+    // The current step's flag is always labelled (drawn last, over its neighbours).
+    const size_t currentMarker = index.markersBefore(s.cursor());
     float lastLabelEnd = -1e9f;
+    auto flag = [&](size_t k, float x, ImU32 c) {
+        const std::string num = std::to_string(k + 1);
+        const ImVec2 ts = ImGui::CalcTextSize(num.c_str());
+        dl->AddRectFilled(ImVec2(x, wp.y + ruler * 0.5f),
+                          ImVec2(x + ts.x + em * 0.5f, wp.y + ruler * 0.5f + ts.y * 0.8f), c);
+        dl->AddText(ImGui::GetFont(), em * 0.8f, ImVec2(x + em * 0.25f, wp.y + ruler * 0.5f),
+                    pal.markerText, num.c_str());
+        return x + ts.x + em;
+    };
     for (size_t k = firstAt(trace, markers, 0, tl.t0); k < markers.size(); ++k) {
         const Event& e = trace[markers[k]];
         if (double(e.t) > tl.t1) break;
@@ -134,15 +155,13 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         const ImU32 c = mk.key ? pal.keyMarker : pal.marker;
         dl->AddLine(ImVec2(x, wp.y + ruler * 0.5f), ImVec2(x, area1.y), withAlpha(c, 0.8f),
                     mk.key ? line * 2 : line);
-        const std::string num = std::to_string(k + 1);
-        if (x > lastLabelEnd) {
-            const ImVec2 ts = ImGui::CalcTextSize(num.c_str());
-            dl->AddRectFilled(ImVec2(x, wp.y + ruler * 0.5f),
-                              ImVec2(x + ts.x + em * 0.5f, wp.y + ruler * 0.5f + ts.y * 0.8f), c);
-            dl->AddText(ImGui::GetFont(), em * 0.8f, ImVec2(x + em * 0.25f, wp.y + ruler * 0.5f),
-                        pal.markerText, num.c_str());
-            lastLabelEnd = x + ts.x + em;
-        }
+        if (x > lastLabelEnd && k + 1 != currentMarker) lastLabelEnd = flag(k, x, c);
+    }
+    if (currentMarker > 0 && currentMarker <= markers.size()) {
+        const Event& e = trace[markers[currentMarker - 1]];
+        if (double(e.t) >= tl.t0 && double(e.t) <= tl.t1)
+            flag(currentMarker - 1, xOf(double(e.t)),
+                 e.as<ev::Marker>().key ? pal.keyMarker : pal.marker);
     }
     dl->PopClipRect();
 
@@ -182,7 +201,7 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
             dl->AddRectFilled(ImVec2(xb, y + trackH * 0.22f),
                               ImVec2(std::max(xd, xb + 2), y + trackH * 0.78f),
                               withAlpha(kind, p.alive ? 0.45f : 0.3f), em * 0.2f);
-            if (!p.deadlocks.empty()) {
+            if (!p.deadlocks.empty() && !pane.spoilers.verdict) {
                 const double from = double(trace[p.deadlocks.front()].t);
                 const float xf = std::max(xOf(from), xb);
                 dl->AddRectFilled(ImVec2(xf, y + trackH * 0.22f),
@@ -209,6 +228,10 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
             const Event& e = trace[ei];
             if (double(e.t) > tl.t1 + span * 0.01) break;
             if (hideFuture && double(e.t) > cursorT) break;
+            if (eventHidden(pane.spoilers, e)) { // the answer: drawn with the reveal
+                ++k;
+                continue;
+            }
             const float x = xOf(double(e.t));
             const float r = em * 0.32f;
             switch (e.kind) {

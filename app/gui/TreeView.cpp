@@ -23,33 +23,57 @@ struct Metrics {
 // Cards shrink so a small tree fits the panel's width without scrolling sideways; `fits` says
 // whether it does with cards no narrower than kMinCard.
 constexpr float kMinCard = 10.0f; // em: the short labels still fit
-Metrics metrics(bool vertical, const TreeLayout& tree, float width, bool* fits) {
-    const float em = ImGui::GetFontSize();
+// Cards carry a fourth line, the command line, when some process exec'd (the lessons ask to
+// read them: forkserver-ps), so it is on screen, not only in a tooltip.
+bool anyCommandLine(const TreeLayout& tree) {
+    for (size_t i = 0; i < tree.nodes.size() && i < 4096; ++i)
+        if (!tree.nodes[i].proc->argv.empty()) return true;
+    return false;
+}
+
+Metrics metrics(bool vertical, const TreeLayout& tree, float width, float em, bool* fits) {
+    const float cardH = (anyCommandLine(tree) ? 5.45f : 4.3f) * em;
     const float pad = 0.8f * em, toggle = 1.4f * em;
     if (vertical) {
         const float gap = 1.2f * em;
         const float rows = float(std::max(tree.rows, 1));
         const float fit = (width - 2 * pad - (rows - 1) * gap) / rows;
         *fits = fit >= kMinCard * em;
-        return Metrics{true, em, std::clamp(fit, kMinCard * em, 13.0f * em), 4.3f * em, 2.4f * em,
+        return Metrics{true, em, std::clamp(fit, kMinCard * em, 13.0f * em), cardH, 2.4f * em,
                        gap,  pad};
     }
     const float depth = float(tree.maxDepth);
     const float gap = (width / em < 40.0f ? 3.2f : 4.2f) * em;
     const float fit = (width - 2 * pad - toggle - depth * gap) / (depth + 1);
     *fits = fit >= kMinCard * em;
-    return Metrics{false,     em, std::clamp(fit, kMinCard * em, 15.5f * em), 4.3f * em, gap,
+    return Metrics{false,     em, std::clamp(fit, kMinCard * em, 15.5f * em), cardH, gap,
                    0.9f * em, pad};
 }
 
 // Depth to the right reads best; when that does not fit the width but top-down does (a deep,
 // narrow tree at a big display scale, or compare mode's columns), the tree grows downwards.
-Metrics chooseMetrics(bool compact, const TreeLayout& tree, float width) {
+// A tree that fits the panel whole (both ways) is drawn that way first: on a projector the
+// class sees every process without scrolling.
+Metrics chooseMetrics(bool compact, const TreeLayout& tree, float width, float height, float em,
+                      bool* fitsWhole) {
     bool fitsH = false, fitsV = false;
-    if (compact) return metrics(true, tree, width, &fitsV);
-    const Metrics h = metrics(false, tree, width, &fitsH);
+    *fitsWhole = false;
+    if (compact) return metrics(true, tree, width, em, &fitsV);
+    const Metrics h = metrics(false, tree, width, em, &fitsH);
+    const Metrics v = metrics(true, tree, width, em, &fitsV);
+    const float rows = float(std::max(tree.rows, 1)), depth = float(tree.maxDepth);
+    auto whole = [&](const Metrics& m) {
+        const float along = 2 * m.pad + (depth + 1) * (m.vertical ? m.cardH : m.cardW) +
+                            depth * m.depthGap + (m.vertical ? 0.0f : 1.4f * m.em);
+        const float across =
+            2 * m.pad + rows * (m.vertical ? m.cardW : m.cardH) + (rows - 1) * m.rowGap;
+        return m.vertical ? across <= width && along <= height : along <= width && across <= height;
+    };
+    *fitsWhole = true;
+    if (fitsH && whole(h)) return h;
+    if (fitsV && whole(v)) return v;
+    *fitsWhole = false;
     if (fitsH) return h;
-    const Metrics v = metrics(true, tree, width, &fitsV);
     return fitsV ? v : h;
 }
 
@@ -67,14 +91,22 @@ const char* shortLabel(StartKind k) {
     }
 }
 
-std::string threadsText(const ProcessView& p) {
+std::string threadsText(const Trace& trace, const TreeNode& node) {
+    const ProcessView& p = *node.proc;
+    if (node.threadsHidden) return "? threads";
+    if (!p.alive) { // what it had when last seen: a lesson's answer outlives the process
+        if (p.snap == kNoSnap) return {};
+        const size_t had = trace.snapshot(p.snap).threads.size();
+        if (had == 0) return {};
+        return had == 1 ? "had 1 thread" : "had " + std::to_string(had) + " threads";
+    }
     const size_t n = p.threads.size();
-    if (!p.alive) return {};
     return n == 1 ? "1 thread" : std::to_string(n) + " threads";
 }
 
 std::string stateShort(const TreeNode& n) {
     const ProcessView& p = *n.proc;
+    if (n.stateHidden) return "?";
     switch (n.state) {
     case ProcState::Exited:
         return "exited, code " + std::to_string(p.status.exitCode());
@@ -108,13 +140,13 @@ void tooltip(const App& app, const CursorWorld& w, const TreeNode& n) {
         for (auto& a : p.argv) cmd += (cmd.empty() ? "" : " ") + a;
         ImGui::Text("exec'd: %s", cmd.c_str());
     }
-    ImGui::Text("state: %s", n.stateText.c_str());
-    if (p.alive && !p.threads.empty()) {
+    ImGui::Text("state: %s", n.stateHidden ? kHiddenText : n.stateText.c_str());
+    if (p.alive && !p.threads.empty() && !n.threadsHidden) {
         std::string tids;
         for (pid_t t : p.threads) tids += (tids.empty() ? "" : ", ") + std::to_string(t);
         ImGui::Text("threads: %s", tids.c_str());
     }
-    if (!p.deadlocks.empty())
+    if (!p.deadlocks.empty() && !n.stateHidden)
         colouredWrapped(palette().deadlock,
                         "Deadlock verdict recorded: see Mutexes & semaphores for the evidence.");
     if (n.collapsed) ImGui::Text("%d processes below it are folded away", n.hidden);
@@ -126,13 +158,13 @@ void tooltip(const App& app, const CursorWorld& w, const TreeNode& n) {
 } // namespace
 
 void drawTreeLegend(const TreeLayout& tree, float width) {
-    bool present[8] = {};
+    bool present[9] = {};
     for (auto& n : tree.nodes) present[size_t(n.start)] = true;
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float em = ImGui::GetFontSize();
     // Only when it fits on the line: the cards carry the same words.
     float need = 0;
-    for (int k = 0; k < 8; ++k)
+    for (int k = 0; k < 9; ++k)
         if (present[k])
             need += em * 1.25f + ImGui::GetTextLineHeight() +
                     ImGui::CalcTextSize(label(StartKind(k))).x;
@@ -140,7 +172,7 @@ void drawTreeLegend(const TreeLayout& tree, float width) {
         ImGui::NewLine();
         return;
     }
-    for (int k = 0; k < 8; ++k) {
+    for (int k = 0; k < 9; ++k) {
         if (!present[k]) continue;
         ImGui::SameLine(0, em);
         const ImVec2 pos = ImGui::GetCursorScreenPos();
@@ -156,15 +188,49 @@ void drawTreeLegend(const TreeLayout& tree, float width) {
     ImGui::NewLine();
 }
 
+std::string cardCommand(const ProcessView& p) {
+    std::string cmd;
+    for (size_t a = 0; a < p.argv.size(); ++a) {
+        std::string arg = p.argv[a];
+        if (a == 0) {
+            if (auto slash = arg.rfind('/'); slash != std::string::npos && slash + 1 < arg.size())
+                arg = arg.substr(slash + 1);
+            if (arg == lessonProgramName() && p.argv.size() > 1) continue;
+        }
+        cmd += (cmd.empty() ? "" : " ") + arg;
+    }
+    return cmd;
+}
+
 void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size, bool compact) {
     const Palette& pal = palette();
     const float panelW = size.x > 0 ? size.x : ImGui::GetContentRegionAvail().x;
-    const Metrics m = chooseMetrics(compact, pane.tree, panelW - ImGui::GetStyle().ScrollbarSize);
+    const float panelH = size.y > 0 ? size.y : ImGui::GetContentRegionAvail().y;
+    const float fitW = panelW - ImGui::GetStyle().ScrollbarSize,
+                fitH = panelH - ImGui::GetStyle().ScrollbarSize;
+    bool whole = false;
+    Metrics m = chooseMetrics(compact, pane.tree, fitW, fitH, ImGui::GetFontSize(), &whole);
+    // A small tree that does not fit whole (a projector at display scale 2 or 3) zooms out
+    // until it does, down to 55 %: the class sees every process without scrolling.
+    float zoom = 1.0f;
+    if (!whole && !compact && pane.tree.nodes.size() <= 40) {
+        for (float z = 0.9f; z > 0.5f; z -= 0.05f) {
+            bool fits = false;
+            const Metrics t =
+                chooseMetrics(false, pane.tree, fitW, fitH, ImGui::GetFontSize() * z, &fits);
+            if (fits) {
+                m = t;
+                zoom = z;
+                break;
+            }
+        }
+    }
     const TreeLayout& tree = pane.tree;
     const pid_t focus = focusPid(pane, w);
 
     ImGui::PushStyleColor(ImGuiCol_ChildBg, pal.canvas);
     ImGui::BeginChild("tree", size, true, ImGuiWindowFlags_HorizontalScrollbar);
+    ImGui::SetWindowFontScale(zoom); // kept per window: set every frame
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 origin = ImGui::GetCursorScreenPos(); // content origin, scrolled
     const ImVec2 winPos = ImGui::GetWindowPos(), winSize = ImGui::GetWindowSize();
@@ -202,6 +268,24 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
                     r = m.pad + float(n.row) * m.rowStep();
         return m.vertical ? ImVec2(origin.x + r, origin.y + d) : ImVec2(origin.x + d, origin.y + r);
     };
+    // A new focus (a step about another process, a search) is scrolled into view.
+    if (const int fi = tree.indexOf(focus); fi >= 0 && focus != pane.scrolledTo) {
+        pane.scrolledTo = focus;
+        const ImVec2 p = cardPos(tree.nodes[size_t(fi)]);
+        const ImVec2 local(p.x - origin.x, p.y - origin.y); // in content coordinates
+        const float sx = ImGui::GetScrollX(), sy = ImGui::GetScrollY();
+        if (local.x < sx || local.x + m.cardW > sx + winSize.x)
+            ImGui::SetScrollX(std::max(0.0f, local.x - (winSize.x - m.cardW) * 0.5f));
+        if (local.y < sy || local.y + m.cardH > sy + winSize.y)
+            ImGui::SetScrollY(std::max(0.0f, local.y - (winSize.y - m.cardH) * 0.5f));
+    }
+    pane.treePanel = {winPos.x, winPos.y, winSize.x, winSize.y};
+    pane.treeVertical = m.vertical;
+    pane.cards.clear();
+    for (size_t i = 0; i < tree.nodes.size() && i < Pane::kMaxCards; ++i) {
+        const ImVec2 p = cardPos(tree.nodes[i]);
+        pane.cards.push_back({tree.nodes[i].proc->pid, {p.x, p.y, m.cardW, m.cardH}});
+    }
     const float line = std::fmax(1.0f, pal.line * m.em / 16.0f);
     const ImVec2 clip0(winPos.x - m.cardW, winPos.y - m.cardH);
     const ImVec2 clip1(winPos.x + winSize.x + m.cardW, winPos.y + winSize.y + m.cardH);
@@ -253,8 +337,9 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
             continue;
         const ImVec2 end(pos.x + m.cardW, pos.y + m.cardH);
         const ImU32 kind = startColour(n.start);
-        const bool dead = n.state == ProcState::Exited || n.state == ProcState::Killed;
-        const bool deadlocked = !p.deadlocks.empty();
+        const bool dead =
+            (n.state == ProcState::Exited || n.state == ProcState::Killed) && !n.stateHidden;
+        const bool deadlocked = !p.deadlocks.empty() && !n.stateHidden;
         const bool selected = p.pid == focus;
 
         // The fork arrow into this card, labelled with the system call.
@@ -311,7 +396,7 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
         // Line 2: how it was started, and its threads (the lessons count them).
         ImVec2 cur(tx, pos.y + m.em * 1.5f);
         // The thread count is a lesson's answer: the label gets short before the count is cut.
-        const std::string threadsFull = threadsText(p);
+        const std::string threadsFull = threadsText(pane.session->trace(), n);
         const float room =
             end.x - cur.x - m.em * 0.85f - ImGui::CalcTextSize(threadsFull.c_str()).x;
         const char* kindText =
@@ -322,10 +407,21 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
         if (!threads.empty())
             dl->AddText(ImVec2(cur.x, cur.y + m.em * 0.08f), textCol, threads.c_str());
 
+        // Line 4 (when some process exec'd): the command line it exec'd, the program's path
+        // shortened to its name.
+        if (!p.argv.empty() && m.cardH > 5.0f * m.em) {
+            const std::string cmd = cardCommand(p);
+            const std::string shownCmd = ellipsize(cmd, end.x - tx - m.em * 0.4f);
+            dl->AddText(ImVec2(tx, pos.y + m.em * 3.95f), pal.textDim, shownCmd.c_str());
+        }
+
         // Line 3: its state, in words, never by colour alone.
         cur = ImVec2(tx, pos.y + m.em * 2.75f);
         const std::string state = stateShort(n);
-        if (deadlocked && n.state == ProcState::Killed) { // it died deadlocked: say that first
+        if (n.stateHidden) {
+            dl->AddText(ImVec2(cur.x, cur.y + m.em * 0.08f), pal.textDim, "state: ?");
+        } else if (deadlocked &&
+                   n.state == ProcState::Killed) { // it died deadlocked: say that first
             cur.x +=
                 pill(dl, cur, "\u26A0 DEADLOCKED", pal.deadlock, IM_COL32_WHITE).x + m.em * 0.35f;
             dl->AddText(ImVec2(cur.x, cur.y + m.em * 0.08f), pal.textDim, "then killed");

@@ -13,5 +13,8 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
 // The colour chips of the start kinds present in the tree, on one line.
 // (skipped when it would not fit in `width`)
 void drawTreeLegend(const TreeLayout& tree, float width);
+// The command line a card shows (what the process exec'd; the lessons program's path left out,
+// so its role flag shows), "" if it never exec'd.
+std::string cardCommand(const ProcessView& p);
 
 } // namespace forklab::gui

@@ -1,5 +1,6 @@
 #include "app/gui/Window.hpp"
 
+#include "app/gui/Controls.hpp"
 #include "app/gui/Screenshot.hpp"
 
 // glad before GLFW, and GLFW without its own GL header (reference/platform.md §3).
@@ -79,6 +80,15 @@ bool Window::open(int width, int height, bool hidden, bool vsync) {
     context_ = true;
     ImGui::GetIO().IniFilename = nullptr; // the layout is fixed; our settings live elsewhere
     platform_ = ImGui_ImplGlfw_InitForOpenGL(window_, true);
+    // Ours first, then ImGui's: every press is queued, however short the tap (Controls.hpp).
+    static GLFWkeyfun imguiKeys = nullptr;
+    imguiKeys =
+        glfwSetKeyCallback(window_, [](GLFWwindow* w, int key, int sc, int action, int mods) {
+            // Held arrows repeat; a held Space or PgDn is one step (the run goes on one gate).
+            const bool arrow = key >= GLFW_KEY_RIGHT && key <= GLFW_KEY_UP;
+            if (action == GLFW_PRESS || (action == GLFW_REPEAT && arrow)) queueKeyPress(key, mods);
+            if (imguiKeys) imguiKeys(w, key, sc, action, mods);
+        });
     renderer_ = platform_ && ImGui_ImplOpenGL3_Init("#version 330 core");
     if (!renderer_) {
         std::fprintf(stderr, "forklab gui: the ImGui OpenGL 3 renderer could not start\n");

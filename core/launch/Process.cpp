@@ -5,15 +5,41 @@
 #include "SemaphoreTracker.hpp"
 #include "SpawnSelf.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <ctime>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace forklab::launch {
+
+int pollRunning(pollfd* fds, nfds_t n, int timeoutMs) {
+    if (timeoutMs < 0) {
+        int r;
+        do r = poll(fds, n, -1);
+        while (r < 0 && errno == EINTR);
+        return r;
+    }
+    // Short slices, each counted as at most its own length: a slice that took longer was
+    // stopped (a ptrace gate), and that time was not the program's.
+    constexpr int kSliceMs = 20;
+    int left = timeoutMs;
+    for (;;) {
+        const int slice = std::min(left, kSliceMs);
+        timespec a{}, b{};
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        int r = poll(fds, n, slice);
+        if (r != 0 && !(r < 0 && errno == EINTR)) return r;
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        const int64_t took = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1'000'000;
+        left -= int(std::clamp<int64_t>(took, r < 0 ? 0 : 1, slice));
+        if (left <= 0) return 0;
+    }
+}
 
 Process::Process(StartMethod method, std::string target, Args args)
     : method_(method), target_(std::move(target)), args_(std::move(args)) {}
@@ -81,9 +107,7 @@ std::optional<int> Process::join(int timeoutMs) {
     if (exitCode_) return exitCode_;
     if (sentinel_ < 0) return std::nullopt;
     pollfd p{sentinel_, POLLIN, 0};
-    int r;
-    do r = poll(&p, 1, timeoutMs);
-    while (r < 0 && errno == EINTR);
+    const int r = pollRunning(&p, 1, timeoutMs);
     if (r <= 0) return std::nullopt;
     if (method_ == StartMethod::Forkserver) {
         // Not our child: no waitpid. The server writes the status, 8 bytes.

@@ -5,11 +5,16 @@
 #include "StartMethod.hpp"
 
 #include <optional>
+#include <poll.h>
 #include <string>
 #include <sys/types.h>
 #include <vector>
 
 namespace forklab::launch {
+
+// poll() whose timeout counts running time only: time the process spends stopped (held at a
+// forklab step gate while a class discusses it) does not use it up. timeoutMs -1: no timeout.
+int pollRunning(pollfd* fds, nfds_t n, int timeoutMs);
 
 class Process {
   public:

@@ -179,7 +179,12 @@ std::optional<Narration> loadNarration(const std::string& lessonId, std::string*
             n.question = trim(body);
         } else if (section == "reveal")
             n.reveal = t;
-        else if (section == "fork")
+        else if (section == "spoilers") {
+            std::istringstream q(t);
+            std::string l;
+            while (std::getline(q, l))
+                if (l.rfind("- ", 0) == 0) n.spoilers.push_back(trim(l.substr(2)));
+        } else if (section == "fork")
             n.perMethod[0] = t;
         else if (section == "spawn")
             n.perMethod[1] = t;

@@ -44,6 +44,11 @@ struct Narration {
     std::vector<std::string> choices;         // possible answers shown to the class
     std::string reveal;                       // shown after the key step
     std::string perMethod[3];                 // what to notice under fork / spawn / forkserver
+    // The facts that answer the question ("## spoilers": one "- fact" a line): no view shows
+    // them before the reveal. threads (of the processes the program started), verdict
+    // (deadlock verdicts, blocked states, futex waits), exit (how they ended), output (what
+    // they wrote), ledger (a semaphore's fate in /dev/shm), process-count, timings.
+    std::vector<std::string> spoilers;
 };
 // Empty optional (and *error set) if the file is missing or malformed.
 std::optional<Narration> loadNarration(const std::string& lessonId, std::string* error = nullptr);

@@ -91,6 +91,7 @@ void Tracer::snapshotAll(SnapReason why) {
 }
 
 void Tracer::holdUntilStep() {
+    holdStart_ = monotonicNs();
     ctl_.gates++;
     ctl_.held = true;
     while (!ctl_.stepRequested && !ctl_.stopRequested && !tasks_.empty()) {
@@ -104,6 +105,12 @@ void Tracer::holdUntilStep() {
     }
     ctl_.stepRequested = false;
     ctl_.held = false;
+    // The hold was not running time: not for the deadline, the grace period or event times.
+    const int64_t held = monotonicNs() - holdStart_;
+    holdStart_ = -1;
+    heldNs_ += held;
+    lastTick_ += held;
+    if (rootDone_) rootExitAt_ += held;
 }
 
 } // namespace forklab::tracer

@@ -138,7 +138,9 @@ class Tracer {
     void holdUntilStep();
 
     // --- helpers ---
-    int64_t now() const { return monotonicNs() - t0_; }
+    // Run time: time held at a step gate is left out (a class may pause for minutes), so the
+    // timeline has no gap and the deadline and grace count running time only.
+    int64_t now() const { return (holdStart_ >= 0 ? holdStart_ : monotonicNs()) - t0_ - heldNs_; }
     void emit(pid_t pid, EventKind kind, Payload p) {
         trace_.append(Event{now(), pid, kind, std::move(p)});
         lastEvent_ = monotonicNs();
@@ -204,6 +206,8 @@ class Tracer {
     int64_t activeNs_ = 0;
     int64_t lastTick_ = 0;
     int64_t rootExitAt_ = -1;
+    int64_t heldNs_ = 0;     // time spent held at step gates, in all
+    int64_t holdStart_ = -1; // when the current hold began (-1: not held)
     WaitStatus rootStatus_;
     bool rootDone_ = false;
     int execErrno_ = 0;

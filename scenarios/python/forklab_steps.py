@@ -5,6 +5,7 @@ process's memory. The call opens no file and maps no memory, so the plumbing for
 CPython's own. Outside forklab it fails with ENOSYS and nothing happens.
 """
 import ctypes
+import time
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _MARKER = 4001
@@ -24,3 +25,16 @@ def step(label: str) -> bool:
 
 def key_step(label: str) -> bool:
     return _mark(label, _KEY)
+
+
+def wait_running(ready, seconds: float, slice_: float = 0.02) -> bool:
+    """Calls ready(timeout) in short slices until it returns true or `seconds` of running time
+    have passed. Time this process spent stopped (held at a forklab step gate while a class
+    discusses it) does not count: a slice that took longer counts as its own length."""
+    left = seconds
+    while left > 0:
+        t = time.monotonic()
+        if ready(min(slice_, left)):
+            return True
+        left -= min(time.monotonic() - t, slice_)
+    return False

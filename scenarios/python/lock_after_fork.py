@@ -40,12 +40,13 @@ if __name__ == '__main__':
     forklab_steps.step("a thread holds the lock")
     p = Process(target=child)
     p.start()
-    p.join(timeout=1.0)
+    # one second of running time: a pause at a step does not use it up
+    forklab_steps.wait_running(lambda t: p.join(t) or not p.is_alive(), 1.0)
     forklab_steps.key_step("one second later: is the child still waiting?")
     release.set()
     t.join()
     observed = forklab_steps.step("the parent released its lock")
-    p.join(timeout=0.3)
+    forklab_steps.wait_running(lambda t: p.join(t) or not p.is_alive(), 0.3)
     if p.is_alive():
         if not observed:  # no forklab teardown to end it: do not leave it behind
             p.kill()

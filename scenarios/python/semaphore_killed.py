@@ -19,7 +19,8 @@ def child(ready):
     print(f"child {os.getpid()}: created a semaphore named {sem._semlock.name}", flush=True)
     forklab_steps.step("the child created a named semaphore")
     ready.send("ready")
-    time.sleep(60)  # until killed: its finalizer never runs
+    while True:  # until killed: its finalizer never runs
+        time.sleep(1)
 
 
 if __name__ == '__main__':
@@ -28,7 +29,7 @@ if __name__ == '__main__':
     p = Process(target=child, args=(writer,))
     p.start()
     writer.close()
-    if not reader.poll(20):
+    if not forklab_steps.wait_running(reader.poll, 20):
         print("parent: the child never said it was ready")
         p.kill()
         sys.exit(1)
