@@ -104,8 +104,11 @@ void closeAllBut(int a, int b, int c, int d) {
 // Becomes uid:gid for good (forklab is root, run through sudo for that user).
 bool dropIds(const LaunchPlan& p) {
     gid_t groups[1] = {p.gid};
-    if (setgroups(1, groups) != 0 || setresgid(p.gid, p.gid, p.gid) != 0 ||
-        setresuid(p.uid, p.uid, p.uid) != 0)
+    // Raw syscalls: glibc's wrappers would signal every thread of forklab's that its stale
+    // thread list names, and wait for them (we are a clone of one thread, alone).
+    if (syscall(SYS_setgroups, 1, groups) != 0 ||
+        syscall(SYS_setresgid, p.gid, p.gid, p.gid) != 0 ||
+        syscall(SYS_setresuid, p.uid, p.uid, p.uid) != 0)
         return false;
     // Changing ids made us undumpable; we must still write our own /proc/self maps.
     prctl(PR_SET_DUMPABLE, 1);
@@ -149,7 +152,10 @@ int launcherMain(void* arg) {
     }
     if (p.namespaces && !lockMountsBelow(p)) fail(p, kStageLockMounts, 125);
 
-    pid_t program = fork();
+    // _Fork, not fork: fork() runs glibc's atfork handlers, which take malloc's and stdio's locks
+    // — copies of locks another thread of forklab's may have held when we were cloned, locked
+    // forever here (the very deadlock mutex-after-fork teaches). It hung a run now and then.
+    pid_t program = _Fork();
     if (program < 0) fail(p, kStageFork, 125);
     if (program == 0) {
         signal(SIGCHLD, SIG_DFL);
