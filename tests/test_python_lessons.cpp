@@ -1,0 +1,153 @@
+// The Python lessons written for issue 14 (python-main-guard, python-start-method-defaults,
+// python-register-at-fork), each under fork, spawn and forkserver. Every check is a fact the
+// recorder observed: the tree (who forked whom, who exec'd), each process's own writes to
+// stdout and stderr, exit statuses, verdicts, and which process wrote which step marker.
+#include "PythonHelpers.hpp"
+
+#include "core/lessons/VersionFacts.hpp"
+
+using namespace forklab;
+using namespace forklab::test;
+
+TEST_CASE("python-main-guard: module-level code re-runs in spawn and forkserver children",
+          "[python][lessons]") {
+    if (pythonMissing()) return;
+    for (StartMethod m : kAllMethods) {
+        CAPTURE(toString(m));
+        Run r = lesson("python-main-guard", m);
+        INFO(r.story());
+        World w = r.world();
+        const ProcessView& parent = root(w);
+        pid_t child = keyPid(r);
+        REQUIRE(child != parent.pid);
+        const ProcessView* c = w.find(child);
+        REQUIRE(c);
+        // The parent executed the file once, as __main__ (its pid as the sandbox shows it).
+        std::string parentOut = outputOf(r, parent.pid);
+        CHECK(parentOut.find("module level: pid " + std::to_string(parent.nspid) +
+                             ", __name__ = '__main__'\n") == 0);
+        std::string childOut = outputOf(r, child);
+        CHECK(childOut.find("target: pid " + std::to_string(c->nspid)) != std::string::npos);
+        if (m == StartMethod::Fork) {
+            CHECK(childOut.find("module level") == std::string::npos); // a copy: nothing re-runs
+            CHECK(c->execs == 0);
+        } else {
+            // The child ran the file's body itself, under the name spawn.prepare() gives it,
+            // before its target.
+            CHECK(childOut.find("module level: pid " + std::to_string(c->nspid) +
+                                ", __name__ = '__mp_main__'\n") == 0);
+        }
+        CHECK(c->status.exitCode() == 0);
+    }
+}
+
+TEST_CASE("python-main-guard --variant unguarded: CPython's bootstrapping RuntimeError",
+          "[python][lessons]") {
+    if (pythonMissing()) return;
+    for (StartMethod m : kAllMethods) {
+        CAPTURE(toString(m));
+        Run r = lesson("python-main-guard", m, "unguarded");
+        INFO(r.story());
+        World w = r.world();
+        const ProcessView& parent = root(w);
+        if (m == StartMethod::Fork) {
+            // Nothing re-runs in a fork child: the missing guard changes nothing.
+            pid_t child = markerPid(r, "the child runs its target");
+            REQUIRE(child != 0);
+            REQUIRE(child != parent.pid);
+            CHECK(w.find(child)->status.exitCode() == 0);
+            CHECK(outputOf(r, parent.pid).find("the child exited with 0") != std::string::npos);
+            continue;
+        }
+        // The child's re-run of the file, as __mp_main__, reached start(): CPython refused.
+        pid_t child = writerOf(r, "__name__ = '__mp_main__'");
+        REQUIRE(child != 0);
+        const ProcessView* c = w.find(child);
+        REQUIRE(c);
+        CHECK(c->parent ==
+              (m == StartMethod::Spawn ? parent.pid : withRole(w, Role::Forkserver).at(0)->pid));
+        std::string err = outputOf(r, child, 2);
+        CAPTURE(err);
+        CHECK(err.find("RuntimeError") != std::string::npos);
+        CHECK(err.find("current process has finished its bootstrapping phase") !=
+              std::string::npos);
+        CHECK(c->status.exitCode() == 1);
+        CHECK(c->children.empty());                            // no grandchild started
+        CHECK(markerPid(r, "the child runs its target") == 0); // the target never ran
+        CHECK(outputOf(r, parent.pid).find("the child exited with 1") != std::string::npos);
+    }
+}
+
+TEST_CASE("python-start-method-defaults: fork without a choice; get_context vs set_start_method",
+          "[python][lessons]") {
+    if (pythonMissing()) return;
+    const PyVersion v = parsePyVersion(lessonPython()->version);
+    for (StartMethod m : kAllMethods) {
+        CAPTURE(toString(m));
+        Run r = lesson("python-start-method-defaults", m);
+        INFO(r.story());
+        pid_t def = markerPid(r, kDefaultChildStep);
+        pid_t ctx = markerPid(r, "the get_context child runs");
+        pid_t set = markerPid(r, "the set_start_method child runs");
+        REQUIRE(def != 0);
+        REQUIRE(ctx != 0);
+        REQUIRE(set != 0);
+        CHECK(keyPid(r) == def);
+        // How each child was started, from the tree: the default is fork on Linux up to 3.13.
+        CHECK(startedBy(*r.trace, def) == (v.atLeast(14) ? "forkserver" : "fork"));
+        CHECK(startedBy(*r.trace, ctx) == toString(m));
+        CHECK(startedBy(*r.trace, set) == toString(m));
+        World w = r.world();
+        // The helpers start with the first child of their method, after the default child.
+        for (Role role : {Role::Tracker, Role::Forkserver})
+            for (auto* h : withRole(w, role)) CHECK(h->born > w.find(def)->died);
+        std::string out = outputOf(r, root(w).pid);
+        CHECK(out.find("get_start_method(allow_none=True) = None") != std::string::npos);
+        CHECK(out.find("RuntimeError: context has already been set") != std::string::npos);
+        CHECK(out.find("get_start_method() is still 'fork'") != std::string::npos);
+    }
+}
+
+TEST_CASE("python-register-at-fork: the hooks hand the fork child an unlocked lock",
+          "[python][lessons][deadlock]") {
+    if (pythonMissing()) return;
+    const std::string before = "before: fork waits to take the lock itself",
+                      afterChild = "after_in_child: the child releases its copy";
+    for (StartMethod m : kAllMethods) {
+        CAPTURE(toString(m));
+        Run r = lesson("python-register-at-fork", m);
+        INFO(r.story());
+        CHECK(r.events(EventKind::Deadlock).empty());
+        World w = r.world();
+        const ProcessView& parent = root(w);
+        pid_t child = keyPid(r);
+        REQUIRE(child != parent.pid);
+        const ProcessView* c = w.find(child);
+        REQUIRE(c);
+        CHECK(c->status.exitCode() == 0);
+        CHECK_FALSE(c->killedBySandbox);
+        std::string out = outputOf(r, child);
+        CHECK(out.find("lock.locked() = False") != std::string::npos);
+        CHECK(out.find("acquired the lock") != std::string::npos);
+        if (m == StartMethod::Fork) {
+            // before in the parent, then the fork, then after_in_child in the child, then its
+            // target: the order the kernel saw.
+            const Event* b = markerEvent(r, before);
+            const Event* a = markerEvent(r, afterChild);
+            const Event* k = markerEvent(r, "the child calls lock.acquire()");
+            REQUIRE(b);
+            REQUIRE(a);
+            REQUIRE(k);
+            CHECK(b->pid == parent.pid);
+            CHECK(a->pid == child);
+            CHECK(c->parent == parent.pid);
+            CHECK(b->t < c->born);
+            CHECK(c->born < a->t);
+            CHECK(a->t < k->t);
+        } else {
+            // No hook ran anywhere: exec'd interpreters and the server never called them.
+            CHECK(markerEvent(r, before) == nullptr);
+            CHECK(markerEvent(r, afterChild) == nullptr);
+        }
+    }
+}
