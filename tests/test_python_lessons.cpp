@@ -6,6 +6,9 @@
 
 #include "core/lessons/VersionFacts.hpp"
 
+#include <algorithm>
+#include <set>
+
 using namespace forklab;
 using namespace forklab::test;
 
@@ -149,5 +152,71 @@ TEST_CASE("python-register-at-fork: the hooks hand the fork child an unlocked lo
             CHECK(markerEvent(r, before) == nullptr);
             CHECK(markerEvent(r, afterChild) == nullptr);
         }
+    }
+}
+
+TEST_CASE("python-pool: two long-lived workers, their parent per method, the task pipe shared",
+          "[python][lessons]") {
+    if (pythonMissing()) return;
+    const std::string taskPipe = "task pipe (write end: the parent sends tasks)";
+    for (StartMethod m : kAllMethods) {
+        CAPTURE(toString(m));
+        Run r = lesson("python-pool", m);
+        INFO(r.story());
+        World w = atKey(r);
+        const ProcessView& parent = root(w);
+        auto servers = withRole(w, Role::Forkserver);
+        const pid_t expectedParent = m == StartMethod::Forkserver
+                                         ? (servers.size() == 1 ? servers[0]->pid : -1)
+                                         : parent.pid;
+        // The workers: the program's processes that are neither the parent nor a helper.
+        std::vector<const ProcessView*> workers;
+        for (auto& [pid, p] : w.procs)
+            if (pid != parent.pid && p.role != Role::Sandbox && p.role != Role::Tracker &&
+                p.role != Role::Forkserver)
+                workers.push_back(&p);
+        REQUIRE(workers.size() == 2);
+        uint64_t task = namedFdInode(r, parent.pid, taskPipe);
+        REQUIRE(task != 0);
+        // The parent holds both ends; its read end is the one each worker keeps (pool.worker
+        // closes the write end it received).
+        int readFd = -1;
+        for (auto& f : snap(r, parent).fds)
+            if (f.inode == task && f.access == AccessMode::Read) readFd = f.fd;
+        REQUIRE(readFd > 2);
+        for (auto* wk : workers) {
+            CHECK(wk->alive); // still there after the six tasks: long-lived
+            CHECK(wk->parent == expectedParent);
+            CHECK(wk->execs == (m == StartMethod::Spawn ? 1 : 0));
+            // The task pipe reaches every worker (one still starting up, which never got a
+            // task, may not yet have closed the write end it received: not asserted).
+            const ProcessSnapshot& ws = snap(r, *wk);
+            CHECK(countInode(ws, task) >= 1);
+            // Under spawn the pickled pipe end travels by pass_fds: the same fd number.
+            if (m == StartMethod::Spawn) {
+                const FdEntry* same = ws.findFd(readFd);
+                REQUIRE(same);
+                CHECK(same->inode == task);
+            }
+        }
+        // Six tasks, each line written by the worker that ran it: at most two writers, so the
+        // workers were reused, not started per task.
+        std::set<pid_t> ran;
+        int tasks = 0;
+        for (auto& [pid, p] : w.procs) {
+            std::string out = outputOf(r, pid);
+            for (auto at = out.find("task "); at != std::string::npos;
+                 at = out.find("task ", at + 1)) {
+                ++tasks;
+                ran.insert(pid);
+            }
+        }
+        CHECK(tasks == 6);
+        CHECK(ran.size() <= 2);
+        for (pid_t p : ran)
+            CHECK(std::any_of(workers.begin(), workers.end(),
+                              [&](auto* wk) { return wk->pid == p; }));
+        // The parent: its main thread and the pool's worker, task and result handler threads.
+        CHECK(parent.threads.size() >= 4);
     }
 }

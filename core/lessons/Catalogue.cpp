@@ -106,6 +106,10 @@ const std::vector<Lesson>& lessons() {
         pythonLesson("python-register-at-fork", "CPython: os.register_at_fork to the rescue",
                      "The locked threading.Lock again, with fork hooks: the child gets the lock.",
                      "register_at_fork.py", "atfork-fix"),
+        pythonLesson("python-pool", "CPython: Pool(2), long-lived workers",
+                     "Two pool workers run six tasks: their parent per method, the task and result "
+                     "pipes.",
+                     "pool.py", "start-methods"),
     };
     return all;
 }
