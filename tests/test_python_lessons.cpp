@@ -220,3 +220,69 @@ TEST_CASE("python-pool: two long-lived workers, their parent per method, the tas
         CHECK(parent.threads.size() >= 4);
     }
 }
+
+TEST_CASE("python-locks-as-arguments: one semaphore mapped by both; a threading.Lock copied",
+          "[python][lessons][shm]") {
+    if (pythonMissing()) return;
+    for (StartMethod m : kAllMethods) {
+        CAPTURE(toString(m));
+        Run r = lesson("python-locks-as-arguments", m);
+        INFO(r.story());
+        CHECK(r.events(EventKind::Deadlock).empty());
+        World w = atKey(r);
+        const ProcessView& parent = root(w);
+        pid_t child = keyPid(r);
+        REQUIRE(child != parent.pid);
+        // The mp.Lock: one sem.mp-* created by the parent; fork's is unlinked at once.
+        std::vector<const Event*> creates;
+        for (auto* e : r.events(EventKind::ShmCreate))
+            if (r.trace->str(e->as<ev::Shm>().name).rfind("sem.mp-", 0) == 0) creates.push_back(e);
+        REQUIRE(creates.size() == 1);
+        CHECK(creates[0]->pid == parent.pid);
+        const uint64_t inode = creates[0]->as<ev::Shm>().inode;
+        // At the key step parent and child map that same file: one sem_t, two mappers.
+        auto maps = [&](pid_t pid) {
+            const ProcessSnapshot& s = snap(r, *w.find(pid));
+            return std::any_of(s.shm.begin(), s.shm.end(),
+                               [&](auto& sm) { return sm.inode == inode; });
+        };
+        CHECK(maps(parent.pid));
+        CHECK(maps(child));
+        bool unlinkedAtOnce = false;
+        for (auto* e : r.events(EventKind::ShmUnlink))
+            if (e->as<ev::Shm>().inode == inode ||
+                r.trace->str(e->as<ev::Shm>().name) == r.trace->str(creates[0]->as<ev::Shm>().name))
+                unlinkedAtOnce |= e->t < w.find(child)->born;
+        CHECK(unlinkedAtOnce == (m == StartMethod::Fork));
+        // The child's own writes: the parent held the mp.Lock, then released it to the child.
+        const ProcessView* c = r.world().find(child);
+        REQUIRE(c);
+        CHECK(c->status.exitCode() == 0);
+        std::string out = outputOf(r, child);
+        CHECK(out.find("mp.Lock acquire(block=False) = False") != std::string::npos);
+        CHECK(out.find("got the mp.Lock") != std::string::npos);
+        std::string parentOut = outputOf(r, parent.pid);
+        if (m == StartMethod::Fork) {
+            // The copy stays locked after the parent released its own.
+            CHECK(out.find("threading.Lock acquire(timeout=0.2) = False") != std::string::npos);
+            CHECK(parentOut.find("TypeError") == std::string::npos);
+        } else {
+            CHECK(parentOut.find("TypeError: cannot pickle '_thread.lock' object") !=
+                  std::string::npos);
+            CHECK(out.find("threading.Lock") == std::string::npos);
+            // The pickling failed in the parent: after the lock's registration had started the
+            // tracker, before the forkserver (started by the second start()) existed.
+            int64_t failed = -1;
+            for (auto* e : r.events(EventKind::Output))
+                if (e->pid == parent.pid && failed < 0 &&
+                    r.trace->str(e->as<ev::Output>().text).find("TypeError") != std::string::npos)
+                    failed = e->t;
+            REQUIRE(failed > 0);
+            auto trackers = withRole(w, Role::Tracker);
+            REQUIRE(trackers.size() == 1);
+            CHECK(trackers[0]->born < failed);
+            for (auto* s : withRole(w, Role::Forkserver)) CHECK(s->born > failed);
+            CHECK(withRole(w, Role::Forkserver).size() == (m == StartMethod::Forkserver ? 1u : 0u));
+        }
+    }
+}

@@ -110,6 +110,10 @@ const std::vector<Lesson>& lessons() {
                      "Two pool workers run six tasks: their parent per method, the task and result "
                      "pipes.",
                      "pool.py", "start-methods"),
+        pythonLesson("python-locks-as-arguments", "CPython: a Lock as an argument",
+                     "An mp.Lock is one semaphore shared by parent and child; a threading.Lock is "
+                     "a private copy under fork, and cannot be pickled for spawn.",
+                     "locks_as_arguments.py", "semaphore-tracker"),
     };
     return all;
 }
