@@ -5,6 +5,7 @@
 #include "PythonHelpers.hpp"
 
 #include "core/lessons/VersionFacts.hpp"
+#include "core/probe/Deadlock.hpp"
 
 #include <algorithm>
 #include <set>
@@ -283,6 +284,56 @@ TEST_CASE("python-locks-as-arguments: one semaphore mapped by both; a threading.
             CHECK(trackers[0]->born < failed);
             for (auto* s : withRole(w, Role::Forkserver)) CHECK(s->born > failed);
             CHECK(withRole(w, Role::Forkserver).size() == (m == StartMethod::Forkserver ? 1u : 0u));
+        }
+    }
+}
+
+TEST_CASE("python-stdout-lock-after-fork: the fork child hangs flushing sys.stdout at exit",
+          "[python][lessons][deadlock]") {
+    if (pythonMissing()) return;
+    const std::string heldStep = "a thread is blocked in sys.stdout.write, holding its lock";
+    for (StartMethod m : kAllMethods) {
+        CAPTURE(toString(m));
+        Run r = lesson("python-stdout-lock-after-fork", m);
+        INFO(r.story());
+        const World end = r.world();
+        const pid_t parent = root(end).pid;
+        const pid_t child = keyPid(r);
+        REQUIRE(child != parent);
+        const ProcessView* c = end.find(child);
+        REQUIRE(c);
+        // At the parent's step its writer thread is inside write(2): the kernel's answer.
+        size_t held = SIZE_MAX;
+        for (size_t i = 0; i < r.trace->size(); ++i)
+            if (auto* mk = (*r.trace)[i].get<ev::Marker>();
+                mk && r.trace->str(mk->label) == heldStep)
+                held = i;
+        REQUIRE(held != SIZE_MAX);
+        CHECK((*r.trace)[held].pid == parent);
+        World atHeld = World::at(*r.trace, settle(*r.trace, held));
+        const ProcessSnapshot& ps = snap(r, *atHeld.find(parent));
+        CHECK(std::any_of(ps.threads.begin(), ps.threads.end(), [&](auto& t) {
+            return t.tid != parent && t.syscall.nr == 1; // SYS_write on x86_64
+        }));
+        // The child's print() returned (its own write to stderr says so) ...
+        CHECK(outputOf(r, child, 2).find("print() returned") != std::string::npos);
+        auto verdicts = r.events(EventKind::Deadlock);
+        if (m == StartMethod::Fork) {
+            // ... it was forked while the writer held the lock, and the wait came at exit.
+            CHECK((*r.trace)[held].t < c->born);
+            REQUIRE(verdicts.size() == 1);
+            CHECK(verdicts[0]->pid == child);
+            CHECK(verdicts[0]->as<ev::Deadlock>().rule == uint8_t(DeadlockRule::NobodyToWake));
+            CHECK(verdicts[0]->t > markerEvent(r, "the child's target returns: sys.stdout is "
+                                                  "flushed at exit")
+                                       ->t);
+            CHECK(c->killedBySandbox);
+            CHECK(outputOf(r, child).empty()); // its line never left its buffer
+        } else {
+            CHECK(verdicts.empty());
+            CHECK(c->status.exitCode() == 0);
+            CHECK_FALSE(c->killedBySandbox);
+            CHECK(outputOf(r, child).find("a line for sys.stdout") != std::string::npos);
         }
     }
 }

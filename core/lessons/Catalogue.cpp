@@ -114,6 +114,10 @@ const std::vector<Lesson>& lessons() {
                      "An mp.Lock is one semaphore shared by parent and child; a threading.Lock is "
                      "a private copy under fork, and cannot be pickled for spawn.",
                      "locks_as_arguments.py", "semaphore-tracker"),
+        pythonLesson("python-stdout-lock-after-fork", "CPython: a print in flight at fork",
+                     "A thread is inside sys.stdout.write when the child is forked: the child "
+                     "hangs flushing sys.stdout at exit (gh-91776).",
+                     "stdout_lock_after_fork.py", "mutex-after-fork", {"warnings"}),
     };
     return all;
 }
