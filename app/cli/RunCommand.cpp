@@ -113,8 +113,10 @@ Run addList(CLI::App& app) {
     return [python, pythons] {
         if (*pythons) return listPythons(*python);
         choosePython(python->empty() ? "" : python->front());
+        int w = 0; // the id column: as wide as the longest id
+        for (auto& l : lessons()) w = std::max(w, int(l.id.size()));
         for (auto& l : lessons()) {
-            printf("%-24s %s\n%-24s %s", l.id.c_str(), l.title.c_str(), "", l.summary.c_str());
+            printf("%-*s %s\n%-*s %s", w, l.id.c_str(), l.title.c_str(), w, "", l.summary.c_str());
             if (!l.variants.empty()) {
                 printf(" (variants:");
                 for (auto& v : l.variants) printf(" %s", v.c_str());
@@ -122,8 +124,8 @@ Run addList(CLI::App& app) {
             }
             if (l.python()) {
                 std::string why = lessonUnavailable(l);
-                printf("\n%-24s %s%s", "", "C++ re-enactment: ", l.twin.c_str());
-                if (!why.empty()) printf("\n%-24s skipped here: %s", "", why.c_str());
+                printf("\n%-*s %s%s", w, "", "C++ re-enactment: ", l.twin.c_str());
+                if (!why.empty()) printf("\n%-*s skipped here: %s", w, "", why.c_str());
             }
             printf("\n");
         }
