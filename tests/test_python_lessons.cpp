@@ -82,7 +82,7 @@ TEST_CASE("python-main-guard --variant unguarded: CPython's bootstrapping Runtim
     }
 }
 
-TEST_CASE("python-start-method-defaults: fork without a choice; get_context vs set_start_method",
+TEST_CASE("python-start-method-defaults: fork without a choice, get_context vs set_start_method",
           "[python][lessons]") {
     if (pythonMissing()) return;
     const PyVersion v = parsePyVersion(lessonPython()->version);
@@ -222,7 +222,7 @@ TEST_CASE("python-pool: two long-lived workers, their parent per method, the tas
     }
 }
 
-TEST_CASE("python-locks-as-arguments: one semaphore mapped by both; a threading.Lock copied",
+TEST_CASE("python-locks-as-arguments: one semaphore mapped by both, a threading.Lock copied",
           "[python][lessons][shm]") {
     if (pythonMissing()) return;
     for (StartMethod m : kAllMethods) {
