@@ -69,6 +69,20 @@ void checkMatrix(int minor) {
             CHECK(warnedAt > w.find(child)->born);
         }
     }
+    SECTION("PYTHONWARNINGS=always, passed through the sandbox, shows it the same way") {
+        struct Env { // set for this run only, then as it was
+            const char* was = getenv("PYTHONWARNINGS");
+            std::string old = was ? was : "";
+            Env() { setenv("PYTHONWARNINGS", "always", 1); }
+            ~Env() {
+                was ? (void)setenv("PYTHONWARNINGS", old.c_str(), 1)
+                    : (void)unsetenv("PYTHONWARNINGS");
+            }
+        } env;
+        Run r = runWith(py, "python-lock-after-fork", StartMethod::Fork);
+        CHECK(factOf(observeVersionFacts(*r.trace), "multithreaded fork warns") ==
+              (v.atLeast(12) ? "DeprecationWarning" : "no warning"));
+    }
     SECTION("the same fork without -W always: no warning on any version") {
         Run r = runWith(py, "python-lock-after-fork", StartMethod::Fork);
         CHECK(factOf(observeVersionFacts(*r.trace), "multithreaded fork warns") == "no warning");
