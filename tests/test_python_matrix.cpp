@@ -2,7 +2,9 @@
 // versions/, --python), and per version the facts that differ, read by observeVersionFacts from
 // that interpreter's recorded runs: how spawn's helpers were created, the 3.12+ fork
 // DeprecationWarning in the parent, the tracker's leak warning naming or counting, the default
-// start method. A version that is not installed is reported skipped with the reason, never failed.
+// start method; and the new lessons' claims that name versions (the bootstrapping RuntimeError's
+// text, the stdout-lock hang). A version that is not installed is reported skipped with the
+// reason, never failed.
 #include "CliRunner.hpp"
 #include "PythonHelpers.hpp"
 
@@ -101,6 +103,25 @@ void checkMatrix(int minor) {
             CHECK(leak == "names it: {'" + name + "'}");
         else
             CHECK(leak == "counts it, without the name");
+    }
+    SECTION("python-main-guard without the guard: the same RuntimeError on every version") {
+        Run r = runWith(py, "python-main-guard", StartMethod::Spawn, "unguarded");
+        auto children = withRole(r.world(), Role::SpawnChild);
+        REQUIRE(children.size() == 1);
+        std::string err = outputOf(r, children[0]->pid, 2);
+        CAPTURE(err);
+        CHECK(err.find("An attempt has been made to start a new process before the\n        "
+                       "current process has finished its bootstrapping phase.") !=
+              std::string::npos);
+        // From 3.11 the message also points to the docs.
+        CHECK((err.find("Safe importing of main module") != std::string::npos) == v.atLeast(11));
+        CHECK(children[0]->status.exitCode() == 1);
+    }
+    SECTION("python-stdout-lock-after-fork: the fork child hangs at exit on every version") {
+        Run r = runWith(py, "python-stdout-lock-after-fork", StartMethod::Fork);
+        auto verdicts = r.events(EventKind::Deadlock);
+        REQUIRE(verdicts.size() == 1);
+        CHECK(verdicts[0]->pid == keyPid(r));
     }
     SECTION("the default start method: fork on Linux up to 3.13") {
         Run r = runWith(py, "python-start-method-defaults", StartMethod::Spawn);
