@@ -4,73 +4,17 @@
 // key step, the verdicts, what it wrote to stderr. A version that is not installed is reported
 // skipped with the reason (ctest's SKIP_REGULAR_EXPRESSION), never failed. What no interpreter
 // here can show (3.13.1+'s PyMutex, the forkserver preload fix) is documented, not asserted.
-#include "LessonHelpers.hpp"
+#include "PythonHelpers.hpp"
 
-#include "core/lessons/Python.hpp"
 #include "core/probe/Deadlock.hpp"
 
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
-#include <iostream>
 
 using namespace forklab;
 using namespace forklab::test;
 
 namespace {
-
-struct Version {
-    int minor = 0, micro = 0;
-};
-
-Version versionOf(const PythonInterpreter& py) {
-    Version v;
-    sscanf(py.version.c_str(), "3.%d.%d", &v.minor, &v.micro);
-    return v;
-}
-
-// The first CPython 3.<minor> found: pyenv's installs (by directory name), then python3.<minor>
-// and python3 on PATH. Each candidate is asked what it is (findPython), not trusted by name.
-std::optional<PythonInterpreter> findMinor(int minor, std::string* why) {
-    const std::string prefix = "3." + std::to_string(minor) + ".";
-    std::vector<std::string> candidates;
-    std::string root;
-    if (const char* r = getenv("PYENV_ROOT"); r && *r)
-        root = r;
-    else if (const char* home = getenv("HOME"); home && *home)
-        root = std::string(home) + "/.pyenv";
-    std::error_code ec;
-    if (!root.empty())
-        for (auto& d : std::filesystem::directory_iterator(root + "/versions", ec))
-            if (d.path().filename().string().rfind(prefix, 0) == 0)
-                candidates.push_back((d.path() / "bin" / "python3").string());
-    std::sort(candidates.begin(), candidates.end());
-    candidates.push_back("python3." + std::to_string(minor));
-    candidates.push_back("python3");
-    for (auto& c : candidates) {
-        auto py = findPython(c, nullptr);
-        if (py && py->version.rfind(prefix, 0) == 0) return py;
-    }
-    *why = "no CPython " + prefix.substr(0, prefix.size() - 1) +
-           " here (looked in pyenv's versions/, for python3." + std::to_string(minor) +
-           " and python3 on PATH)";
-    return std::nullopt;
-}
-
-// A Python lesson played by this interpreter; like lesson(), it must end by itself with 0.
-Run runWith(const PythonInterpreter& py, const std::string& id, StartMethod m) {
-    const Lesson* l = findLesson(id);
-    REQUIRE(l);
-    SandboxOptions o = lessonRun(*l, m);
-    REQUIRE_FALSE(o.argv.empty());
-    o.argv[0] = py.path;
-    Run r = runInSandbox(std::move(o));
-    INFO(r.story());
-    auto& end = (*r.trace)[r.trace->size() - 1].as<ev::RunEnd>();
-    REQUIRE(end.reason != EndReason::Deadline);
-    REQUIRE(r.exitCode == 0);
-    return r;
-}
 
 int argNumber(const std::vector<std::string>& argv, const std::string& key) {
     for (auto& a : argv)
@@ -87,7 +31,7 @@ void checkVersion(int minor) {
         return;
     }
     const PythonInterpreter& py = *found;
-    const Version v = versionOf(py);
+    const PyVersion v = parsePyVersion(py.version);
     CAPTURE(py.path, py.version);
     // Up to 3.13.0 every interpreter here has the sem_t lock and the forkserver preload bug.
     const bool upTo3130 = v.minor < 13 || (v.minor == 13 && v.micro == 0);

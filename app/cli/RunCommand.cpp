@@ -15,7 +15,7 @@
 namespace forklab::cli {
 
 int runLesson(const std::string& id, const std::string& methodName, const std::string& variant,
-              bool stepping, bool quiet, const std::string& exportPath) {
+              bool stepping, bool quiet, const std::string& exportPath, const LessonTelling& how) {
     const Lesson* lesson = findLesson(id);
     if (!lesson) {
         std::cerr << "forklab: no lesson '" << id << "' (see `forklab list`)\n";
@@ -41,23 +41,25 @@ int runLesson(const std::string& id, const std::string& methodName, const std::s
     std::string err;
     auto narration = loadNarration(id, &err);
     if (!narration) std::cerr << "forklab: (no narration: " << err << ")\n";
-    std::cout << "━━ " << lesson->title << " — under " << toString(*method)
-              << (variant.empty() ? "" : " (" + variant + ")") << " ━━\n";
+    if (how.narrate)
+        std::cout << "━━ " << lesson->title << " — under " << toString(*method)
+                  << (variant.empty() ? "" : " (" + variant + ")") << " ━━\n";
     if (lesson->python()) {
         const PythonInterpreter* py = lessonPython();
         std::cout << "  CPython " << py->version << ": " << py->path;
         if (py->asked != py->path) std::cout << " (asked for " << py->asked << ")";
         std::cout << '\n';
     }
-    if (narration && !quiet) {
+    if (narration && !quiet && how.narrate) {
         printWrapped(std::cout, narration->intro, "  ");
         std::cout << '\n';
     }
     TellOptions tell;
     tell.quiet = quiet;
     tell.stepping = stepping;
-    Trace trace;
-    auto n = narration;
+    Trace ownTrace;
+    Trace& trace = how.keep ? *how.keep : ownTrace;
+    auto n = how.narrate ? narration : std::nullopt;
     tell.onMarker = [&](const Event& e, std::ostream& out) {
         if (!n) return;
         const auto& m = e.as<ev::Marker>();
@@ -95,19 +97,26 @@ int runLesson(const std::string& id, const std::string& methodName, const std::s
     return code;
 }
 
-void addPythonOption(CLI::App* sub, std::string& python) {
+void addPythonOption(CLI::App* sub, std::vector<std::string>& python) {
     sub->add_option("--python", python,
-                    "CPython for the python-* lessons (a path or a name on PATH; default python3)");
+                    "CPython for the python-* lessons (a path or a name on PATH; default "
+                    "python3); repeated, more interpreters for --pythons and --python-all");
 }
 
 Run addList(CLI::App& app) {
-    auto python = std::make_shared<std::string>();
+    auto python = std::make_shared<std::vector<std::string>>();
+    auto pythons = std::make_shared<bool>(false);
     CLI::App* sub = app.add_subcommand("list", "List the lessons (id, title, what it shows).");
     addPythonOption(sub, *python);
-    return [python] {
-        choosePython(*python);
+    sub->add_flag("--pythons", *pythons,
+                  "List the CPython interpreters found here (PATH, python3.X, pyenv, --python)");
+    return [python, pythons] {
+        if (*pythons) return listPythons(*python);
+        choosePython(python->empty() ? "" : python->front());
+        int w = 0; // the id column: as wide as the longest id
+        for (auto& l : lessons()) w = std::max(w, int(l.id.size()));
         for (auto& l : lessons()) {
-            printf("%-24s %s\n%-24s %s", l.id.c_str(), l.title.c_str(), "", l.summary.c_str());
+            printf("%-*s %s\n%-*s %s", w, l.id.c_str(), l.title.c_str(), w, "", l.summary.c_str());
             if (!l.variants.empty()) {
                 printf(" (variants:");
                 for (auto& v : l.variants) printf(" %s", v.c_str());
@@ -115,8 +124,8 @@ Run addList(CLI::App& app) {
             }
             if (l.python()) {
                 std::string why = lessonUnavailable(l);
-                printf("\n%-24s %s%s", "", "C++ re-enactment: ", l.twin.c_str());
-                if (!why.empty()) printf("\n%-24s skipped here: %s", "", why.c_str());
+                printf("\n%-*s %s%s", w, "", "C++ re-enactment: ", l.twin.c_str());
+                if (!why.empty()) printf("\n%-*s skipped here: %s", w, "", why.c_str());
             }
             printf("\n");
         }
@@ -130,8 +139,9 @@ Run addList(CLI::App& app) {
 
 Run addRun(CLI::App& app) {
     struct Args {
-        std::string id, method = "fork", variant, exportPath, python;
-        bool step = false, quiet = false;
+        std::string id, method = "fork", variant, exportPath;
+        std::vector<std::string> python;
+        bool step = false, quiet = false, pythonAll = false;
     };
     auto a = std::make_shared<Args>();
     CLI::App* sub = app.add_subcommand("run", "Run a lesson in the sandbox and tell its story.");
@@ -143,8 +153,18 @@ Run addRun(CLI::App& app) {
     sub->add_option("--export", a->exportPath, "Write the trace to FILE (.forklab.jsonl)");
     sub->add_flag("-q,--quiet", a->quiet, "Print only the summary");
     addPythonOption(sub, a->python);
+    sub->add_flag("--python-all", a->pythonAll,
+                  "A python-* lesson under every CPython found (see `list --pythons`): one story "
+                  "per version, then a table of the facts that differ");
     return [a] {
-        choosePython(a->python);
+        if (a->pythonAll) {
+            if (a->step || !a->exportPath.empty()) {
+                std::cerr << "forklab: --python-all takes neither --step nor --export\n";
+                return kExitUsage;
+            }
+            return runPythonAll(a->id, a->method, a->variant, a->quiet, a->python);
+        }
+        choosePython(a->python.empty() ? "" : a->python.front());
         return runLesson(a->id, a->method, a->variant, a->step, a->quiet, a->exportPath);
     };
 }

@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <ostream>
+#include <string>
+#include <vector>
 
 namespace forklab::cli {
 
@@ -25,7 +27,18 @@ void printWrapped(std::ostream& out, const std::string& text, const std::string&
 
 // `forklab run`: a lesson under one method, told with its narration. Exit code as tellRun, or 2
 // for an unknown lesson, method or variant.
+struct LessonTelling {
+    bool narrate = true;   // the title, intro, questions and answers (else the story alone)
+    Trace* keep = nullptr; // the recorded trace, for the caller
+};
 int runLesson(const std::string& id, const std::string& method, const std::string& variant,
-              bool stepping, bool quiet, const std::string& exportPath);
+              bool stepping, bool quiet, const std::string& exportPath,
+              const LessonTelling& how = {});
+
+// The version matrix (PythonMatrix.cpp): `forklab list --pythons` and `forklab run ID
+// --python-all` (each interpreter found plays the lesson; then the facts that differ).
+int listPythons(const std::vector<std::string>& requests);
+int runPythonAll(const std::string& id, const std::string& method, const std::string& variant,
+                 bool quiet, const std::vector<std::string>& requests);
 
 } // namespace forklab::cli

@@ -49,8 +49,8 @@ Lesson lesson(std::string id, std::string title, std::string summary,
 }
 
 Lesson pythonLesson(std::string id, std::string title, std::string summary, std::string script,
-                    std::string twin) {
-    Lesson l = lesson(std::move(id), std::move(title), std::move(summary));
+                    std::string twin, std::vector<std::string> variants = {}) {
+    Lesson l = lesson(std::move(id), std::move(title), std::move(summary), std::move(variants));
     l.script = std::move(script);
     l.twin = std::move(twin);
     return l;
@@ -94,7 +94,30 @@ const std::vector<Lesson>& lessons() {
         pythonLesson(
             "python-lock-after-fork", "CPython: a threading.Lock held across fork",
             "Another thread holds the lock when the child starts: the fork child waits forever.",
-            "lock_after_fork.py", "mutex-after-fork"),
+            "lock_after_fork.py", "mutex-after-fork", {"warnings"}),
+        pythonLesson("python-main-guard", "CPython: why if __name__ == '__main__'?",
+                     "Module-level code runs again in each spawn and forkserver child; without "
+                     "the guard, CPython's bootstrapping RuntimeError.",
+                     "main_guard.py", "global-state", {"unguarded"}),
+        pythonLesson("python-start-method-defaults", "CPython: which method if you choose none?",
+                     "The default start method, get_context(M) beside it, and set_start_method(M) "
+                     "after a start.",
+                     "start_method_defaults.py", "start-methods"),
+        pythonLesson("python-register-at-fork", "CPython: os.register_at_fork to the rescue",
+                     "The locked threading.Lock again, with fork hooks: the child gets the lock.",
+                     "register_at_fork.py", "atfork-fix"),
+        pythonLesson("python-pool", "CPython: Pool(2), long-lived workers",
+                     "Two pool workers run six tasks: their parent per method, the task and result "
+                     "pipes.",
+                     "pool.py", "start-methods"),
+        pythonLesson("python-locks-as-arguments", "CPython: a Lock as an argument",
+                     "An mp.Lock is one semaphore shared by parent and child; a threading.Lock is "
+                     "a private copy under fork, and cannot be pickled for spawn.",
+                     "locks_as_arguments.py", "semaphore-tracker"),
+        pythonLesson("python-stdout-lock-after-fork", "CPython: a print in flight at fork",
+                     "A thread is inside sys.stdout.write when the child is forked: the child "
+                     "hangs flushing sys.stdout at exit (gh-91776).",
+                     "stdout_lock_after_fork.py", "mutex-after-fork", {"warnings"}),
     };
     return all;
 }
@@ -129,14 +152,21 @@ std::string lessonUnavailable(const Lesson& lesson) {
     return {};
 }
 
-SandboxOptions lessonRun(const Lesson& lesson, StartMethod method, const std::string& variant) {
+SandboxOptions lessonRun(const Lesson& lesson, StartMethod method, const std::string& variant,
+                         const PythonInterpreter* python) {
     SandboxOptions o;
     o.isolate = true; // a lesson needs nothing of the host: read-only files, no network
     if (lesson.python()) {
-        const PythonInterpreter* py = lessonPython();
+        const PythonInterpreter* py = python ? python : lessonPython();
         // -B as CPython's helpers get it anyway: no __pycache__ written into the source tree.
-        o.argv = {py ? py->path : "python3", "-B", pythonLessonsDir() + "/" + lesson.script,
-                  toString(method)};
+        o.argv = {py ? py->path : "python3", "-B"};
+        if (variant == "warnings") {
+            o.argv.push_back("-W");
+            o.argv.push_back("always");
+        }
+        o.argv.push_back(pythonLessonsDir() + "/" + lesson.script);
+        o.argv.push_back(toString(method));
+        if (!variant.empty() && variant != "warnings") o.argv.push_back(variant);
         o.deadlineMs = 30'000;
         return o;
     }

@@ -30,9 +30,13 @@ const std::string& defaultLessonId();
 std::string lessonUnavailable(const Lesson& lesson);
 
 // The sandbox run of a lesson: the lessons program (beside the forklab executable), or for a
-// Python lesson lessonPython() running its script, with the method and variant. Lessons end by
-// themselves, so the deadline is only a safety net.
-SandboxOptions lessonRun(const Lesson& lesson, StartMethod method, const std::string& variant = "");
+// Python lesson `python` (default lessonPython()) running its script with the method, then the
+// variant; the variant "warnings" is CPython's `-W always` instead (it shows the
+// DeprecationWarnings that are hidden by default, and CPython hands the flag to its helpers).
+// Lessons end by themselves, so the deadline is only a safety net.
+struct PythonInterpreter;
+SandboxOptions lessonRun(const Lesson& lesson, StartMethod method, const std::string& variant = "",
+                         const PythonInterpreter* python = nullptr);
 
 // Narration written for a student: an introduction, a text per step label, and the
 // predict-then-reveal question asked before the key step.
