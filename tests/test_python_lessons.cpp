@@ -256,7 +256,8 @@ TEST_CASE("python-locks-as-arguments: one semaphore mapped by both, a threading.
                 unlinkedAtOnce |= e->t < w.find(child)->born;
         CHECK(unlinkedAtOnce == (m == StartMethod::Fork));
         // The child's own writes: the parent held the mp.Lock, then released it to the child.
-        const ProcessView* c = r.world().find(child);
+        const World end = r.world(); // w is the key step's: the exit is known only at the end
+        const ProcessView* c = end.find(child);
         REQUIRE(c);
         CHECK(c->status.exitCode() == 0);
         std::string out = outputOf(r, child);

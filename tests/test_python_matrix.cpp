@@ -106,7 +106,8 @@ void checkMatrix(int minor) {
     }
     SECTION("python-main-guard without the guard: the same RuntimeError on every version") {
         Run r = runWith(py, "python-main-guard", StartMethod::Spawn, "unguarded");
-        auto children = withRole(r.world(), Role::SpawnChild);
+        World w = r.world(); // withRole points into it
+        auto children = withRole(w, Role::SpawnChild);
         REQUIRE(children.size() == 1);
         std::string err = outputOf(r, children[0]->pid, 2);
         CAPTURE(err);

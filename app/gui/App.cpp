@@ -460,12 +460,18 @@ void drawSingle(App& app, Pane& pane) {
 
 void drawApp(App& app) {
     app.update();
-    for (auto& p : app.panes)
-        p.tree = layoutTree(p.session->trace(), p.session->world(), p.collapsed,
-                            app.settings.showSandbox, app.settings.hideExited);
-    for (auto& p : app.panes) updateSpoilers(app, p);
+    // The layout points into the cursor's world: made again after the keys move the cursor
+    // (the old world's processes are gone then).
+    auto layout = [&app] {
+        for (auto& p : app.panes)
+            p.tree = layoutTree(p.session->trace(), p.session->world(), p.collapsed,
+                                app.settings.showSandbox, app.settings.hideExited);
+        for (auto& p : app.panes) updateSpoilers(app, p);
+    };
+    layout();
     handleKeys(app);
     handleFileKeys(app);
+    layout();
     if (app.blank) { // B: the class looks at the teacher, not the screen
         const ImGuiViewport* vp = ImGui::GetMainViewport();
         ImGui::SetNextWindowPos(vp->WorkPos);
