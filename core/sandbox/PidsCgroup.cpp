@@ -1,5 +1,7 @@
 #include "PidsCgroup.hpp"
 
+#include "core/base/WriteFile.hpp"
+
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -12,14 +14,6 @@
 
 namespace forklab {
 namespace {
-
-bool writeFile(const std::string& path, const std::string& text) {
-    int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    bool ok = write(fd, text.data(), text.size()) == ssize_t(text.size());
-    close(fd);
-    return ok;
-}
 
 // The pids controller's mount: v1 "pids" hierarchy, or a v2 tree that offers "pids".
 std::string pidsRoot() {
@@ -34,7 +28,7 @@ std::string pidsRoot() {
         ssize_t n = read(fd, buf, sizeof buf - 1);
         close(fd);
         if (n > 0 && std::string_view(buf, n).find("pids") != std::string_view::npos) {
-            writeFile(std::string(v2) + "/cgroup.subtree_control", "+pids");
+            writeWholeFile(std::string(v2) + "/cgroup.subtree_control", "+pids");
             return v2;
         }
     }
@@ -50,7 +44,7 @@ std::optional<PidsCgroup> PidsCgroup::create(int maxTasks) {
     std::string path = root + "/forklab." + std::to_string(getpid()) + "." + std::to_string(seq++);
     if (mkdir(path.c_str(), 0755) != 0) return std::nullopt;
     PidsCgroup cg(path);
-    if (!writeFile(path + "/pids.max", std::to_string(maxTasks))) return std::nullopt;
+    if (!writeWholeFile(path + "/pids.max", std::to_string(maxTasks))) return std::nullopt;
     return cg;
 }
 
@@ -72,7 +66,7 @@ PidsCgroup::~PidsCgroup() {
 }
 
 bool PidsCgroup::add(pid_t pid) const {
-    return writeFile(path_ + "/cgroup.procs", std::to_string(pid));
+    return writeWholeFile(path_ + "/cgroup.procs", std::to_string(pid));
 }
 
 int PidsCgroup::peak() const {

@@ -1,5 +1,7 @@
 #include "SandboxMounts.hpp"
 
+#include "core/base/WriteFile.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -26,16 +28,6 @@ bool setReadOnly(const char* path, bool alsoNoSuid) {
 bool bindReadOnly(const char* path) {
     if (mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) != 0) return false;
     return setReadOnly(path, false);
-}
-
-bool writeAll(const char* path, const char* text, size_t size) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    bool ok = write(fd, text, size) == ssize_t(size);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return ok;
 }
 
 } // namespace
@@ -78,9 +70,10 @@ bool loopbackUp() {
 bool lockMountsBelow(const LaunchPlan& p) {
     if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) return false;
     // An unprivileged map of one's own ids needs setgroups denied first.
-    writeAll("/proc/self/setgroups", "deny", 4);
-    return writeAll("/proc/self/uid_map", p.innerUidMap.data(), p.innerUidMap.size()) &&
-           writeAll("/proc/self/gid_map", p.innerGidMap.data(), p.innerGidMap.size());
+    // The const char* form: no allocation between clone and exec.
+    writeWholeFile("/proc/self/setgroups", "deny");
+    return writeWholeFile("/proc/self/uid_map", std::string_view(p.innerUidMap)) &&
+           writeWholeFile("/proc/self/gid_map", std::string_view(p.innerGidMap));
 }
 
 } // namespace forklab

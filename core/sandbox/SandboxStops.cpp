@@ -28,13 +28,7 @@ void Tracer::stopAll() {
         bool waiting = false;
         for (auto& [tid, t] : tasks_) waiting |= stoppable(t);
         if (!waiting || monotonicNs() > giveUp) break;
-        int raw = 0;
-        pid_t r = waitEvent(&raw);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        handle(r, WaitStatus(raw));
+        if (!handleNext()) break;
     }
     // What did not stop in time is not frozen: its process's snapshot says so (partial).
     unfrozen_.clear();
@@ -95,13 +89,7 @@ void Tracer::holdUntilStep() {
     ctl_.gates++;
     ctl_.held = true;
     while (!ctl_.stepRequested && !ctl_.stopRequested && !tasks_.empty()) {
-        int raw = 0;
-        pid_t r = waitEvent(&raw);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        handle(r, WaitStatus(raw)); // e.g. killed from outside while held
+        if (!handleNext()) break; // e.g. killed from outside while held
     }
     ctl_.stepRequested = false;
     ctl_.held = false;

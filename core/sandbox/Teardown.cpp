@@ -84,13 +84,7 @@ void Tracer::teardown(EndReason reason) {
     while (liveProgramProcs() > 0 && monotonicNs() < giveUp) {
         for (auto& [pid, p] : procs_)
             if (p.alive && p.role != Role::Sandbox) kill(pid, SIGKILL);
-        int raw = 0;
-        pid_t r = waitEvent(&raw);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        handle(r, WaitStatus(raw));
+        if (!handleNext()) break;
     }
     finish(reason);
 }

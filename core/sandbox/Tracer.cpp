@@ -66,15 +66,17 @@ void Tracer::loop() {
             }
         }
 
-        int raw = 0;
-        pid_t r = waitEvent(&raw);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            break; // ECHILD: nothing left to wait for
-        }
-        handle(r, WaitStatus(raw));
+        if (!handleNext()) break;
     }
     if (!tearingDown_) finish(EndReason::AllExited);
+}
+
+bool Tracer::handleNext() {
+    int raw = 0;
+    pid_t r = waitEvent(&raw);
+    if (r < 0) return errno == EINTR; // ECHILD: nothing left to wait for
+    handle(r, WaitStatus(raw));
+    return true;
 }
 
 pid_t Tracer::waitEvent(int* raw) {

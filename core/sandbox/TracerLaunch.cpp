@@ -2,16 +2,10 @@
 // what isolation really holds, checked from outside.
 #include "TracerState.hpp"
 
+#include "core/base/WriteFile.hpp"
+
 namespace forklab::tracer {
 namespace {
-
-bool writeFile(const std::string& path, const std::string& text) {
-    int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    bool ok = write(fd, text.data(), text.size()) == ssize_t(text.size());
-    close(fd);
-    return ok;
-}
 
 uint64_t nsInode(pid_t pid, const char* ns) {
     struct stat st;
@@ -193,9 +187,9 @@ bool Tracer::launch() {
         // Only the program's own ids exist in the sandbox, mapped to themselves: its rights on
         // the host's files are exactly that user's. Root may keep setgroups for the drop.
         std::string base = "/proc/" + std::to_string(child);
-        if (getuid() != 0) writeFile(base + "/setgroups", "deny");
-        if (!writeFile(base + "/uid_map", ProgramIds::identityMap(ids_.uid)) ||
-            !writeFile(base + "/gid_map", ProgramIds::identityMap(ids_.gid))) {
+        if (getuid() != 0) writeWholeFile(base + "/setgroups", "deny");
+        if (!writeWholeFile(base + "/uid_map", ProgramIds::identityMap(ids_.uid)) ||
+            !writeWholeFile(base + "/gid_map", ProgramIds::identityMap(ids_.gid))) {
             ctl_.launchProblem = "the sandbox's user namespace could not be given its ids";
             kill(child, SIGKILL);
             waitpid(child, nullptr, __WALL);

@@ -153,6 +153,9 @@ class Tracer {
     Task& task(pid_t tid);
     // waitpid for the next report of any tracee; returns -1/EINTR at least every tick.
     pid_t waitEvent(int* raw);
+    // Waits for the next report and handles it; false when no tracee is left (ECHILD). An
+    // interruption (the tick, a poke) returns true: the caller looks at its condition again.
+    bool handleNext();
     Proc* proc(pid_t pid) {
         auto it = procs_.find(pid);
         return it == procs_.end() ? nullptr : &it->second;
