@@ -178,7 +178,7 @@ void writeDot(const Trace& trace, const World& w, const std::string& title, std:
             stack.pop_back();
             auto it = w.procs.find(pid);
             // World makes an empty entry for a parent it never saw: not a process, no node.
-            if (it == w.procs.end() || it->second.pid != pid || !seen.insert(pid).second) continue;
+            if (it == w.procs.end() || it->second.key != pid || !seen.insert(pid).second) continue;
             order.push_back(&it->second);
             const auto& children = it->second.children;
             stack.insert(stack.end(), children.rbegin(), children.rend()); // first child on top
@@ -187,6 +187,10 @@ void writeDot(const Trace& trace, const World& w, const std::string& title, std:
     for (pid_t r : w.roots) walk(r);
     for (auto& [pid, p] : w.procs) walk(pid);
 
+    // A node per life: an earlier life of a reused pid (World's key below 0) is a node of its own.
+    auto node = [](pid_t key) {
+        return key >= 0 ? "p" + std::to_string(key) : "r" + std::to_string(-key);
+    };
     for (const ProcessView* p : order) {
         std::string label = std::to_string(p->pid);
         if (p->nspid && p->nspid != p->pid)
@@ -210,7 +214,7 @@ void writeDot(const Trace& trace, const World& w, const std::string& title, std:
         if (p->threads.size() > 1) label += "\n" + std::to_string(p->threads.size()) + " threads";
         std::string tooltip;
         for (auto& a : p->argv) tooltip += (tooltip.empty() ? "" : " ") + a;
-        out << "  p" << p->pid << " [label=" << quoted(label);
+        out << "  " << node(p->key) << " [label=" << quoted(label);
         if (!tooltip.empty()) out << ", tooltip=" << quoted(shorten(tooltip, 400));
         if (!p->deadlocks.empty()) {
             // Unmistakable, on a projector and in greyscale: red fill, thick red border, bold.
@@ -226,7 +230,7 @@ void writeDot(const Trace& trace, const World& w, const std::string& title, std:
     for (const ProcessView* p : order) {
         auto parent = w.procs.find(p->parent);
         if (!p->parent || parent == w.procs.end() || !seen.count(p->parent)) continue;
-        out << "  p" << p->parent << " -> p" << p->pid
+        out << "  " << node(p->parent) << " -> " << node(p->key)
             << " [label=" << quoted(p->how == ForkKind::Vfork ? "vfork" : "fork")
             << (p->how == ForkKind::Vfork ? ", style=dashed" : "") << "];\n";
     }

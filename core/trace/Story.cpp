@@ -340,16 +340,16 @@ void Story::summary(std::ostream& out) const {
             }
             const size_t i = f.next++;
             const ProcessView* p = w.find(f.p->children[i]);
-            if (!p || !shown.insert(p->pid).second) continue;
+            if (!p || !shown.insert(p->key).second) continue;
             // A run of childless siblings that look the same (2,000 × /bin/true) is one line.
             size_t same = 1;
             if (p->children.empty()) {
                 const std::string mine = label(*p);
                 while (f.next < f.p->children.size()) {
                     const ProcessView* q = w.find(f.p->children[f.next]);
-                    if (!q || !q->children.empty() || shown.count(q->pid) || label(*q) != mine)
+                    if (!q || !q->children.empty() || shown.count(q->key) || label(*q) != mine)
                         break;
-                    shown.insert(q->pid);
+                    shown.insert(q->key);
                     ++f.next;
                     ++same;
                 }

@@ -27,8 +27,9 @@ void World::apply(const Trace& trace, size_t i) {
     switch (e.kind) {
     case EventKind::Proc: {
         auto& d = e.as<ev::Proc>();
+        retire(e.pid); // a new process with an old pid is a new life, not the old one again
         ProcessView& p = w.procs[e.pid];
-        p.pid = e.pid;
+        p.pid = p.key = e.pid;
         p.nspid = d.nspid;
         p.parent = d.parent;
         p.role = d.role;
@@ -131,6 +132,26 @@ void World::apply(const Trace& trace, size_t i) {
     default:
         break;
     }
+}
+
+pid_t World::retire(pid_t pid) {
+    auto it = procs.find(pid);
+    // An entry made for a parent never seen (pid 0) holds only children: not a life to keep.
+    if (it == procs.end() || it->second.pid != pid) return 0;
+    auto node = procs.extract(it);
+    const pid_t key = -++retired_;
+    node.key() = key;
+    ProcessView& old = node.mapped();
+    old.key = key;
+    auto relink = [&](std::vector<pid_t>& v) { std::replace(v.begin(), v.end(), pid, key); };
+    if (auto pp = old.parent ? procs.find(old.parent) : procs.end(); pp != procs.end())
+        relink(pp->second.children);
+    else
+        relink(roots);
+    for (pid_t c : old.children)
+        if (auto ci = procs.find(c); ci != procs.end()) ci->second.parent = key;
+    procs.insert(std::move(node));
+    return key;
 }
 
 const ProcessView* World::programRoot() const {

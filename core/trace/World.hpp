@@ -12,6 +12,10 @@ namespace forklab {
 
 struct ProcessView {
     pid_t pid = 0;
+    // Where World keeps it (children, parent, roots and find() use keys): the pid for a pid's
+    // newest life; an earlier life of a reused pid (pids wrap at pid_max) is kept under a key
+    // below 0, so its place in the tree and its children stay its own.
+    pid_t key = 0;
     pid_t nspid = 0;
     pid_t parent = 0;
     Role role = Role::Program;
@@ -49,11 +53,17 @@ struct World {
     static World at(const Trace& trace, size_t upto);
     // Applies event i (the next one: upto == i) to this world.
     void apply(const Trace& trace, size_t i);
+    // Moves the life `pid` has now to a key of its own below 0 (its parent's and children's
+    // links follow it) and returns that key; 0 if World has no process with that pid.
+    pid_t retire(pid_t pid);
     const ProcessView* find(pid_t pid) const {
         auto it = procs.find(pid);
         return it == procs.end() ? nullptr : &it->second;
     }
     const ProcessView* programRoot() const; // the first process of the observed program
+
+  private:
+    pid_t retired_ = 0; // earlier lives kept so far
 };
 
 } // namespace forklab

@@ -12,6 +12,19 @@ const ProcessHistory& CursorWorld::of(pid_t pid) const {
 // The world itself is World::apply's; what is added here is each process's history.
 void CursorWorld::apply(const Trace& trace, size_t i) {
     const Event& e = trace[i];
+    // A new process with an old pid (pids wrap): the old life and its history move to a key of
+    // their own before the new life's history starts (at its fork, or at Proc without one).
+    pid_t born = e.kind == EventKind::Proc ? e.pid : 0;
+    if (e.kind == EventKind::Fork && e.as<ev::Fork>().how != ForkKind::Thread) {
+        const ProcessView* was = world.find(e.as<ev::Fork>().child);
+        if (was && !was->alive) born = was->pid; // a live one is this child, if Proc came first
+    }
+    if (pid_t key = born ? world.retire(born) : 0) {
+        if (auto h = history.extract(born)) {
+            h.key() = key;
+            history.insert(std::move(h));
+        }
+    }
     if (e.pid && e.kind != EventKind::RunStart) {
         ProcessHistory& h = history[e.pid];
         h.lastEvent = i;
