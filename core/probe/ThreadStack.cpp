@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <memory>
+#include <mutex>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,12 +18,14 @@ namespace forklab {
 namespace {
 
 // libdwfl's find_elf callback is given the module, not the Dwfl: the process whose files are
-// being opened is passed here. One Tracer reads stacks on its own thread, one at a time.
+// being opened is passed here (reads are one at a time: readThreadStack).
 struct Target {
     pid_t pid = 0;
     int rootFd = -1; // /proc/PID/root: the process's own view of the file system
 };
 thread_local Target tlTarget;
+
+constexpr off_t kMaxElfBytes = off_t(1) << 30;
 
 // Opens `path` as the target process sees it. RESOLVE_IN_ROOT keeps absolute symlinks inside its
 // root; O_NONBLOCK, because a path the program chose may name a FIFO that would block open().
@@ -45,7 +48,8 @@ int openInTarget(const char* path) {
 int openElf(int fd, Elf** elfp) {
     struct stat st {};
     if (fd < 0) return -1;
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    // Larger than any real library with its symbols: a program's made-up file is not read whole.
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxElfBytes) {
         ::close(fd);
         return -1;
     }
@@ -90,7 +94,7 @@ int findDebuginfo(Dwfl_Module* mod, void**, const char*, Dwarf_Addr, const char*
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return -1;
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxElfBytes) {
         ::close(fd);
         return -1;
     }
@@ -201,6 +205,10 @@ ThreadStack readThreadStack(pid_t pid, pid_t tid) {
         st.unread = "no such thread";
         return st;
     }
+    // One read at a time in the process: "compare all three" runs a Tracer per method, and
+    // elfutils does not promise that libdwfl/libelf may be used from several threads at once.
+    static std::mutex oneAtATime;
+    std::lock_guard<std::mutex> lock(oneAtATime);
     TargetScope target(pid);
     std::unique_ptr<Dwfl, DwflEnd> dwfl(dwfl_begin(&kCallbacks));
     if (!dwfl) {
