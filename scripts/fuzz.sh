@@ -4,6 +4,8 @@
 #   launch_forms   the command-line recognisers: CPython's launch forms, roles and the plumbing
 #                  names (core/sandbox/LaunchForms.cpp, Roles.cpp, CPythonPlumbing.cpp)
 #   proc_text      the /proc text parsers (core/probe: status, stat, syscall, maps, fdinfo)
+#   frame_names    a stack frame's names from a program's ELF files (core/probe/FrameName.cpp)
+#                  and the packed stack text (core/trace/StackText.cpp)
 #
 #   scripts/fuzz.sh [--target NAME] [SECONDS] [-- LIBFUZZER_FLAG...]
 #                        build, seed the corpus, fuzz each target (or only NAME) for SECONDS
@@ -26,7 +28,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/build-fuzz"
 CXX="${CXX:-clang++-14}"
-ALL_TARGETS=(trace_reader launch_forms proc_text)
+ALL_TARGETS=(trace_reader launch_forms proc_text frame_names)
 
 usage() {
     cat <<EOF2
@@ -107,12 +109,16 @@ esac
 # launch_forms: the recognisers, the plumbing that reads the same forms, and ProcDir (the
 # plumbing reads /proc/PID/exe when the tracer does not pass the executable).
 # proc_text: the parsers and the readers beside them in the same files (ProcDir, Snapshot).
+# frame_names: the name helpers and the packed stack text (hex() from Text).
 sources_of() {
     case "$1" in
     trace_reader)
         SOURCES=(
             tests/fuzz/fuzz_trace_reader.cpp
             core/trace/TraceReader.cpp
+            core/trace/TraceStackField.cpp
+            core/trace/StackText.cpp
+            core/probe/FrameName.cpp
             core/trace/TableText.cpp
             core/trace/TraceFile.cpp
             core/trace/JsonWriter.cpp
@@ -160,6 +166,18 @@ sources_of() {
         DICT="$ROOT/tests/fuzz/proc_text.dict"
         CORPUS="$OUT/corpus-proc_text"
         SEEDS=("$ROOT"/tests/fuzz/seeds-proc_text/*)
+        ;;
+    frame_names)
+        SOURCES=(
+            tests/fuzz/fuzz_frame_names.cpp
+            core/probe/FrameName.cpp
+            core/trace/StackText.cpp
+            core/base/Text.cpp
+        )
+        LIBS=()
+        DICT="$ROOT/tests/fuzz/frame_names.dict"
+        CORPUS="$OUT/corpus-frame_names"
+        SEEDS=("$ROOT"/tests/fuzz/seeds-frame_names/*)
         ;;
     esac
 }

@@ -5,7 +5,7 @@
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config
       libimgui-dev libglfw3-dev python3-glad libstb-dev fonts-dejavu-core
-      catch2 libcli11-dev nlohmann-json3-dev libsimdjson-dev libbenchmark-dev
+      catch2 libcli11-dev nlohmann-json3-dev libsimdjson-dev libbenchmark-dev libdw-dev
       xvfb xauth libgl1-mesa-dri
       python3
       strace graphviz clang-14 libclang-rt-14-dev clang-format"

@@ -5,6 +5,7 @@
 #include "app/gui/OutputView.hpp"
 #include "app/gui/Spoilers.hpp"
 #include "app/gui/TreeView.hpp"
+#include "core/trace/StackText.hpp"
 
 #include <fstream>
 #include <imgui.h>
@@ -145,7 +146,9 @@ json paneState(App& app, Pane& pane) {
                       {"owner_in_process", false},
                       {"headline", d.headline},
                       {"explanation", d.explanation},
-                      {"evidence", d.evidence}});
+                      {"evidence", d.evidence},
+                      {"stack", stackLine(unpackStack(
+                                    trace.str(trace[d.event].as<ev::Deadlock>().stack)))}});
     j["deadlocks"] = dl;
     json waits = json::array();
     for (auto& r : m.waits)

@@ -3,6 +3,7 @@
 #include "app/gui/Draw.hpp"
 #include "app/gui/Spoilers.hpp"
 #include "app/gui/Theme.hpp"
+#include "core/trace/StackText.hpp"
 
 #include <imgui.h>
 
@@ -14,6 +15,33 @@ void section(const App& app, const char* title) {
     ImGui::PushFont(app.fonts.bold);
     ImGui::TextUnformatted(title);
     ImGui::PopFont();
+}
+
+// Where the waiting thread is stuck: its native stack as read while it was held, innermost
+// first, on one line; every frame (with its module) folded below. Why, when it was not read.
+void drawStack(const App& app, const Trace& trace, size_t event) {
+    const ThreadStack stack = unpackStack(trace.str(trace[event].as<ev::Deadlock>().stack));
+    ImGui::TextUnformatted("Where it waits:");
+    ImGui::SameLine();
+    ImGui::PushFont(app.fonts.mono);
+    if (stack.frames.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(palette().textDim));
+        ImGui::TextWrapped("%s", stackLine(stack).c_str());
+        ImGui::PopStyleColor();
+        ImGui::PopFont();
+        return;
+    }
+    ImGui::TextWrapped("%s", stackLine(stack, 6).c_str());
+    ImGui::PopFont();
+    const std::string label = "all " + std::to_string(stack.frames.size()) + " frames" +
+                              (stack.truncated ? " read (the stack goes deeper)" : "");
+    if (ImGui::TreeNode("stack", "%s", label.c_str())) {
+        ImGui::PushFont(app.fonts.mono);
+        for (size_t i = 0; i < stack.frames.size(); ++i)
+            ImGui::TextWrapped("#%-2zu %s", i, frameText(stack.frames[i]).c_str());
+        ImGui::PopFont();
+        ImGui::TreePop();
+    }
 }
 
 } // namespace
@@ -60,6 +88,7 @@ void drawSyncView(const App& app, Pane& pane, const CursorWorld& w) {
         ImGui::TextWrapped("evidence: %s", d.evidence.c_str());
         ImGui::PopStyleColor();
         ImGui::PopFont();
+        drawStack(app, trace, d.event);
         ImGui::Dummy(ImVec2(0, em * 0.2f));
         ImGui::Unindent(em * 0.6f);
         const ImVec2 end(start.x + ImGui::GetContentRegionAvail().x, ImGui::GetCursorScreenPos().y);

@@ -1,5 +1,7 @@
 // Freezing the whole sandbox: the idle probe, markers and step gates.
 #include "TracerState.hpp"
+#include "core/probe/ThreadStack.hpp"
+#include "core/trace/StackText.hpp"
 
 namespace forklab::tracer {
 namespace {
@@ -75,9 +77,16 @@ void Tracer::snapshotAll(SnapReason why) {
         for (auto& v : verdicts) {
             auto key = std::make_tuple(v.pid, v.tid, v.addr, int(v.rule));
             if (!verdicts_.insert(key).second) continue;
+            // Where it waits, unwound while it is held here. Only with the whole sandbox
+            // frozen: no other process can change the files or memory being read.
+            ThreadStack stack;
+            if (unfrozen_.empty())
+                stack = readThreadStack(v.pid, v.tid);
+            else
+                stack.unread = "the sandbox was not wholly stopped";
             emit(pid, EventKind::Deadlock,
                  ev::Deadlock{v.tid, uint8_t(v.rule), v.addr, v.ownerTid, v.ownerNsTid,
-                              trace_.intern(v.evidence)});
+                              trace_.intern(v.evidence), trace_.intern(packStack(stack))});
         }
     }
     // Named once everything is seen: an object learnt from one process names it in all.

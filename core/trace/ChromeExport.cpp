@@ -1,6 +1,7 @@
 #include "ChromeExport.hpp"
 
 #include "ChromeWriter.hpp"
+#include "StackText.hpp"
 
 namespace forklab {
 namespace chrome {
@@ -212,6 +213,16 @@ void ChromeWriter::event(size_t i, const Event& e) {
         if (orphaned) {
             args["owner_tid"] = d.ownerTid;
             args["owner_nstid"] = d.ownerNsTid;
+        }
+        // Where the waiter is stuck, innermost first; or why that was not read.
+        const ThreadStack stack = unpackStack(str(d.stack));
+        if (!stack.frames.empty()) {
+            json frames = json::array();
+            for (const StackFrame& f : stack.frames) frames.push_back(frameText(f));
+            if (stack.truncated) frames.push_back("… (deeper frames not read)");
+            args["stack"] = std::move(frames);
+        } else if (!stack.unread.empty()) {
+            args["stack_unread"] = stack.unread;
         }
         auto m = w_.mutexNames.find(d.addr);
         if (m != w_.mutexNames.end()) args["mutex_name"] = m->second;

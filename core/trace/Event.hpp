@@ -117,6 +117,7 @@ struct Deadlock {
     pid_t ownerTid;   // as the tracer sees it; 0 if none / nowhere
     pid_t ownerNsTid; // as the mutex stores it
     StrId evidence;
+    StrId stack = 0; // the waiting thread's native stack, packed (StackText.hpp); 0: not recorded
 };
 struct Shm {    // create or unlink of a /dev/shm entry
     StrId name; // "sem.NAME" (relative to /dev/shm)

@@ -1,6 +1,7 @@
 #include "Story.hpp"
 #include "core/base/Text.hpp"
 
+#include "StackText.hpp"
 #include "World.hpp"
 #include "core/probe/Deadlock.hpp"
 
@@ -210,6 +211,8 @@ void Story::feed(size_t upto, std::ostream& out) {
                          " waits without timeout on private futex " + hex(d.addr) +
                          ": no other thread exists that could wake it");
             line(out, e, "  evidence: " + std::string(trace_.str(d.evidence)));
+            // Where the waiting thread is stuck, innermost first (absent from older traces).
+            if (d.stack) line(out, e, "  stack: " + stackLine(unpackStack(trace_.str(d.stack))));
             break;
         }
         case EventKind::ShmCreate:

@@ -1,6 +1,7 @@
 #include "TraceFile.hpp"
 
 #include "JsonWriter.hpp"
+#include "StackText.hpp"
 #include "TableText.hpp"
 #include "core/probe/Deadlock.hpp"
 
@@ -35,6 +36,17 @@ void statusJson(json& j, WaitStatus s, const std::string& prefix) {
         j[prefix + "signal_name"] = signalName(s.termSignal());
     }
     j[prefix + "core_dumped"] = s.coreDumped();
+}
+
+// The optional stack fields of a verdict (docs/trace-format.md): absent when not recorded.
+void stackToJson(json& j, const ThreadStack& s) {
+    if (!s.recorded()) return;
+    json frames = json::array();
+    for (const StackFrame& f : s.frames)
+        frames.push_back(json{{"pc", f.pc}, {"module", f.module}, {"function", f.function}});
+    j["stack"] = std::move(frames);
+    if (s.truncated) j["stack_truncated"] = true;
+    if (!s.unread.empty()) j["stack_unread"] = s.unread;
 }
 
 } // namespace
@@ -128,6 +140,7 @@ json eventToJson(const Trace& t, const Event& e) {
                                        ? json(d.ownerNsTid)
                                        : json(nullptr);
                 j["evidence"] = str(t, d.evidence);
+                stackToJson(j, unpackStack(t.str(d.stack)));
             } else if constexpr (std::is_same_v<T, ev::Shm>) {
                 j["name"] = str(t, d.name);
                 j["inode"] = d.inode;
@@ -304,6 +317,7 @@ class LineWriter {
     }
     void fields(const Event& e, const ev::Deadlock& d) {
         bool orphaned = d.rule == uint8_t(DeadlockRule::OrphanedMutex);
+        ThreadStack stack = unpackStack(str(d.stack));
         w_.field("addr", d.addr);
         w_.field("evidence", str(d.evidence));
         kind(e);
@@ -316,6 +330,19 @@ class LineWriter {
         }
         pid(e);
         w_.field("rule", toString(DeadlockRule(d.rule)));
+        if (stack.recorded()) {
+            w_.key("stack").beginArray();
+            for (const StackFrame& f : stack.frames) {
+                w_.beginObject();
+                w_.field("function", f.function);
+                w_.field("module", f.module);
+                w_.field("pc", f.pc);
+                w_.endObject();
+            }
+            w_.endArray();
+            if (stack.truncated) w_.field("stack_truncated", true);
+            if (!stack.unread.empty()) w_.field("stack_unread", stack.unread);
+        }
         t(e);
         w_.field("tid", d.tid);
     }

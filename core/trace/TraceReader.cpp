@@ -1,7 +1,9 @@
 #include "TraceReader.hpp"
 
+#include "StackText.hpp"
 #include "TraceFile.hpp"
 #include "TraceJsonFields.hpp"
+#include "TraceStackField.hpp"
 #include "core/probe/Deadlock.hpp"
 
 #include "JsonWriter.hpp"
@@ -276,7 +278,8 @@ class Reader {
                                   o.u64("addr"),
                                   pid_t(o.nullableInt("owner_tid", 0, kPidMax).value_or(0)),
                                   pid_t(o.nullableInt("owner_nstid", kI32Min, kI32Max).value_or(0)),
-                                  str(o, "evidence")};
+                                  str(o, "evidence"),
+                                  out_.intern(packStack(stackFields(o)))};
         } else if (kind == "shm_create" || kind == "shm_unlink") {
             e.kind = kind == "shm_create" ? EventKind::ShmCreate : EventKind::ShmUnlink;
             e.data = ev::Shm{str(o, "name"), o.u64("inode")};

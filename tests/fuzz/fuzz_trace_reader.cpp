@@ -2,6 +2,7 @@
 // readJsonl must come back as nullopt or one "line N: ..." message, never a crash, a hang or
 // unbounded memory; and reusing known tables must give exactly what decoding every table gives.
 // Built and run by scripts/fuzz.sh (not part of the CMake build).
+#include "core/trace/StackText.hpp"
 #include "core/trace/TraceFile.hpp"
 #include "core/trace/TraceReader.hpp"
 
@@ -32,6 +33,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                      error.value_or("ok").c_str(), expected.value_or("ok").c_str());
         std::abort();
     }
+    // A verdict's stack, as every view shows it: names from the file, bounded.
+    for (size_t i = 0; !error && i < trace.size(); ++i)
+        if (auto* d = trace[i].get<forklab::ev::Deadlock>()) {
+            forklab::ThreadStack s = forklab::unpackStack(trace.str(d->stack));
+            if (s.frames.size() > forklab::kMaxStackFrames) std::abort();
+            if (forklab::stackLine(s).size() > 64 * 1024) std::abort();
+        }
     if (error) {
         // The contract: every refusal names its line (or is one of the two whole-file messages).
         const std::string& e = *error;

@@ -28,6 +28,9 @@ TEST_CASE("mutex-after-fork under fork: the child is deadlocked, the owner is no
     CHECK(d["owner_in_process"] == false);
     CHECK(d["headline"].get<std::string>().find("not a thread of this process") !=
           std::string::npos);
+    // Where the waiter is stuck, under the verdict (the line the Mutexes tab draws).
+    CHECK(d["stack"].get<std::string>().find("pthread_mutex_lock \u2190 child") !=
+          std::string::npos);
     CHECK(p["narration"]["step"].get<std::string>().find("gives up") != std::string::npos);
     CHECK(!p["narration"]["reveal"].get<std::string>().empty()); // after the key step: answered
 }
