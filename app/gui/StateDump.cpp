@@ -1,4 +1,5 @@
 #include "app/gui/StateDump.hpp"
+#include "core/trace/PipeWrites.hpp"
 
 #include "app/gui/CompareView.hpp"
 #include "app/gui/LessonView.hpp"
@@ -124,7 +125,21 @@ json paneState(App& app, Pane& pane) {
                        {"other_ends", ends},
                        {"other_ends_total", r.otherEndsTotal}});
     }
-    j["fds"] = {{"pid", t.pid},
+    // The pipe writes the fd view shows for this process (hidden as it hides them).
+    json writes = json::array();
+    for (const PipeData& d : pipeWrites(trace, w.world.upto)) {
+        bool holds = d.pid == focus;
+        for (auto& r : t.rows) holds |= r.entry.target == d.target;
+        if (!holds) continue;
+        const bool hidden = hide.pending && hide.output;
+        writes.push_back({{"pid", d.pid},
+                          {"fd", d.fd},
+                          {"target", d.target},
+                          {"length", hidden ? json(kHiddenText) : json(d.length)},
+                          {"head", hidden ? kHiddenText : hexHead(d.bytes, 8)}});
+    }
+    j["fds"] = {{"pipe_writes", writes},
+                {"pid", t.pid},
                 {"known", t.known},
                 {"when", t.when},
                 {"inherited_at_fork", t.inheritedCount},
