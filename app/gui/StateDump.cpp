@@ -50,6 +50,11 @@ json paneState(App& app, Pane& pane) {
     j["held"] = s.held();
     j["status"] = paneStatus(pane);
     j["key_fact"] = keyFact(app, pane);
+    j["title"] = columnTitle(pane);
+    j["version"] = pane.version;
+    j["python"] = pane.python;
+    j["retry"] = paneFailed(pane) && pane.launched != nullptr; // the Retry button is shown
+    j["attempts"] = pane.attempts;
     j["breaks"] = s.breaks().size(); // steps the run was held at (drawn as timeline breaks)
     j["selected"] = focus;
     j["search"] = pane.search;
@@ -200,9 +205,10 @@ json paneState(App& app, Pane& pane) {
 
 json stateOf(App& app) {
     json j;
-    j["mode"] = app.compare && app.panes.size() > 1 ? "compare"
-                : app.lessonMode()                  ? "lesson"
-                                                    : "program";
+    j["mode"] = app.compareVersions && app.columns() ? "compare-versions"
+                : app.columns()                      ? "compare"
+                : app.lessonMode()                   ? "lesson"
+                                                     : "program";
     j["lesson"] = app.lessonMode() ? json(app.lesson) : json(nullptr);
     j["scale"] = app.settings.scale;
     const ImGuiViewport* vp = ImGui::GetMainViewport();
