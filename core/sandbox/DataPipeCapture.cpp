@@ -25,9 +25,15 @@ bool isPipe(const std::string& target) {
     return target.compare(0, 6, "pipe:[") == 0;
 }
 
-bool runsCPython(pid_t pid) {
-    auto dir = ProcDir::open(pid);
-    return dir && isCPythonExecutable(dir->readLink("exe").value_or(""));
+// Whether a fork (not a vfork) of this CPython may be spawn's: CPython 3.10 and later start spawn
+// children and the forkserver with vfork (_posixsubprocess), so their plain forks are the fork
+// start method's, whose children never exec: not followed. 3.8 and 3.9 fork for both, and an
+// executable whose name gives no version is followed too.
+bool forkMayBeSpawn(const std::string& exe) {
+    const auto slash = exe.rfind('/');
+    const std::string name = exe.substr(slash == std::string::npos ? 0 : slash + 1);
+    if (name.compare(0, 8, "python3.") != 0) return true;
+    return std::atoi(name.c_str() + 8) < 10;
 }
 
 uint64_t word(const std::string& s, size_t at) {
@@ -81,9 +87,11 @@ void Tracer::emitPipeWrite(pid_t pid, const DataPipeWatch::Written& w) {
         ev::PipeWrite{w.fd, trace_.intern(w.target), trace_.intern(toHexBytes(w.bytes)), w.length});
 }
 
-// At a fork event of a CPython process (stopped there): it resumes with syscall stops.
-void Tracer::watchCPythonFork(pid_t parent, pid_t child) {
-    if (!pipes_.watching(parent) && !runsCPython(parent)) return;
+// At a fork or vfork event of a CPython process (stopped there): it resumes with syscall stops.
+void Tracer::watchCPythonFork(pid_t parent, pid_t child, bool vfork) {
+    std::string exe;
+    if (auto dir = ProcDir::open(parent)) exe = dir->readLink("exe").value_or("");
+    if (!isCPythonExecutable(exe) || (!vfork && !forkMayBeSpawn(exe))) return;
     pipes_.forked(parent, child);
 }
 

@@ -2,8 +2,9 @@
 // Which processes have their writes to a CPython data pipe caught, and what is kept of them.
 // CPython's spawn and forkserver pickle the child's preparation data and Process object into a
 // pipe (the data pipe) that the seccomp filter cannot know in advance, so no filter rule traps
-// it. Instead a CPython process that forks is switched to syscall stops (PTRACE_SYSCALL) until
-// that child has exec'd (or died): a spawn child's command line names the data pipe
+// it. Instead a CPython process that forks a child that may become spawn's (a vfork; on 3.8 and
+// 3.9 any fork) is switched to syscall stops (PTRACE_SYSCALL) until that child has exec'd (or
+// died): a spawn child's command line names the data pipe
 // (pipe_handle=M); a forkserver's tells that the fds this process sends it (SCM_RIGHTS) begin
 // with a data pipe's read end. On 3.8 and 3.9 the parent does not wait for the exec (fork, not
 // vfork) and may write first: what it wrote into a pipe meanwhile is kept aside, and becomes an

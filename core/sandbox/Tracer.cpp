@@ -140,7 +140,8 @@ void Tracer::handle(pid_t tid, WaitStatus ws) {
         unsigned long msg = 0;
         ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
         onNewChild(t, pid_t(msg), event);
-        if (event != PTRACE_EVENT_CLONE) watchCPythonFork(t.tgid, pid_t(msg));
+        if (event != PTRACE_EVENT_CLONE)
+            watchCPythonFork(t.tgid, pid_t(msg), event == PTRACE_EVENT_VFORK);
         resume(t);
         return;
     }

@@ -131,7 +131,7 @@ class Tracer {
     void onSyscallExit(Task& t);
     void resume(Task& t);
     // CPython's data pipe (DataPipeCapture.cpp)
-    void watchCPythonFork(pid_t parent, pid_t child);
+    void watchCPythonFork(pid_t parent, pid_t child, bool vfork);
     void watchDataPipe(Task& t, const seccomp_data& sc);
     void childExecOrDeath(pid_t pid, pid_t parent, const seccomp_data* sc, pid_t tid);
     bool onWatchedSyscall(Task& t);
