@@ -6,6 +6,7 @@
 
 #include "core/base/HexBytes.hpp"
 #include "core/lessons/PickleReading.hpp"
+#include "core/lessons/VersionFacts.hpp"
 #include "core/trace/PipeWrites.hpp"
 #include "core/trace/TraceFile.hpp"
 #include "core/trace/TraceReader.hpp"
@@ -159,8 +160,17 @@ TEST_CASE("python-arguments on every CPython here: the same header, the same cro
     }
     for (auto& py : found.found) {
         CAPTURE(py.path, py.version);
-        for (StartMethod m : {StartMethod::Spawn, StartMethod::Forkserver})
-            checkWhatCrossed(runWith(py, "python-arguments", m), m);
+        for (StartMethod m : {StartMethod::Spawn, StartMethod::Forkserver}) {
+            Run r = runWith(py, "python-arguments", m);
+            checkWhatCrossed(r, m);
+            // The version table's row: the size the recorder caught and the header's protocol.
+            const auto crossed = pipeWrites(*r.trace);
+            REQUIRE(crossed.size() == 1);
+            std::string row;
+            for (auto& f : observeVersionFacts(*r.trace))
+                if (f.name == "written into the data pipe") row = f.value;
+            CHECK(row == std::to_string(crossed[0].length) + " bytes, pickle protocol 4");
+        }
         Run lam = runWith(py, "python-arguments", StartMethod::Spawn, "lambda");
         CHECK(outputOf(lam, root(lam.world()).pid, 2).find("PicklingError") != std::string::npos);
     }
