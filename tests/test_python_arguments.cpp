@@ -223,3 +223,27 @@ TEST_CASE("pipe_write records survive the trace file", "[tracefile][arguments]")
     CHECK(crossed[0].fd == 9);
     CHECK(crossed[0].pid == 7);
 }
+
+TEST_CASE("pipes that are not CPython's data pipe are never recorded", "[python][arguments]") {
+    SECTION("a shell pipeline") {
+        Run r = runInSandbox({"/bin/sh", "-c", "echo hello | cat"});
+        CHECK(r.exitCode == 0);
+        CHECK(pipeWrites(*r.trace).empty());
+    }
+    SECTION("CPython's subprocess writing into a child's stdin") {
+        std::string why;
+        const PythonInterpreter* py = lessonPython(&why);
+        if (!py) {
+            std::cout << "forklab-skip: " << why << '\n';
+            return;
+        }
+        // The parent vforks (3.10+) or forks a child that execs cat: followed until that exec,
+        // which is no launch form of CPython's, then let go; its write comes after.
+        Run r = runInSandbox({py->path, "-c",
+                              "import subprocess; subprocess.run(['cat'], input=b'x' * 100, "
+                              "stdout=subprocess.DEVNULL, check=True)"});
+        CHECK(r.exitCode == 0);
+        CHECK(pipeWrites(*r.trace).empty());
+        CHECK(r.events(EventKind::Exec).size() >= 2); // the interpreter and cat
+    }
+}
