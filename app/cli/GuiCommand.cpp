@@ -27,6 +27,7 @@ Run addGui(CLI::App& app) {
         std::string scenario, method, variant, gotoStep, dumpState, tab, theme, palette;
         std::vector<std::string> command;
         bool compare = false;
+        bool compareVersions = false;
         bool live = false, hold = false;
         std::string size, actions, trace;
         std::string python;
@@ -57,6 +58,9 @@ Run addGui(CLI::App& app) {
         ->check(CLI::IsMember({"fork", "spawn", "forkserver"}));
     sub->add_option("--variant", args->variant, "Lesson variant, e.g. tracker-killed");
     sub->add_flag("--compare", args->compare, "The lesson under all three methods side by side");
+    sub->add_flag("--compare-versions", args->compareVersions,
+                  "A python-* lesson under --method with every CPython found (see `list "
+                  "--pythons`), one column each");
     sub->add_option("--frames", args->frames, "Render N frames, then exit (test mode)")
         ->check(CLI::NonNegativeNumber);
     sub->add_option(
@@ -142,6 +146,7 @@ Run addGui(CLI::App& app) {
         o.variant = args->variant;
         o.command = args->command;
         o.compare = args->compare;
+        o.compareVersions = args->compareVersions;
         o.gotoStep = args->gotoStep;
         o.dumpState = args->dumpState;
         o.select = args->select;

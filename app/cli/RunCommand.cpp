@@ -4,7 +4,9 @@
 #include "StoryPrinter.hpp"
 
 #include "core/lessons/Catalogue.hpp"
+#include "core/lessons/PickleReading.hpp"
 #include "core/lessons/Python.hpp"
+#include "core/trace/PipeWrites.hpp"
 #include "core/trace/TraceFile.hpp"
 
 #include <algorithm>
@@ -81,6 +83,16 @@ int runLesson(const std::string& id, const std::string& methodName, const std::s
                   << '\n';
         return e.exitCode();
     }
+    if (!quiet)
+        for (const PipeData& d : pipeWrites(trace)) {
+            // The bytes are in the story; this is a reading of them, after the run.
+            const PickleReading r = readPickles(execedExe(trace, d.pid), d.bytes);
+            std::cout << "\n  The " << d.length << " bytes " << d.pid << " wrote into fd " << d.fd
+                      << " (" << d.target << ")"
+                      << (r.ok ? ", read by " + r.tool + ":" : ":") << '\n';
+            std::istringstream lines(r.text);
+            for (std::string l; std::getline(lines, l);) std::cout << "    " << l << '\n';
+        }
     if (n && !quiet) {
         std::cout << "\n  Answer: ";
         printWrapped(std::cout, n->reveal, "  ");

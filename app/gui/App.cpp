@@ -11,6 +11,7 @@
 #include "app/gui/Theme.hpp"
 #include "app/gui/TimelineView.hpp"
 #include "app/gui/TreeView.hpp"
+#include "core/lessons/Pythons.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -130,10 +131,26 @@ void App::run() {
         if (narration && std::find(narration->spoilers.begin(), narration->spoilers.end(),
                                    "ledger") != narration->spoilers.end())
             tabRequest = DetailTab::Sync;
-        std::vector<int> methods = compare ? std::vector<int>{0, 1, 2} : std::vector<int>{method};
-        for (int m : methods) {
+        // One column per method, or per CPython (compare versions), or the one chosen.
+        struct Column {
+            int method;
+            std::optional<PythonInterpreter> python;
+        };
+        std::vector<Column> cols;
+        const Lesson* l = findLesson(lesson);
+        if (compareVersions && l && l->python()) {
+            const PythonSearch found = findPythons();
+            for (auto& py : found.found) cols.push_back({method, py});
+            if (cols.empty()) message = "compare versions: no CPython 3.8 or newer found";
+        } else if (compare) {
+            cols = {{0, {}}, {1, {}}, {2, {}}};
+        } else {
+            cols = {{method, {}}};
+        }
+        for (auto& c : cols) {
             std::string error;
-            auto options = lessonOptions(lesson, m, variant, &error);
+            auto options =
+                lessonOptions(lesson, c.method, variant, &error, c.python ? &*c.python : nullptr);
             if (!options) {
                 message = error;
                 continue;
@@ -141,9 +158,15 @@ void App::run() {
             // Live, a lesson waits at each step for Next; tests run straight through.
             options->stepping = testMode ? holdInTests : settings.holdAtSteps;
             Pane pane;
-            pane.method = m;
-            pane.session =
-                Session::launch(std::move(*options), lesson + " \u00b7 " + kMethodNames[m]);
+            pane.method = c.method;
+            if (c.python) {
+                pane.version = c.python->version;
+                pane.python = c.python->path;
+            }
+            pane.launchedTitle = lesson + " \u00b7 " + kMethodNames[c.method] +
+                                 (c.python ? " \u00b7 CPython " + c.python->version : "");
+            pane.launched = std::make_shared<const SandboxOptions>(*options);
+            pane.session = Session::launch(std::move(*options), pane.launchedTitle);
             panes.push_back(std::move(pane));
         }
         return;
@@ -160,6 +183,21 @@ void App::run() {
     Pane pane;
     pane.session = Session::launch(std::move(options), title);
     panes.push_back(std::move(pane));
+}
+
+void App::retryPane(size_t i) {
+    if (i >= panes.size() || !panes[i].launched) return;
+    Pane& pane = panes[i];
+    if (pane.session) {
+        pane.session->stop();
+        retiring.push_back(std::move(pane.session));
+    }
+    pane.session = Session::launch(*pane.launched, pane.launchedTitle);
+    pane.attempts++;
+    pane.selected = 0;
+    pane.userSelected = false;
+    pane.revealPid = 0;
+    pane.autoTabAt = SIZE_MAX;
 }
 
 void App::chooseLesson(const std::string& id) {
@@ -215,6 +253,7 @@ bool App::openTrace(const std::string& path) {
         method = recorded->method;
         variant = recorded->variant;
         compare = false;
+        compareVersions = false;
         narration = lessonNarration(lesson, &narrationError);
         paneMethod = method;
     } else {
@@ -272,19 +311,19 @@ void App::next() {
 }
 
 void App::back() {
-    const bool markers = compare && panes.size() > 1; // columns stay on the same lesson step
+    const bool markers = columns(); // columns stay on the same lesson step
     for (auto& p : panes) p.session->stepBack(markers);
 }
 
 void App::forward() {
-    const bool markers = compare && panes.size() > 1;
+    const bool markers = columns();
     for (auto& p : panes) p.session->stepForward(markers);
 }
 
 void App::first() {
     for (auto& p : panes) {
         const auto& m = p.session->index().markers();
-        if (compare && panes.size() > 1 && !m.empty())
+        if (columns() && !m.empty())
             p.session->setCursor(p.session->stepEnd(m.front()));
         else
             p.session->gotoStep(1);
@@ -303,9 +342,9 @@ void App::gotoStep(size_t n) {
     for (size_t i = 0; i < panes.size(); ++i) {
         Session& s = *panes[i].session;
         const auto& m = s.index().markers();
-        if (compare && panes.size() > 1 && !m.empty())
+        if (columns() && !m.empty())
             s.setCursor(s.stepEnd(m[std::clamp<size_t>(n, 1, m.size()) - 1]));
-        else if (i == 0 || !compare)
+        else if (i == 0 || !(compare || compareVersions))
             s.gotoStep(n);
     }
 }
@@ -497,7 +536,7 @@ void drawApp(App& app) {
         ImGui::Separator();
         if (app.panes.empty()) {
             drawWelcome(app);
-        } else if (app.compare && app.panes.size() > 1) {
+        } else if (app.columns()) {
             drawCompareView(app);
         } else {
             drawSingle(app, app.panes.front());

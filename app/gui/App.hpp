@@ -50,6 +50,12 @@ struct Pane {
     // verdict, its threads are the answer), selected unless the user picked another.
     pid_t revealPid = 0;
     size_t autoTabAt = SIZE_MAX; // the marker count at which the answer's tab was last selected
+    // Compare versions: the CPython this column runs ("3.11.7", its sys.executable).
+    std::string version, python;
+    // How the column was started, so Retry can start it again (a lesson column only).
+    std::shared_ptr<const SandboxOptions> launched;
+    std::string launchedTitle;
+    int attempts = 1;
 };
 
 enum class DetailTab : int { Fds, Sync, Output };
@@ -86,6 +92,10 @@ struct App {
     std::string command;                  // edited in the picker
     std::vector<std::string> commandArgv; // from the command line (exact argv), wins over command
     bool compare = false;
+    // A python-* lesson under every CPython found (core/lessons/Pythons), same method, one
+    // column each, stepped together.
+    bool compareVersions = false;
+    bool columns() const { return (compare || compareVersions) && panes.size() > 1; }
     std::vector<Lesson> catalogue;
 
     std::vector<Pane> panes;
@@ -116,6 +126,8 @@ struct App {
 
     // ---- actions (keyboard and buttons call the same ones) ------------------------------
     void run(); // start (or restart) the recording(s) for the current choice
+    // Starts column i again as it was started (Retry, for a column that could not start).
+    void retryPane(size_t i);
     // The picker's choice of a lesson: another one leaves nothing of the old (run, narration).
     void chooseLesson(const std::string& id);
     void stopAll(); // ends the runs (window closing); retire() keeps them until they end

@@ -6,7 +6,9 @@
 #include "app/gui/OutputView.hpp"
 #include "app/gui/Theme.hpp"
 #include "app/gui/TreeView.hpp"
+#include "core/trace/PipeWrites.hpp"
 
+#include <algorithm>
 #include <imgui.h>
 
 namespace forklab::gui {
@@ -42,7 +44,8 @@ std::string keyFact(const App& app, Pane& pane) {
     for (const std::string& f : app.narration->spoilers) {
         if (f == "output" || f == "timings") {
             const pid_t who = f == "timings" && root ? root->pid : keyPid;
-            const auto lines = outputOf(s, who, 1);
+            auto lines = outputOf(s, who, 1);
+            while (!lines.empty() && lines.back().text.empty()) lines.pop_back();
             if (!lines.empty()) {
                 std::string text = lines.back().text;
                 while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
@@ -69,15 +72,40 @@ std::string keyFact(const App& app, Pane& pane) {
             }
         }
     }
+    // What crossed to the child, as the recorder caught it in the data pipe.
+    if (app.lesson == "python-arguments") {
+        const auto crossed = pipeWrites(s.trace(), w.world.upto);
+        if (crossed.empty()) add("nothing written into a data pipe");
+        for (auto& d : crossed)
+            add(std::to_string(d.length) + " bytes into the data pipe: " + hexHead(d.bytes, 4));
+    }
     return fact;
+}
+
+bool paneFailed(const Pane& pane) {
+    const Session& s = *pane.session;
+    return !s.error().empty() || (s.recording() && !s.live() && !s.trace().finished());
+}
+
+std::string columnTitle(const Pane& pane) {
+    if (!pane.version.empty()) return "CPython " + pane.version;
+    return pane.method >= 0 ? kMethodNames[pane.method] : pane.session->title();
 }
 
 void drawCompareView(App& app) {
     const Palette& pal = palette();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float narrationH = avail.y * 0.30f;
-    const float colW = (avail.x - ImGui::GetStyle().ItemSpacing.x * 2) / 3.0f;
+    // Three methods fill the width; more columns (one per CPython) keep a readable width and
+    // scroll sideways.
+    const float n = float(std::max<size_t>(app.panes.size(), 1));
+    const float gap = ImGui::GetStyle().ItemSpacing.x;
+    const float colW = std::max((avail.x - gap * (n - 1)) / n, 18.0f * ImGui::GetFontSize());
     const float colH = avail.y - narrationH - ImGui::GetStyle().ItemSpacing.y;
+    const bool scroll = colW * n + gap * (n - 1) > avail.x + 1.0f;
+    if (scroll)
+        ImGui::BeginChild("columns", ImVec2(avail.x, colH + ImGui::GetStyle().ScrollbarSize), false,
+                          ImGuiWindowFlags_HorizontalScrollbar);
 
     for (size_t i = 0; i < app.panes.size(); ++i) {
         Pane& pane = app.panes[i];
@@ -87,22 +115,28 @@ void drawCompareView(App& app) {
         ImGui::PushID(int(i));
         ImGui::BeginChild("column", ImVec2(colW, colH), false);
         ImGui::PushFont(app.fonts.heading);
-        ImGui::TextUnformatted(pane.method >= 0 ? kMethodNames[pane.method] : s.title().c_str());
+        ImGui::TextUnformatted(columnTitle(pane).c_str());
         ImGui::PopFont();
-        ImGui::SameLine();
-        ImGui::AlignTextToFramePadding();
         const size_t procs = pane.tree.nodes.size();
         const std::string count =
             pane.spoilers.processCount
                 ? std::string("? processes")
                 : std::to_string(procs) + (procs == 1 ? " process" : " processes");
         const std::string facts = count + "  \u00b7 " + paneStatus(pane);
-        const bool failed =
-            !s.error().empty() || (s.recording() && !s.live() && !s.trace().finished());
-        if (failed)
+        const bool failed = paneFailed(pane);
+        if (failed) {
             colouredWrapped(pal.deadlock, facts);
-        else
-            ImGui::TextDisabled("%s", facts.c_str());
+            // Start this column again as it was started; the others keep their runs.
+            if (pane.launched && ImGui::Button("Retry")) app.retryPane(i);
+            if (pane.attempts > 1) {
+                ImGui::SameLine();
+                ImGui::TextDisabled("attempt %d", pane.attempts);
+            }
+        } else {
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+            ImGui::TextWrapped("%s", facts.c_str());
+            ImGui::PopStyleColor();
+        }
         // The column's answer, in one line, once revealed.
         if (const std::string fact = keyFact(app, pane); !fact.empty()) {
             ImGui::PushFont(app.fonts.bold);
@@ -168,6 +202,7 @@ void drawCompareView(App& app) {
         ImGui::EndChild();
         ImGui::PopID();
     }
+    if (scroll) ImGui::EndChild();
     // The shared narration, from the first column.
     ImGui::BeginChild("narration", ImVec2(0, 0), true);
     if (!app.panes.empty()) drawLessonView(app, app.panes.front(), false);

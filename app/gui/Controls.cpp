@@ -50,8 +50,11 @@ std::string statusText(const App& app) {
     if (app.panes.size() > 1) { // compare mode: every column says how it is
         std::string all;
         for (auto& p : app.panes)
-            all += (all.empty() ? "" : " \u00b7 ") +
-                   std::string(p.method >= 0 ? kMethodNames[p.method] : "?") + ": " + paneStatus(p);
+            all +=
+                (all.empty() ? "" : " \u00b7 ") +
+                (!p.version.empty() ? p.version
+                                    : std::string(p.method >= 0 ? kMethodNames[p.method] : "?")) +
+                ": " + paneStatus(p);
         return all;
     }
     const Session& s = *app.panes.front().session;
@@ -161,8 +164,10 @@ void drawPresentBar(App& app) {
     }
     std::string what = app.programSource ? std::string("program") : app.lesson;
     if (app.lessonMode())
-        what +=
-            app.compare ? " \u00b7 compare" : std::string(" \u00b7 ") + kMethodNames[app.method];
+        what += app.compare           ? " \u00b7 compare"
+                : app.compareVersions ? std::string(" \u00b7 ") + kMethodNames[app.method] +
+                                            " \u00b7 compare versions"
+                                      : std::string(" \u00b7 ") + kMethodNames[app.method];
     const std::string status = statusText(app);
     const float displayW = buttonWidth("Display\u2026");
     const float right = ImGui::GetWindowContentRegionMax().x;
@@ -256,10 +261,21 @@ void drawControls(App& app) {
         }
         ImGui::EndDisabled();
         flow(ImGui::GetFrameHeight() + buttonWidth("compare all three"));
-        ImGui::Checkbox("compare all three", &app.compare);
+        if (ImGui::Checkbox("compare all three", &app.compare) && app.compare)
+            app.compareVersions = false;
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("Run the lesson under fork, spawn and forkserver side by side,\n"
                               "stepped together.");
+        // A lesson CPython plays: the same method under every CPython found on this machine.
+        const Lesson* l = findLesson(app.lesson);
+        if (l && l->python()) {
+            flow(ImGui::GetFrameHeight() + buttonWidth("compare versions"));
+            if (ImGui::Checkbox("compare versions", &app.compareVersions) && app.compareVersions)
+                app.compare = false;
+            if (ImGui::IsItemHovered())
+                ImGui::SetTooltip("Run the lesson under this method with every CPython found\n"
+                                  "(PATH, python3.X, pyenv), one column each, stepped together.");
+        }
     } else {
         flow(14.0f * em);
         ImGui::SetNextItemWidth(
@@ -337,7 +353,7 @@ void drawControls(App& app) {
     if (have) {
         flow(16.0f * em + gap + filesW);
         Session& s = *app.panes.front().session;
-        const bool byMarker = app.compare && app.panes.size() > 1;
+        const bool byMarker = app.columns();
         const auto& list =
             byMarker && !s.index().markers().empty() ? s.index().markers() : s.index().steps();
         int total = int(list.size());

@@ -1,9 +1,13 @@
 #include "app/gui/FdView.hpp"
 
 #include "app/gui/Draw.hpp"
+#include "app/gui/Spoilers.hpp"
 #include "app/gui/Theme.hpp"
+#include "core/lessons/PickleReading.hpp"
+#include "core/trace/PipeWrites.hpp"
 
 #include <imgui.h>
+#include <map>
 
 namespace forklab::gui {
 namespace {
@@ -40,6 +44,52 @@ std::string endsText(const std::vector<FdEnd>& ends) {
             s += " (r)";
     }
     return s;
+}
+
+// The writer's own pickletools, run once per capture (a reading: the bytes are the fact).
+const PickleReading& readingOf(const Trace& trace, const PipeData& d) {
+    static std::map<std::tuple<const Trace*, pid_t, std::string, size_t>, PickleReading> cache;
+    auto key = std::make_tuple(&trace, d.pid, d.target, d.bytes.size());
+    auto it = cache.find(key);
+    if (it == cache.end())
+        it = cache.emplace(key, readPickles(execedExe(trace, d.pid), d.bytes)).first;
+    return it->second;
+}
+
+// What was written into the pipes this process holds, as the recorder caught each write
+// (CPython's data pipe): above the table, since it is the fact a lesson asks about.
+void drawPipeWrites(const App& app, Pane& pane, const CursorWorld& w, pid_t pid, const FdTable& t) {
+    const Trace& trace = pane.session->trace();
+    for (const PipeData& d : pipeWrites(trace, w.world.upto)) {
+        bool holds = d.pid == pid;
+        for (auto& r : t.rows) holds |= r.entry.target == d.target;
+        if (!holds) continue;
+        const std::string head = who(w, d.pid) + " wrote " + std::to_string(d.length) +
+                                 " bytes into fd " + std::to_string(d.fd) + " (" + d.target + ")";
+        if (pane.spoilers.pending && pane.spoilers.output) {
+            ImGui::TextWrapped("%s: %s", head.c_str(), kHiddenText);
+            continue;
+        }
+        ImGui::PushFont(app.fonts.bold);
+        ImGui::TextWrapped("%s, caught at the write:", head.c_str());
+        ImGui::PopFont();
+        ImGui::PushFont(app.fonts.mono);
+        ImGui::TextWrapped("%s", hexHead(d.bytes, 24).c_str());
+        ImGui::PopFont();
+        const std::string id = "read with pickletools##" + d.target;
+        if (ImGui::TreeNode(id.c_str())) {
+            const PickleReading& r = readingOf(trace, d);
+            ImGui::TextDisabled("%s", r.ok ? ("a reading by " + r.tool + ", after the run").c_str()
+                                           : "no reading");
+            ImGui::PushFont(app.fonts.mono);
+            ImGui::BeginChild("pickletools", ImVec2(0, 14 * ImGui::GetFontSize()), true,
+                              ImGuiWindowFlags_HorizontalScrollbar);
+            ImGui::TextUnformatted(r.text.c_str());
+            ImGui::EndChild();
+            ImGui::PopFont();
+            ImGui::TreePop();
+        }
+    }
 }
 
 } // namespace
@@ -88,6 +138,7 @@ void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
         summary += " " + std::to_string(closedAfterFork) + " inherited fd" +
                    (closedAfterFork == 1 ? " was" : "s were") + " closed by the program itself.";
     ImGui::TextWrapped("%s", summary.c_str());
+    drawPipeWrites(app, pane, w, pid, t);
 
     constexpr ImGuiTableFlags kFlags =
         ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_BordersOuter |

@@ -76,6 +76,7 @@ bool choose(App& app, const GuiOptions& o) {
     }
     app.variant = o.variant;
     app.compare = o.compare;
+    app.compareVersions = o.compareVersions && !o.compare;
     return true;
 }
 
@@ -153,13 +154,13 @@ int runGui(const GuiOptions& options) {
         const std::string item = options.actions.substr(at, end - at);
         const auto colon = item.find(':');
         const std::string action = colon == std::string::npos ? "" : item.substr(colon + 1);
-        const bool known = action == "run" || action == "next" || action == "back" ||
-                           action == "forward" || action == "first" || action == "last" ||
-                           action == "pause" || action == "await" ||
-                           action.rfind("scale=", 0) == 0 || action.rfind("lesson=", 0) == 0 ||
-                           action.rfind("search=", 0) == 0 || action.rfind("key=", 0) == 0 ||
-                           action == "present" || action == "display" || action == "theme=dark" ||
-                           action == "theme=light" || action == "theme=high-contrast";
+        const bool known =
+            action == "run" || action == "next" || action == "back" || action == "forward" ||
+            action == "first" || action == "last" || action == "pause" || action == "await" ||
+            action.rfind("scale=", 0) == 0 || action.rfind("lesson=", 0) == 0 ||
+            action.rfind("search=", 0) == 0 || action.rfind("key=", 0) == 0 ||
+            action.rfind("retry=", 0) == 0 || action == "present" || action == "display" ||
+            action == "theme=dark" || action == "theme=light" || action == "theme=high-contrast";
         if (!known || colon == 0) {
             std::fprintf(stderr, "forklab gui: --actions: '%s' is not FRAME:ACTION\n",
                          item.c_str());
@@ -242,6 +243,8 @@ int runGui(const GuiOptions& options) {
             if (action == "last") app.last();
             if (action == "pause") app.pause();
             if (action.rfind("lesson=", 0) == 0) app.chooseLesson(action.substr(7)); // the picker
+            if (action.rfind("retry=", 0) == 0) // a column's Retry button (compare mode)
+                app.retryPane(size_t(std::strtoul(action.c_str() + 6, nullptr, 10)));
             // A key press as the window's key callback queues it (several in one frame: fast taps).
             if (action.rfind("key=", 0) == 0) {
                 const std::string k = action.substr(4);

@@ -18,7 +18,8 @@ struct GuiOptions {
     std::string method; // fork | spawn | forkserver
     std::string variant;
     std::vector<std::string> command;
-    bool compare = false; // the lesson under all three methods side by side
+    bool compare = false;         // the lesson under all three methods side by side
+    bool compareVersions = false; // a python-* lesson under every CPython found, one method
 
     // Test mode (frames > 0): run to completion, put the cursor on a step, report what is shown.
     std::string gotoStep;  // N | key | last | first (StepIndex::resolve)

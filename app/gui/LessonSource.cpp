@@ -54,7 +54,8 @@ std::string defaultLesson() {
 }
 
 std::optional<SandboxOptions> lessonOptions(const std::string& id, int method,
-                                            const std::string& variant, std::string* error) {
+                                            const std::string& variant, std::string* error,
+                                            const PythonInterpreter* python) {
     const Lesson* l = findLesson(id);
     if (!l) {
         if (error) *error = "no lesson called '" + id + "' (see `forklab list`)";
@@ -64,11 +65,11 @@ std::optional<SandboxOptions> lessonOptions(const std::string& id, int method,
         if (error) *error = "the method must be fork, spawn or forkserver";
         return std::nullopt;
     }
-    if (std::string why = lessonUnavailable(*l); !why.empty()) {
+    if (std::string why = python ? "" : lessonUnavailable(*l); !why.empty()) {
         if (error) *error = "'" + l->title + "' is played by CPython, and " + why;
         return std::nullopt;
     }
-    return lessonRun(*l, kAllMethods[method], variant);
+    return lessonRun(*l, kAllMethods[method], variant, python);
 }
 
 std::optional<Narration> lessonNarration(const std::string& id, std::string* error) {
@@ -97,7 +98,7 @@ std::string defaultLesson() {
 }
 
 std::optional<SandboxOptions> lessonOptions(const std::string&, int, const std::string&,
-                                            std::string* error) {
+                                            std::string* error, const PythonInterpreter*) {
     if (error) *error = "this build has no lesson catalogue yet; use --command to run a program";
     return std::nullopt;
 }

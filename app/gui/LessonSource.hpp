@@ -17,8 +17,10 @@ bool lessonsAvailable();
 std::vector<Lesson> availableLessons();
 std::string defaultLesson();
 // The sandbox run of a lesson under method 0..2; nullopt and *error when it cannot be run.
+// `python`: the CPython to play a python-* lesson (compare versions); default lessonPython().
 std::optional<SandboxOptions> lessonOptions(const std::string& id, int method,
-                                            const std::string& variant, std::string* error);
+                                            const std::string& variant, std::string* error,
+                                            const PythonInterpreter* python = nullptr);
 std::optional<Narration> lessonNarration(const std::string& id, std::string* error);
 // The file name of the lessons program ("forklab-lessons"), "" without a catalogue: its
 // processes are named by their part in the lesson (parent, child, forkserver, tracker).

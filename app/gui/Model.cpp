@@ -491,6 +491,11 @@ std::string describeEvent(const Trace& trace, const CursorWorld& w, size_t i) {
                                             : "fd " + std::to_string(d.value)) +
                " \"" + std::string(trace.str(d.label)) + "\"";
     }
+    case EventKind::PipeWrite: {
+        auto& d = e.as<ev::PipeWrite>();
+        return actor + " writes " + std::to_string(d.length) + " bytes into fd " +
+               std::to_string(d.fd) + " (" + std::string(trace.str(d.target)) + ")";
+    }
     }
     return kindName(e);
 }

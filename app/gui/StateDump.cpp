@@ -1,4 +1,5 @@
 #include "app/gui/StateDump.hpp"
+#include "core/trace/PipeWrites.hpp"
 
 #include "app/gui/CompareView.hpp"
 #include "app/gui/LessonView.hpp"
@@ -50,6 +51,11 @@ json paneState(App& app, Pane& pane) {
     j["held"] = s.held();
     j["status"] = paneStatus(pane);
     j["key_fact"] = keyFact(app, pane);
+    j["title"] = columnTitle(pane);
+    j["version"] = pane.version;
+    j["python"] = pane.python;
+    j["retry"] = paneFailed(pane) && pane.launched != nullptr; // the Retry button is shown
+    j["attempts"] = pane.attempts;
     j["breaks"] = s.breaks().size(); // steps the run was held at (drawn as timeline breaks)
     j["selected"] = focus;
     j["search"] = pane.search;
@@ -125,7 +131,21 @@ json paneState(App& app, Pane& pane) {
                        {"other_ends", ends},
                        {"other_ends_total", r.otherEndsTotal}});
     }
-    j["fds"] = {{"pid", t.pid},
+    // The pipe writes the fd view shows for this process (hidden as it hides them).
+    json writes = json::array();
+    for (const PipeData& d : pipeWrites(trace, w.world.upto)) {
+        bool holds = d.pid == focus;
+        for (auto& r : t.rows) holds |= r.entry.target == d.target;
+        if (!holds) continue;
+        const bool hidden = hide.pending && hide.output;
+        writes.push_back({{"pid", d.pid},
+                          {"fd", d.fd},
+                          {"target", d.target},
+                          {"length", hidden ? json(kHiddenText) : json(d.length)},
+                          {"head", hidden ? kHiddenText : hexHead(d.bytes, 8)}});
+    }
+    j["fds"] = {{"pipe_writes", writes},
+                {"pid", t.pid},
                 {"known", t.known},
                 {"when", t.when},
                 {"inherited_at_fork", t.inheritedCount},
@@ -188,9 +208,10 @@ json paneState(App& app, Pane& pane) {
 
 json stateOf(App& app) {
     json j;
-    j["mode"] = app.compare && app.panes.size() > 1 ? "compare"
-                : app.lessonMode()                  ? "lesson"
-                                                    : "program";
+    j["mode"] = app.compareVersions && app.columns() ? "compare-versions"
+                : app.columns()                      ? "compare"
+                : app.lessonMode()                   ? "lesson"
+                                                     : "program";
     j["lesson"] = app.lessonMode() ? json(app.lesson) : json(nullptr);
     j["scale"] = app.settings.scale;
     const ImGuiViewport* vp = ImGui::GetMainViewport();

@@ -95,6 +95,10 @@ const std::vector<Lesson>& lessons() {
             "python-lock-after-fork", "CPython: a threading.Lock held across fork",
             "Another thread holds the lock when the child starts: the fork child waits forever.",
             "lock_after_fork.py", "mutex-after-fork", {"warnings"}),
+        pythonLesson("python-arguments", "CPython: what crosses to the child?",
+                     "The seed's global_arg and local_arg, passed to a child: the pickled bytes "
+                     "caught in the data pipe (a lambda target, a threading.Lock argument).",
+                     "arguments.py", "global-state", {"lambda", "lock"}),
         pythonLesson("python-main-guard", "CPython: why if __name__ == '__main__'?",
                      "Module-level code runs again in each spawn and forkserver child; without "
                      "the guard, CPython's bootstrapping RuntimeError.",

@@ -1,5 +1,6 @@
 #include "VersionFacts.hpp"
 
+#include "core/trace/PipeWrites.hpp"
 #include "core/trace/World.hpp"
 
 #include <set>
@@ -87,6 +88,16 @@ std::vector<VersionFact> observeVersionFacts(const Trace& trace) {
     facts.push_back({"default start method (no set_start_method)",
                      def ? (method.empty() ? "not recognised" : method)
                          : "— (see python-start-method-defaults)"});
+
+    // What the parent wrote into its children's data pipes, as the recorder caught it: the
+    // size of the pickles and the protocol their header names.
+    std::string crossed;
+    for (const PipeData& d : pipeWrites(trace)) {
+        crossed += (crossed.empty() ? "" : "; ") + std::to_string(d.length) + " bytes";
+        if (d.bytes.size() >= 2 && uint8_t(d.bytes[0]) == 0x80)
+            crossed += ", pickle protocol " + std::to_string(uint8_t(d.bytes[1]));
+    }
+    facts.push_back({"written into the data pipe", crossed.empty() ? "— (nothing)" : crossed});
     return facts;
 }
 

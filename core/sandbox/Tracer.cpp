@@ -140,6 +140,8 @@ void Tracer::handle(pid_t tid, WaitStatus ws) {
         unsigned long msg = 0;
         ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
         onNewChild(t, pid_t(msg), event);
+        if (event != PTRACE_EVENT_CLONE)
+            watchCPythonFork(t.tgid, pid_t(msg), event == PTRACE_EVENT_VFORK);
         resume(t);
         return;
     }
@@ -162,6 +164,10 @@ void Tracer::handle(pid_t tid, WaitStatus ws) {
         break;
     }
     if (ws.syscallStop()) {
+        if ((pipes_.watching(t.tgid) || pipes_.pending(t.tid)) && onWatchedSyscall(t)) {
+            resume(t);
+            return;
+        }
         onSyscallExit(t);
         resume(t);
         return;
@@ -182,7 +188,7 @@ void Tracer::resume(Task& t) {
         return;
     }
     t.held = false;
-    int req = t.resumeToSyscallExit ? PTRACE_SYSCALL : PTRACE_CONT;
+    int req = t.resumeToSyscallExit || pipes_.watching(t.tgid) ? PTRACE_SYSCALL : PTRACE_CONT;
     // A task the kernel will not let listen (EIO: not in a group stop) goes on instead.
     if (!t.groupStopped || ptrace(PTRACE_LISTEN, t.tid, 0, 0) != 0)
         ptrace(__ptrace_request(req), t.tid, 0, t.resumeSig);
@@ -346,6 +352,8 @@ void Tracer::onDeath(pid_t tid, WaitStatus ws) {
     Proc* p = proc(tid);
     if (p && !t.isThread) {
         p->alive = false;
+        pipes_.forget(tid);
+        childExecOrDeath(tid, p->parent, nullptr, tid);
         reportNotKept(tid);
         emit(tid, EventKind::Exit, ev::Exit{ws});
         if (tid == root_) {

@@ -6,9 +6,11 @@
 //   TrappedSyscalls.cpp the seccomp traps, checked against the syscall really made
 //   SandboxStops.cpp    freezing the whole sandbox: the idle probe, markers, step gates
 //   Teardown.cpp        the end of the run: killing the rest, unrecorded processes, the sweep
+//   DataPipeCapture.cpp the bytes a CPython parent pickles into its child's data pipe
 #include "Tracer.hpp"
 
 #include "CPythonPlumbing.hpp"
+#include "DataPipeWatch.hpp"
 #include "Launcher.hpp"
 #include "MarkerSyscall.hpp"
 #include "OriginalStdio.hpp"
@@ -128,6 +130,12 @@ class Tracer {
     void onSeccomp(Task& t); // the filter's RET_DATA is not trusted: the syscall is read
     void onSyscallExit(Task& t);
     void resume(Task& t);
+    // CPython's data pipe (DataPipeCapture.cpp)
+    void watchCPythonFork(pid_t parent, pid_t child, bool vfork);
+    void watchDataPipe(Task& t, const seccomp_data& sc);
+    void childExecOrDeath(pid_t pid, pid_t parent, const seccomp_data* sc, pid_t tid);
+    bool onWatchedSyscall(Task& t);
+    void emitPipeWrite(pid_t pid, const DataPipeWatch::Written& w);
 
     // --- whole-sandbox stops ---
     void stopAll();
@@ -196,6 +204,7 @@ class Tracer {
     std::map<std::string, pid_t> temps_;   // sem_open's temporary files, not yet linked
     std::set<std::tuple<pid_t, pid_t, uint64_t, int>> verdicts_;
     CPythonPlumbing cpython_;
+    DataPipeWatch pipes_;
     uint64_t outputKept_ = 0;                           // bytes of output text in the trace
     std::map<std::pair<pid_t, int>, uint64_t> notKept_; // (pid, fd) -> bytes past the cap
 

@@ -104,6 +104,7 @@ void Tracer::onSeccomp(Task& t) {
         if (!p) break;
         bool at = native ? nr == SYS_execveat || nr == (0x40000000 | 545) : nr == 358;
         p->execPath = mem.readString(at ? arg[1] : arg[0], PATH_MAX);
+        watchDataPipe(t, *sc);
         if (opt_.snapshots) p->preExec = snapshot(pid, SnapReason::PreExec);
         break;
     }

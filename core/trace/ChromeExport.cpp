@@ -1,7 +1,9 @@
 #include "ChromeExport.hpp"
 
 #include "ChromeWriter.hpp"
+#include "PipeWrites.hpp"
 #include "StackText.hpp"
+#include "core/base/HexBytes.hpp"
 
 namespace forklab {
 namespace chrome {
@@ -327,6 +329,18 @@ void ChromeWriter::event(size_t i, const Event& e) {
                         w.field("note", "said by the program").field("target", t_.str(d.target));
                     });
         }
+        break;
+    }
+    case EventKind::PipeWrite: {
+        if (!emitting()) break;
+        auto& d = e.as<ev::PipeWrite>();
+        const std::string head = hexHead(fromHexBytes(t_.str(d.hex)).value_or(std::string()), 8);
+        instant("t",
+                "writes " + std::to_string(d.length) + " bytes into fd " + std::to_string(d.fd),
+                "pipe", e.t, e.pid, [&](JsonWriter& w) {
+                    w.field("fd", d.fd).field("target", t_.str(d.target));
+                    w.field("length", d.length).field("first_bytes", head);
+                });
         break;
     }
     }

@@ -114,6 +114,8 @@ const char* kindName(const Event& e) {
         return "run_end";
     case EventKind::Annotation:
         return e.as<ev::Annotation>().what == ev::NameOf::Mutex ? "name_mutex" : "name_fd";
+    case EventKind::PipeWrite:
+        return "pipe_write";
     }
     return "?";
 }

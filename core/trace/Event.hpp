@@ -147,6 +147,15 @@ struct Annotation {
     uint64_t value; // the address, or the fd number
     StrId target;   // for an fd: its /proc target when it was named (a reused number won't match)
 };
+// Bytes a process wrote into a pipe the recorder watched for it: CPython's data pipe, into which
+// the parent of a spawn or forkserver child pickles what crosses (DataPipeWatch). Caught at the
+// write's exit stop, from the writer's buffer: what the kernel took, not what a program says.
+struct PipeWrite {
+    int32_t fd;      // the writer's fd number
+    StrId target;    // its /proc target: "pipe:[123]"
+    StrId hex;       // the bytes kept, as lowercase hex (the run's cap may keep fewer)
+    uint64_t length; // the bytes the write wrote (its result)
+};
 struct RunEnd {
     EndReason reason;
     WaitStatus rootStatus;
@@ -157,7 +166,8 @@ struct RunEnd {
 
 using Payload = std::variant<ev::RunStart, ev::Proc, ev::Fork, ev::Exec, ev::Exit, ev::ThreadExit,
                              ev::Snapshot, ev::Output, ev::Deadlock, ev::Shm, ev::Leak, ev::Kill,
-                             ev::Marker, ev::KilledBySandbox, ev::RunEnd, ev::Annotation>;
+                             ev::Marker, ev::KilledBySandbox, ev::RunEnd, ev::Annotation,
+                             ev::PipeWrite>;
 
 // The `kind` names of the trace file, one per payload, plus shm_create/shm_unlink sharing ev::Shm.
 enum class EventKind : uint8_t {
@@ -178,6 +188,7 @@ enum class EventKind : uint8_t {
     KilledBySandbox,
     RunEnd,
     Annotation,
+    PipeWrite,
 };
 
 struct Event {

@@ -1,6 +1,8 @@
 #include "Story.hpp"
+#include "core/base/HexBytes.hpp"
 #include "core/base/Text.hpp"
 
+#include "PipeWrites.hpp"
 #include "StackText.hpp"
 #include "World.hpp"
 #include "core/probe/Deadlock.hpp"
@@ -262,6 +264,19 @@ void Story::feed(size_t upto, std::ostream& out) {
                 line(out, e,
                      "  " + who(e.pid) + " calls the mutex at " + hex(d.value) + " \"" +
                          std::string(trace_.str(d.label)) + "\"");
+            break;
+        }
+        case EventKind::PipeWrite: {
+            // The bytes as the kernel took them from the writer's buffer (a reading of them,
+            // e.g. pickletools', is printed apart from the story).
+            auto& d = e.as<ev::PipeWrite>();
+            const std::string kept = fromHexBytes(trace_.str(d.hex)).value_or(std::string());
+            std::string text = "  " + who(e.pid) + " writes " + std::to_string(d.length) +
+                               " bytes into fd " + std::to_string(d.fd) + " (" +
+                               std::string(trace_.str(d.target)) + "): " + hexHead(kept);
+            if (kept.size() < d.length)
+                text += " (" + std::to_string(kept.size()) + " kept: the run's cap)";
+            line(out, e, text);
             break;
         }
         case EventKind::ThreadExit:

@@ -164,6 +164,11 @@ json eventToJson(const Trace& t, const Event& e) {
                     j["fd"] = d.value;
                     j["target"] = str(t, d.target);
                 }
+            } else if constexpr (std::is_same_v<T, ev::PipeWrite>) {
+                j["fd"] = d.fd;
+                j["target"] = str(t, d.target);
+                j["hex"] = str(t, d.hex);
+                j["length"] = d.length;
             } else if constexpr (std::is_same_v<T, ev::RunEnd>) {
                 j["reason"] = toString(d.reason);
                 j["exit_code"] = d.exitCode;
@@ -388,6 +393,15 @@ class LineWriter {
         pid(e);
         t(e);
         if (!mutex) w_.field("target", str(d.target));
+    }
+    void fields(const Event& e, const ev::PipeWrite& d) {
+        w_.field("fd", d.fd);
+        w_.field("hex", str(d.hex));
+        kind(e);
+        w_.field("length", d.length);
+        pid(e);
+        t(e);
+        w_.field("target", str(d.target));
     }
     void fields(const Event& e, const ev::KilledBySandbox&) {
         kind(e);

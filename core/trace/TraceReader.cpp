@@ -4,6 +4,7 @@
 #include "TraceFile.hpp"
 #include "TraceJsonFields.hpp"
 #include "TraceStackField.hpp"
+#include "core/base/HexBytes.hpp"
 #include "core/probe/Deadlock.hpp"
 
 #include "JsonWriter.hpp"
@@ -303,6 +304,15 @@ class Reader {
             bool fd = kind == "name_fd";
             e.data = ev::Annotation{fd ? ev::NameOf::Fd : ev::NameOf::Mutex, str(o, "label"),
                                     o.u64(fd ? "fd" : "addr"), fd ? str(o, "target") : 0};
+        } else if (kind == "pipe_write") {
+            e.kind = EventKind::PipeWrite;
+            // The kept bytes are hex; never more of them than the write wrote.
+            StrId hex = str(o, "hex");
+            std::string_view h = out_.str(hex);
+            uint64_t length = o.u64("length");
+            if (!fromHexBytes(h)) fail("\"hex\" is not an even number of hex digits");
+            if (h.size() / 2 > length) fail("\"hex\" holds more bytes than \"length\"");
+            e.data = ev::PipeWrite{i32(o, "fd"), str(o, "target"), hex, length};
         } else if (kind == "killed_by_sandbox") {
             e.kind = EventKind::KilledBySandbox;
             e.data = ev::KilledBySandbox{};
