@@ -4,6 +4,7 @@
 #include "app/gui/Gui.hpp"
 #endif
 #include "BenchLoop.hpp"
+#include "BenchPrograms.hpp"
 #include "BenchTrace.hpp"
 #include "Commands.hpp"
 #include "core/base/CaptureStdout.hpp"
@@ -74,6 +75,9 @@ double median(std::vector<double> v) {
 
 int benchTracer(int rounds, const std::string& jsonPath) {
     bool haveStrace = system("command -v strace >/dev/null 2>&1") == 0;
+    // --seccomp-bpf: strace stops only at the syscalls it traces, as forklab's filter does.
+    bool haveBpf = haveStrace && system("strace -f --seccomp-bpf -qq -e trace=process -o "
+                                        "/dev/null /bin/true >/dev/null 2>&1") == 0;
     std::string self = selfExe();
     struct Loop {
         const char* name;
@@ -83,11 +87,11 @@ int benchTracer(int rounds, const std::string& jsonPath) {
                  {"200 x fork+exec /bin/true", "exec", 200}};
     nlohmann::json report = nlohmann::json::object();
     printf("forklab bench tracer: %d rounds, interleaved; median per-iteration time\n\n", rounds);
-    printf("%-28s %10s %10s %7s %10s %7s %12s %7s\n", "loop", "untraced", "traced", "ratio",
-           "events-only", "ratio", "strace -f", "ratio");
+    printf("%-28s %10s %10s %7s %10s %7s %12s %7s %10s %7s\n", "loop", "untraced", "traced",
+           "ratio", "events-only", "ratio", "strace bpf", "ratio", "strace -f", "ratio");
     for (auto& l : loops) {
         std::vector<std::string> argv = {self, "bench-loop", l.kind, std::to_string(l.n)};
-        std::vector<double> plain, traced, eventsOnly, strace;
+        std::vector<double> plain, traced, eventsOnly, strace, straceBpf;
         double eventsPerSec = 0;
         for (int r = 0; r < rounds; ++r) {
             plain.push_back(perIterationUs(captureStdout(argv)));
@@ -95,34 +99,48 @@ int benchTracer(int rounds, const std::string& jsonPath) {
             traced.push_back(t.us);
             if (t.seconds > 0) eventsPerSec = std::max(eventsPerSec, double(t.events) / t.seconds);
             eventsOnly.push_back(runTraced(argv, false).us);
-            if (haveStrace) {
+            for (bool bpf : {true, false}) {
+                if (!(bpf ? haveBpf : haveStrace)) continue;
                 std::vector<std::string> s = {"strace",        "-f", "-qq",      "-e",
                                               "trace=process", "-o", "/dev/null"};
+                if (bpf) s.insert(s.begin() + 2, "--seccomp-bpf");
                 s.insert(s.end(), argv.begin(), argv.end());
-                strace.push_back(perIterationUs(captureStdout(s)));
+                (bpf ? straceBpf : strace).push_back(perIterationUs(captureStdout(s)));
             }
         }
-        double u = median(plain), t = median(traced), e = median(eventsOnly), s = median(strace);
-        char straceCol[32] = "n/a", straceRatio[16] = "";
+        double u = median(plain), t = median(traced), e = median(eventsOnly), s = median(strace),
+               b = median(straceBpf);
+        char straceCol[32] = "n/a", straceRatio[16] = "", bpfCol[32] = "n/a", bpfRatio[16] = "";
         if (haveStrace) {
             snprintf(straceCol, sizeof straceCol, "%.1f us", s);
             snprintf(straceRatio, sizeof straceRatio, "%.2fx", s / u);
         }
-        printf("%-28s %7.1f us %7.1f us %6.2fx %8.1f us %6.2fx %12s %7s\n", l.name, u, t, t / u, e,
-               e / u, straceCol, straceRatio);
-        report[l.kind] = {{"iterations", l.n},
-                          {"untraced_us", u},
-                          {"traced_us", t},
-                          {"traced_ratio", t / u},
-                          {"events_only_us", e},
-                          {"events_only_ratio", e / u},
-                          {"strace_us", haveStrace ? nlohmann::json(s) : nlohmann::json(nullptr)},
-                          {"events_per_second", eventsPerSec}};
+        if (haveBpf) {
+            snprintf(bpfCol, sizeof bpfCol, "%.1f us", b);
+            snprintf(bpfRatio, sizeof bpfRatio, "%.2fx", b / u);
+        }
+        printf("%-28s %7.1f us %7.1f us %6.2fx %8.1f us %6.2fx %12s %7s %10s %7s\n", l.name, u, t,
+               t / u, e, e / u, bpfCol, bpfRatio, straceCol, straceRatio);
+        report[l.kind] = {
+            {"iterations", l.n},
+            {"untraced_us", u},
+            {"traced_us", t},
+            {"traced_ratio", t / u},
+            {"events_only_us", e},
+            {"events_only_ratio", e / u},
+            {"strace_us", haveStrace ? nlohmann::json(s) : nlohmann::json(nullptr)},
+            {"strace_seccomp_bpf_us", haveBpf ? nlohmann::json(b) : nlohmann::json(nullptr)},
+            {"traced_vs_strace_seccomp_bpf",
+             haveBpf ? nlohmann::json(t / b) : nlohmann::json(nullptr)},
+            {"events_per_second", eventsPerSec}};
         printf("%-28s events recorded per second (with snapshots): %.0f\n", "", eventsPerSec);
     }
     printf(
         "\ntraced = a snapshot (fd table, thread ids) at every fork/exec/exit stop; events-only = "
-        "no snapshots.\n");
+        "no snapshots.\nstrace bpf = strace -f --seccomp-bpf -e trace=process; strace -f = the "
+        "same "
+        "without --seccomp-bpf.%s\n",
+        haveStrace && !haveBpf ? " (this strace has no working --seccomp-bpf)" : "");
     if (!jsonPath.empty()) {
         std::ofstream(jsonPath) << report.dump(2) << '\n';
         printf("wrote %s\n", jsonPath.c_str());
@@ -138,7 +156,9 @@ Run addBench(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("bench", "Measure forklab against the OS floor and strace.");
     sub->require_subcommand(1);
     CLI::App* tracer = sub->add_subcommand(
-        "tracer", "fork+_exit+wait and fork+exec loops: untraced vs traced vs strace -f");
+        "tracer",
+        "fork+_exit+wait and fork+exec loops: untraced vs traced vs strace -f (with and without "
+        "--seccomp-bpf)");
     tracer->add_option("--rounds", *rounds, "Interleaved rounds (median reported)")
         ->check(CLI::Range(1, 100))
         ->capture_default_str();
@@ -179,7 +199,25 @@ Run addBench(CLI::App& app) {
     traceBench->add_option("--save", *traceSave,
                            "Also keep the replicated trace as FILE.forklab.jsonl (to replay or "
                            "export it yourself)");
+    auto programs = std::make_shared<ProgramsBenchOptions>();
+    CLI::App* programsBench = sub->add_subcommand(
+        "programs", "Real workloads from bench/ (make -j2, 2,000 x /bin/true, seq | awk, Python "
+                    "Pool per method): untraced vs forklab trace vs strace -f --seccomp-bpf");
+    programsBench->add_option("--rounds", programs->rounds, "Interleaved rounds (median reported)")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    programsBench->add_flag("--quick", programs->quick,
+                            "Small workloads (20 x /bin/true, seq 1000, one Pool): checks that "
+                            "each runs, not what it costs");
+    programsBench->add_option("--json", programs->json, "Also write the numbers as JSON to FILE");
+    auto programsPython = std::make_shared<std::string>();
+    programsBench->add_option("--python", *programsPython,
+                              "CPython for the Pool workloads (default: python3 on PATH)");
     return [=] {
+        if (programsBench->parsed()) {
+            choosePython(*programsPython);
+            return benchPrograms(*programs);
+        }
         if (traceBench->parsed()) return benchTrace(*traceEvents, *traceJson, *traceSave);
         if (frame->parsed()) {
 #ifdef FORKLAB_HAVE_GUI

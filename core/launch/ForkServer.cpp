@@ -6,6 +6,7 @@
 #include "SpawnSelf.hpp"
 
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -99,18 +100,26 @@ ForkServerLaunch forkServerLaunch(const std::string& callData, const std::vector
     int tracker = ensureTracker();
     if (g_server.pid <= 0 && !startServer()) return out;
 
-    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", g_server.path.c_str());
-    if (s < 0 || connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        if (s >= 0) close(s);
+    // Everything the server will need is ready before the connect: the connect wakes the server,
+    // and a server woken before the sendmsg would sleep again in recvmsg (one more round trip).
+    // The call goes into the data pipe first too (up to PIPE_BUF, which an empty pipe always
+    // takes without blocking), so the child never waits for it.
+    int status[2], data[2]; // status: parent_r / child_w; data: child_r / parent_w
+    if (pipe2(status, O_CLOEXEC) != 0) return out;
+    if (pipe2(data, O_CLOEXEC) != 0) {
+        close(status[0]);
+        close(status[1]);
         return out;
     }
-    int status[2], data[2]; // status: parent_r / child_w; data: child_r / parent_w
-    if (pipe2(status, O_CLOEXEC) != 0 || pipe2(data, O_CLOEXEC) != 0) {
-        close(s);
-        return out;
+    auto closeAll = [&] {
+        for (int fd : {status[0], status[1], data[0], data[1]})
+            if (fd >= 0) close(fd);
+    };
+    bool written =
+        callData.size() <= PIPE_BUF && writeAll(data[1], callData.data(), callData.size());
+    if (written) {
+        close(data[1]);
+        data[1] = -1;
     }
     std::vector<int> fds = {data[0], status[1], g_server.aliveW, tracker};
     fds.insert(fds.end(), extraFds.begin(), extraFds.end());
@@ -127,12 +136,21 @@ ForkServerLaunch forkServerLaunch(const std::string& callData, const std::vector
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
     memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", g_server.path.c_str());
+    if (s < 0 || connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        if (s >= 0) close(s);
+        closeAll();
+        return out;
+    }
     bool sent = sendmsg(s, &msg, 0) == 1;
     close(s);
     close(data[0]);
     close(status[1]);
-    if (sent) writeAll(data[1], callData.data(), callData.size());
-    close(data[1]);
+    if (sent && !written) writeAll(data[1], callData.data(), callData.size()); // a longer call
+    if (data[1] >= 0) close(data[1]);
     int64_t pid = -1;
     if (!sent || !readAll(status[0], &pid, sizeof pid)) {
         close(status[0]);
@@ -145,6 +163,7 @@ ForkServerLaunch forkServerLaunch(const std::string& callData, const std::vector
 
 namespace {
 int g_sigW = -1;
+
 void onSigchld(int) {
     char c = 0;
     (void)!write(g_sigW, &c, 1);
@@ -172,8 +191,8 @@ int forkServerMain(int listenFd, int aliveFd) {
         }
         if (p[1].revents) return 0; // EOF on alive: the parent and all its children are gone
         if (p[2].revents) {
-            char buf[64];
-            while (read(sig[0], buf, sizeof buf) > 0) {
+            char buf[64]; // one read empties it, unless 64 signals came
+            while (read(sig[0], buf, sizeof buf) == ssize_t(sizeof buf)) {
             }
             int st;
             pid_t done;
