@@ -366,7 +366,8 @@ void drawSingle(App& app, Pane& pane) {
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     // The timeline shows the whole run (every process ever seen), the tree the cursor's world.
     const TreeLayout tracks =
-        layoutTree(s.trace(), s.headWorld(), pane.collapsed, app.settings.showSandbox);
+        layoutTree(s.trace(), s.headWorld(), pane.collapsed, app.settings.showSandbox, false,
+                   pane.openGroups);
     // A narrow window (a big display scale) keeps the tree and the narration large and folds
     // the timeline away until asked for.
     const bool narrow = avail.x / em < 60.0f;
@@ -465,7 +466,7 @@ void drawApp(App& app) {
     auto layout = [&app] {
         for (auto& p : app.panes)
             p.tree = layoutTree(p.session->trace(), p.session->world(), p.collapsed,
-                                app.settings.showSandbox, app.settings.hideExited);
+                                app.settings.showSandbox, app.settings.hideExited, p.openGroups);
         for (auto& p : app.panes) updateSpoilers(app, p);
     };
     layout();

@@ -3,6 +3,8 @@
 #include "app/gui/Draw.hpp"
 #include "app/gui/Theme.hpp"
 
+#include "core/base/Clock.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -45,6 +47,59 @@ bool important(const Event& e) {
     return e.kind != EventKind::Output && e.kind != EventKind::Snapshot;
 }
 
+// The current step's time span: from its step (a lesson's marker, else any step event) to the
+// next one, or to the end of the run.
+std::pair<double, double> stepSpan(const Session& s, double end) {
+    const TraceIndex& index = s.index();
+    const bool markers = !index.markers().empty();
+    const auto& list = markers ? index.markers() : index.steps();
+    const size_t k = markers ? index.markersBefore(s.cursor()) : s.currentStep();
+    const double a = k > 0 && k <= list.size() ? double(s.trace()[list[k - 1]].t) : 0.0;
+    const double b = k < list.size() ? double(s.trace()[list[k]].t) : end;
+    return {a, std::max(b, a + 1e3)};
+}
+
+// A live run's end as drawn: the newest event's time plus the running time since, frozen while
+// the run is held at a step (held time is not on the time axis).
+double liveEnd(const Session& s, TimelineState& tl, double recorded) {
+    if (!s.live()) {
+        tl.liveAnchorMs = 0;
+        return recorded;
+    }
+    const double now = double(monotonicNs()) / 1e6;
+    double grown =
+        tl.liveAnchorMs > 0 && !s.held() ? tl.liveEnd + (now - tl.liveAnchorMs) * 1e6 : tl.liveEnd;
+    if (tl.liveAnchorMs <= 0) grown = recorded;
+    tl.liveEnd = std::max(grown, recorded);
+    tl.liveAnchorMs = now;
+    return tl.liveEnd;
+}
+
+// When the processes of a group were alive: one bar per run of pixels in which any was.
+void groupBar(ImDrawList* dl, const CursorWorld& head, const TreeNode& g, float x0, float x1,
+              float y0, float y1, double t0, double span, double end, ImU32 colour) {
+    const int width = std::max(1, int(x1 - x0));
+    std::vector<uint8_t> busy(size_t(width) + 1, 0);
+    for (pid_t m : g.members) {
+        const ProcessView* p = head.world.find(m);
+        if (!p) continue;
+        const double died = p->alive ? end : double(p->died);
+        const int a = int(std::floor((double(p->born) - t0) / span * width));
+        const int b = int(std::ceil((died - t0) / span * width));
+        for (int x = std::max(a, 0); x <= std::min(b, width); ++x) busy[size_t(x)] = 1;
+    }
+    for (int x = 0; x <= width;) {
+        if (!busy[size_t(x)]) {
+            ++x;
+            continue;
+        }
+        int e = x;
+        while (e <= width && busy[size_t(e)]) ++e;
+        dl->AddRectFilled(ImVec2(x0 + float(x), y0), ImVec2(x0 + float(e), y1), colour);
+        x = e;
+    }
+}
+
 } // namespace
 
 void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, ImVec2 size,
@@ -71,11 +126,21 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
     const float areaW = std::max(1.0f, area1.x - area0.x);
 
     // Visible time range; "fit" follows the recording as it grows.
-    const double end = std::max<double>(double(index.endTime()), 1e6);
+    const double end = std::max<double>(liveEnd(s, tl, double(index.endTime())), 1e6);
+    tl.shownEnd = end;
+    if (tl.zoomToStep) { // Z or the "step" button: the current step fills the width
+        tl.zoomToStep = false;
+        const auto [a, b] = stepSpan(s, end);
+        const double pad = (b - a) * 0.08;
+        tl.t0 = a - pad;
+        tl.t1 = b + pad;
+        tl.fit = false;
+    }
     if (tl.fit || tl.t1 <= tl.t0) {
         tl.t0 = 0;
         tl.t1 = end * 1.03;
     }
+    tl.threads.update(trace, index.indexed());
     const double span = tl.t1 - tl.t0;
     auto xOf = [&](double t) { return float(area0.x + (t - tl.t0) / span * areaW); };
     auto tOf = [&](float x) { return tl.t0 + double(x - area0.x) / areaW * span; };
@@ -85,6 +150,8 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
     ImGui::InvisibleButton("canvas", ImVec2(std::max(1.0f, avail.x), std::max(1.0f, avail.y)));
     const bool hovered = ImGui::IsItemHovered();
     const ImVec2 mouse = ImGui::GetIO().MousePos;
+    tl.threadLinesDrawn = 0;
+    tl.forkArrows = 0;
     const float maxScroll =
         std::max(0.0f, float(tracks.nodes.size()) * trackH - (area1.y - area0.y));
     if (hovered && ImGui::GetIO().MouseWheel != 0 && mouse.x > area0.x) {
@@ -134,18 +201,35 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
             dl->AddLine(ImVec2(x + dx, y1), ImVec2(x + dx + em * 0.25f, y0), pal.blocked,
                         line * 1.5f);
     }
-    // The current step's flag is always labelled (drawn last, over its neighbours).
+    // Step flags: no label covers another. The current step's is placed first and always shown
+    // (outlined); the others get a label where it fits whole, else only their line (Z zooms in
+    // to the step; hovering a line names it).
     const size_t currentMarker = index.markersBefore(s.cursor());
-    float lastLabelEnd = -1e9f;
-    auto flag = [&](size_t k, float x, ImU32 c) {
-        const std::string num = std::to_string(k + 1);
-        const ImVec2 ts = ImGui::CalcTextSize(num.c_str());
-        dl->AddRectFilled(ImVec2(x, wp.y + ruler * 0.5f),
-                          ImVec2(x + ts.x + em * 0.5f, wp.y + ruler * 0.5f + ts.y * 0.8f), c);
-        dl->AddText(ImGui::GetFont(), em * 0.8f, ImVec2(x + em * 0.25f, wp.y + ruler * 0.5f),
-                    pal.markerText, num.c_str());
-        return x + ts.x + em;
+    auto flagWidth = [&](size_t k) {
+        return ImGui::CalcTextSize(std::to_string(k + 1).c_str()).x * 0.8f + em * 0.5f;
     };
+    auto flag = [&](size_t k, float x, ImU32 c, bool current) {
+        const std::string num = std::to_string(k + 1);
+        const float w = flagWidth(k), h = em * 0.8f;
+        const ImVec2 a(x, wp.y + ruler * 0.5f), b(x + w, wp.y + ruler * 0.5f + h);
+        dl->AddRectFilled(a, b, c);
+        if (current) dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), pal.text);
+        dl->AddText(ImGui::GetFont(), em * 0.8f, ImVec2(x + em * 0.25f, a.y), pal.markerText,
+                    num.c_str());
+        tl.flags.push_back({int(k + 1), x, w, current});
+    };
+    tl.flags.clear();
+    float curFrom = 1e9f, curTo = -1e9f; // the current flag's label
+    if (currentMarker > 0 && currentMarker <= markers.size()) {
+        const double t = double(trace[markers[currentMarker - 1]].t);
+        if (t >= tl.t0 && t <= tl.t1) {
+            curFrom = xOf(t);
+            curTo = curFrom + flagWidth(currentMarker - 1) + em * 0.3f;
+        }
+    }
+    float lastLabelEnd = -1e9f;
+    size_t hoveredFlag = SIZE_MAX;
+    const ImVec2 mouseNow = ImGui::GetIO().MousePos;
     for (size_t k = firstAt(trace, markers, 0, tl.t0); k < markers.size(); ++k) {
         const Event& e = trace[markers[k]];
         if (double(e.t) > tl.t1) break;
@@ -155,15 +239,24 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         const ImU32 c = mk.key ? pal.keyMarker : pal.marker;
         dl->AddLine(ImVec2(x, wp.y + ruler * 0.5f), ImVec2(x, area1.y), withAlpha(c, 0.8f),
                     mk.key ? line * 2 : line);
-        if (x > lastLabelEnd && k + 1 != currentMarker) lastLabelEnd = flag(k, x, c);
+        if (std::fabs(mouseNow.x - x) < em * 0.3f && mouseNow.y >= wp.y &&
+            mouseNow.y < wp.y + ruler)
+            hoveredFlag = k;
+        if (k + 1 == currentMarker) continue;
+        const float w = flagWidth(k) + em * 0.3f;
+        if (x > lastLabelEnd && (x + w < curFrom || x > curTo)) {
+            flag(k, x, c, false);
+            lastLabelEnd = x + w;
+        }
     }
-    if (currentMarker > 0 && currentMarker <= markers.size()) {
+    if (curTo > curFrom) {
         const Event& e = trace[markers[currentMarker - 1]];
-        if (double(e.t) >= tl.t0 && double(e.t) <= tl.t1)
-            flag(currentMarker - 1, xOf(double(e.t)),
-                 e.as<ev::Marker>().key ? pal.keyMarker : pal.marker);
+        flag(currentMarker - 1, curFrom, e.as<ev::Marker>().key ? pal.keyMarker : pal.marker, true);
     }
     dl->PopClipRect();
+    if (hoveredFlag != SIZE_MAX)
+        ImGui::SetTooltip("step %zu%s", hoveredFlag + 1,
+                          hoveredFlag + 1 == currentMarker ? " (this step)" : "");
 
     // Tracks, visible ones only.
     const size_t firstTrack = size_t(tl.scrollY / trackH);
@@ -188,13 +281,21 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
                               withAlpha(pal.selection, 0.08f));
         // Gutter: colour chip, pid and name.
         dl->AddRectFilled(ImVec2(wp.x, y + 2), ImVec2(wp.x + em * 0.3f, y + trackH - 2), kind);
-        const std::string name = ellipsize(
-            std::to_string(p.pid) + " " + displayName(s.headWorld(), p), gutter - em * 0.8f);
+        const std::string name =
+            ellipsize(n.groupSize > 0 ? groupTitle(n)
+                                      : std::to_string(p.pid) + " " + displayName(s.headWorld(), p),
+                      gutter - em * 0.8f);
         dl->AddText(ImVec2(wp.x + em * 0.5f, mid - em * 0.5f),
                     p.pid == focus ? pal.text : pal.textDim, name.c_str());
 
         // Lifetime bar, red from the first deadlock verdict on.
         dl->PushClipRect(ImVec2(area0.x, area0.y), ImVec2(horizonX, area1.y), true);
+        if (n.groupSize > 0) { // a group: when any of them was alive (their marks would be a wall)
+            groupBar(dl, s.headWorld(), n, area0.x, area1.x, y + trackH * 0.22f, y + trackH * 0.78f,
+                     tl.t0, span, end, withAlpha(kind, 0.45f));
+            dl->PopClipRect();
+            continue;
+        }
         const double born = double(p.born), died = p.alive ? end : double(p.died);
         const float xb = std::max(xOf(born), area0.x - 10), xd = std::min(xOf(died), area1.x + 10);
         if (xd >= area0.x && xb <= area1.x) {
@@ -207,6 +308,24 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
                 dl->AddRectFilled(ImVec2(xf, y + trackH * 0.22f),
                                   ImVec2(std::max(xd, xf + 2), y + trackH * 0.78f),
                                   withAlpha(pal.deadlock, 0.55f), em * 0.2f);
+            }
+        }
+        // Its threads (beyond the first), thin lines under the bar, from clone to exit.
+        if (auto th = tl.threads.byPid.find(p.pid);
+            th != tl.threads.byPid.end() && !n.threadsHidden) {
+            int lane = 0;
+            for (const ThreadLife& life : th->second) {
+                if (hideFuture && double(life.born) > cursorT) continue;
+                const double died =
+                    life.died >= 0 ? double(life.died) : (p.alive ? end : double(p.died));
+                const float ty = y + trackH * (0.84f + 0.05f * float(lane % 3));
+                const float a = std::max(xOf(double(life.born)), area0.x - 10);
+                const float b = std::min(xOf(died), area1.x + 10);
+                if (b >= area0.x && a <= area1.x)
+                    dl->AddLine(ImVec2(a, ty), ImVec2(std::max(b, a + 2), ty),
+                                withAlpha(kind, 0.9f), std::fmax(1.0f, line));
+                ++lane;
+                ++tl.threadLinesDrawn;
             }
         }
         // Marks, skipping ahead when several fall on one pixel. Output comes in bursts: writes
@@ -237,13 +356,28 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
             switch (e.kind) {
             case EventKind::Fork:
                 if (e.pid == p.pid) { // the parent's side: an arrow down to the child's track
+                    // An arrow down to the child's track when that track is on screen and is the
+                    // child's own (or its group's first); else a short stub saying which way:
+                    // thousands of children must not paint a wall across the other tracks.
                     const pid_t child = e.as<ev::Fork>().child;
                     const int ci = tracks.indexOf(child);
                     if (ci >= 0) {
-                        const float cy = trackY(size_t(ci)) + trackH * 0.5f;
-                        const ImU32 cc = startColour(tracks.nodes[size_t(ci)].start);
-                        dl->AddLine(ImVec2(x, mid), ImVec2(x, cy - r), cc, line * 1.5f);
-                        arrowHead(dl, ImVec2(x, cy), ImVec2(0, 1), r * 1.6f, cc);
+                        const TreeNode& cn = tracks.nodes[size_t(ci)];
+                        const ImU32 cc = startColour(cn.start);
+                        const bool own = cn.groupSize == 0 || cn.members.front() == child;
+                        const bool onScreen = size_t(ci) >= firstTrack && size_t(ci) < lastTrack;
+                        if (own && onScreen) {
+                            const float cy = trackY(size_t(ci)) + trackH * 0.5f;
+                            dl->AddLine(ImVec2(x, mid), ImVec2(x, cy - r), cc, line * 1.5f);
+                            ++tl.forkArrows;
+                            arrowHead(dl, ImVec2(x, cy), ImVec2(0, cy >= mid ? 1.0f : -1.0f),
+                                      r * 1.6f, cc);
+                        } else if (own) {
+                            const float dir = size_t(ci) > i ? 1.0f : -1.0f;
+                            const float tip = mid + dir * trackH * 0.5f;
+                            dl->AddLine(ImVec2(x, mid), ImVec2(x, tip), cc, line);
+                            arrowHead(dl, ImVec2(x, tip), ImVec2(0, dir), r, cc);
+                        }
                     }
                     dl->AddCircleFilled(ImVec2(x, mid), r * 0.8f, pal.text, 12);
                 }
@@ -325,12 +459,15 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
     }
     dl->PopClipRect();
 
-    // Fit button in the top-left corner of the gutter.
+    // Fit and zoom-to-step buttons in the top-left corner of the gutter.
     ImGui::SetCursorScreenPos(ImVec2(wp.x, wp.y));
     if (ImGui::SmallButton(tl.fit ? "whole run" : "fit")) tl.fit = true;
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("Wheel: zoom at the mouse. Drag: pan. Double-click: whole run.\n"
                           "Click a mark to move the step cursor there.");
+    ImGui::SameLine(0, em * 0.3f);
+    if (ImGui::SmallButton("step")) tl.zoomToStep = true;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Zoom to the current step (Z)");
 
     if (bestEvent != SIZE_MAX) {
         ImGui::BeginTooltip();

@@ -1,0 +1,100 @@
+// Trees of any size in the real window (xvfb): 2,000 identical children of a shell shown as one
+// group row in the box view and in the compact view, a pid inside the group found by the search
+// (the group opens, the row is scrolled into view), and no wall of fork arrows on the timeline.
+#include "XvfbRunner.hpp"
+
+#include <cerrno>
+#include <csignal>
+
+using namespace forklab::guitest;
+
+namespace {
+
+// Records `sh -c 'for i in $(seq 2000); do /bin/true; done'` as the CLI does, once per test.
+std::string record2000() {
+    std::filesystem::create_directories(kOut);
+    const std::string file = kOut + "/tree2000.forklab.jsonl";
+    const std::string cmd = quote(FORKLAB_BINARY) + " trace -q --export " + quote(file) +
+                            " -- sh -c 'for i in $(seq 2000); do /bin/true; done' >/dev/null 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    return file;
+}
+
+const json* groupRow(const json& pane) {
+    for (auto& n : pane["tree"])
+        if (n.contains("group_size")) return &n;
+    return nullptr;
+}
+
+const json* card(const json& pane, long pid) {
+    for (auto& c : pane["tree_panel"]["cards"])
+        if (c["pid"] == pid) return &c;
+    return nullptr;
+}
+
+// Every process of the recording has ended (the sandbox reaped them all).
+void requireAllGone(const json& pane) {
+    std::vector<long> pids;
+    for (auto& n : pane["tree"]) {
+        pids.push_back(n["pid"]);
+        if (n.contains("group_members"))
+            for (auto& m : n["group_members"]) pids.push_back(m);
+    }
+    REQUIRE(pids.size() >= 2000);
+    for (long pid : pids) {
+        errno = 0;
+        CHECK((kill(pid_t(pid), 0) == -1 && errno == ESRCH));
+    }
+}
+
+} // namespace
+
+TEST_CASE("2,000 identical children are one group row; the search opens it at a pid",
+          "[gui][xvfb][tree]") {
+    const std::string file = record2000();
+    for (const bool compact : {false, true}) {
+        INFO((compact ? "compact view" : "box view"));
+        const std::string view = compact ? "compact" : "boxes";
+        const std::string keys = compact ? "1:key=C" : "";
+        auto args = [&](const std::string& more) {
+            std::vector<std::string> a = {"--trace", file};
+            std::string actions = keys;
+            if (!more.empty()) actions += (actions.empty() ? "" : ",") + more;
+            if (!actions.empty()) a.insert(a.end(), {"--actions", actions});
+            return a;
+        };
+        const Shown whole = show("tree2000_" + view, args(""), "", 4);
+        REQUIRE(whole.exitCode == 0);
+        const json& p = whole.state["panes"][0];
+        CHECK(p["tree_view"] == view);
+        REQUIRE(p["tree"].size() == 3); // sh, seq, and one row for the 2,000
+        const json* g = groupRow(p);
+        REQUIRE(g);
+        CHECK((*g)["group_size"] == 2000);
+        CHECK((*g)["group_members"].size() == 2000);
+        CHECK((*g)["group_title"] == "2,000 \u00d7 /bin/true, exit 0");
+        const json* c = card(p, (*g)["pid"]);
+        REQUIRE(c);
+        CHECK((*c)["visible"] == true);
+        // The timeline: one track for the group, no arrow into it per child.
+        CHECK(p["timeline"]["fork_arrows"] <= 3);
+        requireAllGone(p);
+
+        // A pid from the middle of the group: found, its group opened, its row on screen.
+        const long pid = (*g)["group_members"][1500];
+        const Shown found =
+            show("tree2000_search_" + view, args("1:search=" + std::to_string(pid)), "", 5);
+        REQUIRE(found.exitCode == 0);
+        const json& q = found.state["panes"][0];
+        CHECK(q["selected"] == pid);
+        CHECK(q["search"] == std::to_string(pid));
+        CHECK(!groupRow(q));
+        CHECK(q["tree"].size() == 2002);
+        bool own = false;
+        for (auto& n : q["tree"]) own = own || n["pid"] == pid;
+        CHECK(own);
+        const json* fc = card(q, pid);
+        REQUIRE(fc);
+        CHECK((*fc)["visible"] == true);
+    }
+}
