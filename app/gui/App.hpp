@@ -39,6 +39,7 @@ struct TimelineState {
     };
     std::vector<Flag> flags;
     int threadLinesDrawn = 0;
+    float tracksHeight = 0; // every track with its thread lanes, in pixels
     int forkArrows = 0; // drawn to a child's track on screen (stubs and group members: none)
 };
 

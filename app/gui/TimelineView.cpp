@@ -75,6 +75,31 @@ double liveEnd(const Session& s, TimelineState& tl, double recorded) {
     return tl.liveEnd;
 }
 
+// Lanes for a process's threads under its bar: a lane is reused once its thread has exited;
+// past kLanes the last lane is shared. Threads born after `until` are not drawn (a pending
+// question). Returns the number of lanes; laneOf gets each thread's lane (-1: not drawn).
+constexpr int kLanes = 4;
+int threadLanes(const std::vector<ThreadLife>& lives, double until, double end,
+                std::vector<int>* laneOf) {
+    double laneEnd[kLanes];
+    int lanes = 0;
+    if (laneOf) laneOf->clear();
+    for (const ThreadLife& l : lives) {
+        if (double(l.born) > until) {
+            if (laneOf) laneOf->push_back(-1);
+            continue;
+        }
+        const double died = l.died >= 0 ? double(l.died) : end;
+        int lane = 0;
+        while (lane < lanes && laneEnd[lane] > double(l.born)) ++lane;
+        if (lane == kLanes) lane = kLanes - 1;
+        if (lane == lanes) laneEnd[lanes++] = died;
+        laneEnd[lane] = std::max(laneEnd[lane], died);
+        if (laneOf) laneOf->push_back(lane);
+    }
+    return lanes;
+}
+
 // When the processes of a group were alive: one bar per run of pixels in which any was.
 void groupBar(ImDrawList* dl, const CursorWorld& head, const TreeNode& g, float x0, float x1,
               float y0, float y1, double t0, double span, double end, ImU32 colour) {
@@ -152,8 +177,6 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     tl.threadLinesDrawn = 0;
     tl.forkArrows = 0;
-    const float maxScroll =
-        std::max(0.0f, float(tracks.nodes.size()) * trackH - (area1.y - area0.y));
     if (hovered && ImGui::GetIO().MouseWheel != 0 && mouse.x > area0.x) {
         const double factor = std::pow(0.8, double(ImGui::GetIO().MouseWheel));
         const double at = tOf(mouse.x);
@@ -173,7 +196,6 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         dragged = true;
     }
     if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) tl.fit = true;
-    tl.scrollY = std::clamp(tl.scrollY, 0.0f, maxScroll);
 
     // Where the cursor is; with a question pending nothing after it is drawn.
     // (following a live run: the newest event; held at a gate: the gate's step)
@@ -258,12 +280,31 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         ImGui::SetTooltip("step %zu%s", hoveredFlag + 1,
                           hoveredFlag + 1 == currentMarker ? " (this step)" : "");
 
+    // Track heights: a process's threads get lanes under its bar (none while a lesson hides
+    // the thread count).
+    const float laneH = 0.45f * em;
+    const double until = hideFuture ? cursorT : 1e300;
+    std::vector<float> top(tracks.nodes.size() + 1, trackH);
+    top[0] = 0;
+    if (!pane.spoilers.threads)
+        for (auto& [pid, lives] : tl.threads.byPid)
+            if (const int ti = tracks.indexOf(pid); ti >= 0 &&
+                                                    tracks.nodes[size_t(ti)].groupSize == 0 &&
+                                                    tracks.nodes[size_t(ti)].proc->pid == pid)
+                top[size_t(ti) + 1] += float(threadLanes(lives, until, end, nullptr)) * laneH;
+    for (size_t i = 1; i < top.size(); ++i) top[i] += top[i - 1]; // heights -> tops
+    tl.tracksHeight = top.back(); // the panel asks for this much next frame
+    const float viewH = area1.y - area0.y;
+    tl.scrollY = std::clamp(tl.scrollY, 0.0f, std::max(0.0f, top.back() - viewH));
     // Tracks, visible ones only.
-    const size_t firstTrack = size_t(tl.scrollY / trackH);
-    const size_t lastTrack =
-        std::min(tracks.nodes.size(), size_t((tl.scrollY + (area1.y - area0.y)) / trackH) + 1);
+    const size_t firstTrack = size_t(std::max<long>(
+        0, long(std::upper_bound(top.begin(), top.end(), tl.scrollY) - top.begin()) - 1));
+    const size_t lastTrack = std::min(
+        tracks.nodes.size(),
+        size_t(std::lower_bound(top.begin(), top.end(), tl.scrollY + viewH) - top.begin()));
+    std::vector<int> laneOf;
     const pid_t focus = focusPid(pane, s.world());
-    auto trackY = [&](size_t i) { return area0.y + float(i) * trackH - tl.scrollY; };
+    auto trackY = [&](size_t i) { return area0.y + top[i] - tl.scrollY; };
     size_t bestEvent = SIZE_MAX;
     float bestDist = em * 0.6f;
     pid_t bestPid = 0;
@@ -277,7 +318,7 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         const float mid = y + trackH * 0.5f;
         const ImU32 kind = startColour(n.start);
         if (p.pid == focus)
-            dl->AddRectFilled(ImVec2(wp.x, y), ImVec2(area1.x, y + trackH),
+            dl->AddRectFilled(ImVec2(wp.x, y), ImVec2(area1.x, trackY(i + 1)),
                               withAlpha(pal.selection, 0.08f));
         // Gutter: colour chip, pid and name.
         dl->AddRectFilled(ImVec2(wp.x, y + 2), ImVec2(wp.x + em * 0.3f, y + trackH - 2), kind);
@@ -310,22 +351,27 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
                                   withAlpha(pal.deadlock, 0.55f), em * 0.2f);
             }
         }
-        // Its threads (beyond the first), thin lines under the bar, from clone to exit.
+        // Its threads (beyond the first), one line each in the lanes under the bar, from the
+        // clone that made it to its exit (or its process's).
         if (auto th = tl.threads.byPid.find(p.pid);
-            th != tl.threads.byPid.end() && !n.threadsHidden) {
-            int lane = 0;
-            for (const ThreadLife& life : th->second) {
-                if (hideFuture && double(life.born) > cursorT) continue;
-                const double died =
-                    life.died >= 0 ? double(life.died) : (p.alive ? end : double(p.died));
-                const float ty = y + trackH * (0.84f + 0.05f * float(lane % 3));
+            th != tl.threads.byPid.end() && !pane.spoilers.threads) {
+            threadLanes(th->second, until, end, &laneOf);
+            for (size_t k = 0; k < th->second.size(); ++k) {
+                if (laneOf[k] < 0) continue;
+                const ThreadLife& life = th->second[k];
+                const double died = life.died >= 0 ? double(life.died) : end;
+                const float ty = y + trackH + (float(laneOf[k]) + 0.5f) * laneH;
                 const float a = std::max(xOf(double(life.born)), area0.x - 10);
                 const float b = std::min(xOf(died), area1.x + 10);
-                if (b >= area0.x && a <= area1.x)
-                    dl->AddLine(ImVec2(a, ty), ImVec2(std::max(b, a + 2), ty),
-                                withAlpha(kind, 0.9f), std::fmax(1.0f, line));
-                ++lane;
+                if (b < area0.x || a > area1.x) continue;
+                dl->AddRectFilled(ImVec2(a, ty - laneH * 0.22f),
+                                  ImVec2(std::max(b, a + 2), ty + laneH * 0.22f),
+                                  withAlpha(kind, 0.75f), laneH * 0.2f);
                 ++tl.threadLinesDrawn;
+                if (hovered && !dragged && std::fabs(mouse.y - ty) < laneH * 0.5f && mouse.x >= a &&
+                    mouse.x <= b)
+                    ImGui::SetTooltip("thread %d of %d %s", life.tid, p.pid,
+                                      displayName(s.headWorld(), p).c_str());
             }
         }
         // Marks, skipping ahead when several fall on one pixel. Output comes in bursts: writes
