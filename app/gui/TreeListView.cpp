@@ -152,20 +152,21 @@ void drawTreeList(App& app, Pane& pane, const CursorWorld& w, ImVec2 size) {
         return;
     }
     ImGui::TableSetupScrollFreeze(0, 1);
+    // The process's name second, so a narrow panel (a projector) shows it; the columns after it
+    // scroll into view sideways. It takes what the others leave, at least 14 em.
     ImGui::TableSetupColumn("PID", ImGuiTableColumnFlags_WidthFixed, 4.2f * em);
-    ImGui::TableSetupColumn("Started by", ImGuiTableColumnFlags_WidthFixed, 8.5f * em);
-    ImGui::TableSetupColumn("State", ImGuiTableColumnFlags_WidthFixed, 8.5f * em);
-    ImGui::TableSetupColumn("Thr", ImGuiTableColumnFlags_WidthFixed, 2.0f * em);
-    // Wide enough for the header's view switch and a command line; longer ones scroll sideways.
     ImGui::TableSetupColumn("Process", ImGuiTableColumnFlags_WidthFixed,
-                            std::max(24.0f * em, box.x - 25.0f * em));
+                            std::max(14.0f * em, box.x - 26.5f * em));
+    ImGui::TableSetupColumn("State", ImGuiTableColumnFlags_WidthFixed, 8.5f * em);
+    ImGui::TableSetupColumn("Started by", ImGuiTableColumnFlags_WidthFixed, 8.5f * em);
+    ImGui::TableSetupColumn("Thr", ImGuiTableColumnFlags_WidthFixed, 2.0f * em);
     // The header row, with the view switch after "Process" (it scrolls with nothing else).
     ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
     for (int c = 0; c < 5; ++c) {
         ImGui::TableSetColumnIndex(c);
         const ImVec2 at = ImGui::GetCursorScreenPos();
         ImGui::TableHeader(ImGui::TableGetColumnName(c));
-        if (c == 4) {
+        if (c == 1) {
             ImGui::SetCursorScreenPos(ImVec2(at.x + ImGui::CalcTextSize("Process").x + em, at.y));
             drawTreeStyleToggle(app);
         }
@@ -220,6 +221,13 @@ void drawTreeList(App& app, Pane& pane, const CursorWorld& w, ImVec2 size) {
             else
                 ImGui::Text("%d", p.pid);
             ImGui::TableNextColumn();
+            processCell(app, pane, w, n);
+            ImGui::TableNextColumn();
+            const std::string state = stateWords(n);
+            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(stateColour(n)), "%s", state.c_str());
+            if (ImGui::IsItemHovered() && !n.stateHidden && n.groupSize == 0)
+                ImGui::SetTooltip("%s", n.stateText.c_str());
+            ImGui::TableNextColumn();
             {
                 ImDrawList* dl = ImGui::GetWindowDrawList();
                 const ImVec2 c = ImGui::GetCursorScreenPos();
@@ -232,14 +240,7 @@ void drawTreeList(App& app, Pane& pane, const CursorWorld& w, ImVec2 size) {
                 if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", explanation(n.start));
             }
             ImGui::TableNextColumn();
-            const std::string state = stateWords(n);
-            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(stateColour(n)), "%s", state.c_str());
-            if (ImGui::IsItemHovered() && !n.stateHidden && n.groupSize == 0)
-                ImGui::SetTooltip("%s", n.stateText.c_str());
-            ImGui::TableNextColumn();
             ImGui::TextUnformatted(threadsWords(n).c_str());
-            ImGui::TableNextColumn();
-            processCell(app, pane, w, n);
             ImGui::PopID();
         }
     }

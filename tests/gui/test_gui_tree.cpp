@@ -98,3 +98,23 @@ TEST_CASE("2,000 identical children are one group row; the search opens it at a 
         CHECK((*fc)["visible"] == true);
     }
 }
+
+TEST_CASE("on a projector the compact view, too, shows every process of forkserver-ps",
+          "[gui][xvfb][tree][present]") {
+    for (auto [size, scale] : {std::pair{"1280x720", "2"}, {"1920x1080", "3"}}) {
+        CAPTURE(size, scale);
+        const Shown s =
+            show(std::string("present_compact_") + size,
+                 {"--scenario", "forkserver-ps", "--method", "forkserver", "--goto-step", "key",
+                  "--size", size, "--scale", scale, "--present", "--actions", "1:key=C"},
+                 "", 3, size);
+        REQUIRE(s.exitCode == 0);
+        CHECK(s.state["present"] == true);
+        const json& p = s.state["panes"][0];
+        CHECK(p["tree_view"] == "compact");
+        const json& t = p["tree_panel"];
+        CHECK(t["h"].get<double>() >= 0.4 * s.state["window"]["h"].get<double>());
+        REQUIRE(t["cards"].size() == 4); // parent, tracker, server, child: one row each
+        for (auto& c : t["cards"]) CHECK(c["visible"] == true);
+    }
+}
