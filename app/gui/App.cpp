@@ -366,9 +366,8 @@ void drawSingle(App& app, Pane& pane) {
     const ImGuiStyle& style = ImGui::GetStyle();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     // The timeline shows the whole run (every process ever seen), the tree the cursor's world.
-    const TreeLayout tracks =
-        layoutTree(s.trace(), s.headWorld(), pane.collapsed, app.settings.showSandbox, false,
-                   pane.openGroups);
+    const TreeLayout tracks = layoutTree(s.trace(), s.headWorld(), pane.collapsed,
+                                         app.settings.showSandbox, false, pane.openGroups);
     // A narrow window (a big display scale) keeps the tree and the narration large and folds
     // the timeline away until asked for.
     const bool narrow = avail.x / em < 60.0f;
@@ -379,7 +378,8 @@ void drawSingle(App& app, Pane& pane) {
         titleH + 1.7f * em +
         std::max(float(std::max<size_t>(tracks.nodes.size(), 2)) * 1.7f * em,
                  pane.timeline.tracksHeight) + // thread lanes included (TimelineView)
-        style.WindowPadding.y * 2 + em;
+        style.WindowPadding.y * 2 +
+        em;
     const float timelineH =
         timeline ? std::clamp(timelineNeed, 7.0f * em, avail.y * 0.38f) : titleH;
     const float topH = std::floor(avail.y - timelineH - style.ItemSpacing.y);

@@ -24,11 +24,11 @@ struct TimelineState {
     double t0 = 0, t1 = 0; // visible time range in ns (t1 <= t0: fit the whole run)
     bool fit = true;       // follow the whole run as it grows
     float scrollY = 0;
+    pid_t scrolledTo = 0;    // the process whose track was last scrolled into view
     bool zoomToStep = false; // Z: show the current step's span (applied by the next frame)
     // A live run grows while nothing happens (a `sleep 60`): the end drawn is the newest event's
     // time plus the running time since it was seen, frozen while the run is held at a step.
     double liveEnd = 0, liveAnchorMs = 0;
-    size_t liveEvents = 0;
     ThreadLives threads; // for the thread lifetimes under each process
     // What the last frame drew, for the test mode's dump.
     double shownEnd = 0;
@@ -40,7 +40,7 @@ struct TimelineState {
     std::vector<Flag> flags;
     int threadLinesDrawn = 0;
     float tracksHeight = 0; // every track with its thread lanes, in pixels
-    int forkArrows = 0; // drawn to a child's track on screen (stubs and group members: none)
+    int forkArrows = 0;     // drawn to a child's track on screen (stubs and group members: none)
 };
 
 struct Pane {
@@ -62,7 +62,8 @@ struct Pane {
     bool treeVertical = false;
     std::string search;   // the tree's search field: a pid or part of a name
     pid_t scrolledTo = 0; // the process the tree last scrolled into view
-    std::set<pid_t> openGroups; // groups of identical siblings shown one by one (first pid)
+    // Groups of identical siblings shown one by one (by their first pid).
+    std::set<pid_t> openGroups;
     static constexpr size_t kMaxCards = 512;
     // At the step that reveals the answer: the process the key step was about (its output, its
     // verdict, its threads are the answer), selected unless the user picked another.

@@ -295,6 +295,13 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
     for (size_t i = 1; i < top.size(); ++i) top[i] += top[i - 1]; // heights -> tops
     tl.tracksHeight = top.back(); // the panel asks for this much next frame
     const float viewH = area1.y - area0.y;
+    // A new focus (a step about another process, a search) brings its track into view too.
+    const pid_t focus = focusPid(pane, s.world());
+    if (const int fi = tracks.indexOf(focus); fi >= 0 && focus != tl.scrolledTo) {
+        tl.scrolledTo = focus;
+        const float a = top[size_t(fi)], b = top[size_t(fi) + 1];
+        if (a < tl.scrollY || b > tl.scrollY + viewH) tl.scrollY = a - (viewH - (b - a)) * 0.5f;
+    }
     tl.scrollY = std::clamp(tl.scrollY, 0.0f, std::max(0.0f, top.back() - viewH));
     // Tracks, visible ones only.
     const size_t firstTrack = size_t(std::max<long>(
@@ -303,7 +310,6 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         tracks.nodes.size(),
         size_t(std::lower_bound(top.begin(), top.end(), tl.scrollY + viewH) - top.begin()));
     std::vector<int> laneOf;
-    const pid_t focus = focusPid(pane, s.world());
     auto trackY = [&](size_t i) { return area0.y + top[i] - tl.scrollY; };
     size_t bestEvent = SIZE_MAX;
     float bestDist = em * 0.6f;
