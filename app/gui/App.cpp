@@ -374,12 +374,10 @@ void drawSingle(App& app, Pane& pane) {
     const bool timeline = app.timelineOpen.value_or(!narrow);
     // The timeline takes what its tracks need (a lesson has a handful), at most 38%.
     const float titleH = ImGui::GetFrameHeightWithSpacing();
-    const float timelineNeed =
-        titleH + 1.7f * em +
-        std::max(float(std::max<size_t>(tracks.nodes.size(), 2)) * 1.7f * em,
-                 pane.timeline.tracksHeight) + // thread lanes included (TimelineView)
-        style.WindowPadding.y * 2 +
-        em;
+    // (thread lanes included: TimelineView measures them)
+    const float tracksNeed = std::max(float(std::max<size_t>(tracks.nodes.size(), 2)) * 1.7f * em,
+                                      pane.timeline.tracksHeight);
+    const float timelineNeed = titleH + 1.7f * em + tracksNeed + style.WindowPadding.y * 2 + em;
     const float timelineH =
         timeline ? std::clamp(timelineNeed, 7.0f * em, avail.y * 0.38f) : titleH;
     const float topH = std::floor(avail.y - timelineH - style.ItemSpacing.y);
