@@ -328,10 +328,20 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
                               withAlpha(pal.selection, 0.08f));
         // Gutter: colour chip, pid and name.
         dl->AddRectFilled(ImVec2(wp.x, y + 2), ImVec2(wp.x + em * 0.3f, y + trackH - 2), kind);
-        const std::string name =
-            ellipsize(n.groupSize > 0 ? groupTitle(n)
-                                      : std::to_string(p.pid) + " " + displayName(s.headWorld(), p),
-                      gutter - em * 0.8f);
+        // A group's row is laid out over the whole run: with a question pending it counts only
+        // those born by the cursor and says nothing of how they end.
+        std::string title = n.groupSize > 0 ? groupTitle(n) : std::string();
+        if (n.groupSize > 0 && hideFuture) {
+            size_t born = 0;
+            for (pid_t m : n.members)
+                if (const ProcessView* mp = s.headWorld().world.find(m);
+                    mp && double(mp->born) <= cursorT)
+                    ++born;
+            title = thousands(born) + " \u00d7 " + displayName(s.headWorld(), p);
+        }
+        const std::string name = ellipsize(
+            n.groupSize > 0 ? title : std::to_string(p.pid) + " " + displayName(s.headWorld(), p),
+            gutter - em * 0.8f);
         dl->AddText(ImVec2(wp.x + em * 0.5f, mid - em * 0.5f),
                     p.pid == focus ? pal.text : pal.textDim, name.c_str());
 
