@@ -2,6 +2,7 @@
 
 #include "app/gui/Draw.hpp"
 #include "app/gui/Theme.hpp"
+#include "app/gui/TimelineModel.hpp"
 
 #include "core/base/Clock.hpp"
 
@@ -73,31 +74,6 @@ double liveEnd(const Session& s, TimelineState& tl, double recorded) {
     tl.liveEnd = std::max(grown, recorded);
     tl.liveAnchorMs = now;
     return tl.liveEnd;
-}
-
-// Lanes for a process's threads under its bar: a lane is reused once its thread has exited;
-// past kLanes the last lane is shared. Threads born after `until` are not drawn (a pending
-// question). Returns the number of lanes; laneOf gets each thread's lane (-1: not drawn).
-constexpr int kLanes = 4;
-int threadLanes(const std::vector<ThreadLife>& lives, double until, double end,
-                std::vector<int>* laneOf) {
-    double laneEnd[kLanes];
-    int lanes = 0;
-    if (laneOf) laneOf->clear();
-    for (const ThreadLife& l : lives) {
-        if (double(l.born) > until) {
-            if (laneOf) laneOf->push_back(-1);
-            continue;
-        }
-        const double died = l.died >= 0 ? double(l.died) : end;
-        int lane = 0;
-        while (lane < lanes && laneEnd[lane] > double(l.born)) ++lane;
-        if (lane == kLanes) lane = kLanes - 1;
-        if (lane == lanes) laneEnd[lanes++] = died;
-        laneEnd[lane] = std::max(laneEnd[lane], died);
-        if (laneOf) laneOf->push_back(lane);
-    }
-    return lanes;
 }
 
 // When the processes of a group were alive: one bar per run of pixels in which any was.
@@ -241,15 +217,14 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         tl.flags.push_back({int(k + 1), x, w, current});
     };
     tl.flags.clear();
-    float curFrom = 1e9f, curTo = -1e9f; // the current flag's label
-    if (currentMarker > 0 && currentMarker <= markers.size()) {
-        const double t = double(trace[markers[currentMarker - 1]].t);
-        if (t >= tl.t0 && t <= tl.t1) {
-            curFrom = xOf(t);
-            curTo = curFrom + flagWidth(currentMarker - 1) + em * 0.3f;
-        }
-    }
-    float lastLabelEnd = -1e9f;
+    struct Seen {
+        size_t k;
+        float x;
+        ImU32 c;
+    };
+    std::vector<Seen> seen; // the flags in view, left to right
+    std::vector<FlagSpot> spots;
+    int current = -1;
     size_t hoveredFlag = SIZE_MAX;
     const ImVec2 mouseNow = ImGui::GetIO().MousePos;
     for (size_t k = firstAt(trace, markers, 0, tl.t0); k < markers.size(); ++k) {
@@ -264,17 +239,15 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         if (std::fabs(mouseNow.x - x) < em * 0.3f && mouseNow.y >= wp.y &&
             mouseNow.y < wp.y + ruler)
             hoveredFlag = k;
-        if (k + 1 == currentMarker) continue;
-        const float w = flagWidth(k) + em * 0.3f;
-        if (x > lastLabelEnd && (x + w < curFrom || x > curTo)) {
-            flag(k, x, c, false);
-            lastLabelEnd = x + w;
-        }
+        if (k + 1 == currentMarker) current = int(seen.size());
+        seen.push_back({k, x, c});
+        spots.push_back({x, flagWidth(k)});
     }
-    if (curTo > curFrom) {
-        const Event& e = trace[markers[currentMarker - 1]];
-        flag(currentMarker - 1, curFrom, e.as<ev::Marker>().key ? pal.keyMarker : pal.marker, true);
-    }
+    const std::vector<bool> labelled = labelFlags(spots, current, em * 0.3f);
+    for (size_t i = 0; i < seen.size(); ++i)
+        if (labelled[i] && int(i) != current) flag(seen[i].k, seen[i].x, seen[i].c, false);
+    if (current >= 0) // drawn last: nothing covers it
+        flag(seen[size_t(current)].k, seen[size_t(current)].x, seen[size_t(current)].c, true);
     dl->PopClipRect();
     if (hoveredFlag != SIZE_MAX)
         ImGui::SetTooltip("step %zu%s", hoveredFlag + 1,

@@ -1,5 +1,5 @@
-// The layout's groups of identical siblings and the timeline's thread lifetimes, from synthetic
-// traces (nothing runs): what is grouped, what is not, and what opening a group shows.
+// The layout's groups of identical siblings, from synthetic traces (nothing runs): what is
+// grouped, what is not, and what opening a group shows.
 #include "app/gui/Model.hpp"
 #include "core/trace/WorldCache.hpp"
 
@@ -99,25 +99,4 @@ TEST_CASE("siblings group only when alike and childless, and from kMinGroup on",
         CHECK(t.indexOf(kRoot + 8 + 100000) == parentOfOne + 1);
         CHECK(t.nodes.size() == 1 + 2 + 1 + 1); // root, two groups, the parent and its child
     }
-}
-
-TEST_CASE("thread lifetimes: from clone to its exit, or to its process's exit", "[gui][timeline]") {
-    Trace t;
-    t.append(Event{0, 0, EventKind::RunStart, ev::RunStart{t.intern("threads"), 0, 10, 0, 1000}});
-    t.append(Event{10, 7, EventKind::Proc,
-                   ev::Proc{1, 0, Role::Program, ForkKind::Fork, t.intern("py")}});
-    t.append(Event{20, 7, EventKind::Fork, ev::Fork{8, ForkKind::Thread}});
-    t.append(Event{30, 7, EventKind::Fork, ev::Fork{9, ForkKind::Thread}});
-    t.append(Event{40, 7, EventKind::ThreadExit, ev::ThreadExit{8}});
-    ThreadLives lives;
-    lives.update(t, t.size());
-    REQUIRE(lives.byPid[7].size() == 2);
-    CHECK(lives.byPid[7][0].tid == 8);
-    CHECK(lives.byPid[7][0].born == 20);
-    CHECK(lives.byPid[7][0].died == 40);
-    CHECK(lives.byPid[7][1].died == -1); // still running
-    t.append(Event{50, 7, EventKind::Exit, ev::Exit{WaitStatus::forExit(0)}});
-    lives.update(t, t.size()); // only the new event is read
-    CHECK(lives.scanned == t.size());
-    CHECK(lives.byPid[7][1].died == 50);
 }
