@@ -52,7 +52,8 @@ Run addGui(CLI::App& app) {
         "Test mode (under xvfb-run -a): --frames N runs the lesson or program to completion "
         "first, puts the cursor on --goto-step, renders N frames, then writes --screenshot and "
         "--dump-state.\nKeys: Space next step, \u2190/\u2192 back/forward, Home/End first/last, "
-        "R restart, Ctrl+O open a trace, Ctrl+E export, Ctrl+P save a PNG.");
+        "R restart, C tree as list/boxes, Z timeline zoom to the step, Ctrl+O open a trace, "
+        "Ctrl+E export, Ctrl+P save a PNG.");
     sub->add_option("--scenario", args->scenario, "Lesson to show (see `forklab list`)");
     sub->add_option("--method", args->method, "Start method: fork, spawn or forkserver")
         ->check(CLI::IsMember({"fork", "spawn", "forkserver"}));

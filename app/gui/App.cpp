@@ -391,7 +391,8 @@ void drawWelcome(App& app) {
     ImGui::Spacing();
     ImGui::TextDisabled("Keys: Space or PgDn next step \u00b7 \u2190/\u2192 or PgUp back/forward "
                         "\u00b7 Home/End first/last \u00b7 R restart \u00b7 1/2/3 tabs \u00b7 P "
-                        "presentation \u00b7 B blank \u00b7 Ctrl+O open a recorded trace. "
+                        "presentation \u00b7 B blank \u00b7 C tree as list/boxes \u00b7 Z "
+                        "timeline zoom to the step \u00b7 Ctrl+O open a recorded trace. "
                         "Display\u2026 sets the scale and colours for a projector.");
     if (!app.glInfo.empty()) ImGui::TextDisabled("%s", app.glInfo.c_str());
     ImGui::PopTextWrapPos();
@@ -404,17 +405,18 @@ void drawSingle(App& app, Pane& pane) {
     const ImGuiStyle& style = ImGui::GetStyle();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     // The timeline shows the whole run (every process ever seen), the tree the cursor's world.
-    const TreeLayout tracks =
-        layoutTree(s.trace(), s.headWorld(), pane.collapsed, app.settings.showSandbox);
+    const TreeLayout tracks = layoutTree(s.trace(), s.headWorld(), pane.collapsed,
+                                         app.settings.showSandbox, false, pane.openGroups);
     // A narrow window (a big display scale) keeps the tree and the narration large and folds
     // the timeline away until asked for.
     const bool narrow = avail.x / em < 60.0f;
     const bool timeline = app.timelineOpen.value_or(!narrow);
     // The timeline takes what its tracks need (a lesson has a handful), at most 38%.
     const float titleH = ImGui::GetFrameHeightWithSpacing();
-    const float timelineNeed = titleH + 1.7f * em +
-                               float(std::max<size_t>(tracks.nodes.size(), 2)) * 1.7f * em +
-                               style.WindowPadding.y * 2 + em;
+    // (thread lanes included: TimelineView measures them)
+    const float tracksNeed = std::max(float(std::max<size_t>(tracks.nodes.size(), 2)) * 1.7f * em,
+                                      pane.timeline.tracksHeight);
+    const float timelineNeed = titleH + 1.7f * em + tracksNeed + style.WindowPadding.y * 2 + em;
     const float timelineH =
         timeline ? std::clamp(timelineNeed, 7.0f * em, avail.y * 0.38f) : titleH;
     const float topH = std::floor(avail.y - timelineH - style.ItemSpacing.y);
@@ -504,7 +506,7 @@ void drawApp(App& app) {
     auto layout = [&app] {
         for (auto& p : app.panes)
             p.tree = layoutTree(p.session->trace(), p.session->world(), p.collapsed,
-                                app.settings.showSandbox, app.settings.hideExited);
+                                app.settings.showSandbox, app.settings.hideExited, p.openGroups);
         for (auto& p : app.panes) updateSpoilers(app, p);
     };
     layout();

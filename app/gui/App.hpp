@@ -24,6 +24,23 @@ struct TimelineState {
     double t0 = 0, t1 = 0; // visible time range in ns (t1 <= t0: fit the whole run)
     bool fit = true;       // follow the whole run as it grows
     float scrollY = 0;
+    pid_t scrolledTo = 0;    // the process whose track was last scrolled into view
+    bool zoomToStep = false; // Z: show the current step's span (applied by the next frame)
+    // A live run grows while nothing happens (a `sleep 60`): the end drawn is the newest event's
+    // time plus the running time since it was seen, frozen while the run is held at a step.
+    double liveEnd = 0, liveAnchorMs = 0;
+    ThreadLives threads; // for the thread lifetimes under each process
+    // What the last frame drew, for the test mode's dump.
+    double shownEnd = 0;
+    struct Flag {
+        int step = 0;
+        float x = 0, w = 0;
+        bool current = false;
+    };
+    std::vector<Flag> flags;
+    int threadLinesDrawn = 0;
+    float tracksHeight = 0; // every track with its thread lanes, in pixels
+    int forkArrows = 0;     // drawn to a child's track on screen (stubs and group members: none)
 };
 
 struct Pane {
@@ -45,6 +62,8 @@ struct Pane {
     bool treeVertical = false;
     std::string search;   // the tree's search field: a pid or part of a name
     pid_t scrolledTo = 0; // the process the tree last scrolled into view
+    // Groups of identical siblings shown one by one (by their first pid).
+    std::set<pid_t> openGroups;
     static constexpr size_t kMaxCards = 512;
     // At the step that reveals the answer: the process the key step was about (its output, its
     // verdict, its threads are the answer), selected unless the user picked another.
@@ -115,6 +134,8 @@ struct App {
     bool presenting() const;
     bool blank = false;          // B: the screen goes dark (a clicker's blank key), B again back
     bool displayRequest = false; // open the Display… popup in the next frame (test mode)
+
+    bool compactTree = false; // C: one row per process instead of boxes (TreeListView.hpp)
 
     DetailTab tab = DetailTab::Fds;
     std::optional<bool> timelineOpen;    // unset: open when the window is wide enough for it

@@ -115,6 +115,12 @@ void handleKeys(App& app) {
         case kKeyB: // what a presenter clicker's blank key sends
             app.blank = !app.blank;
             break;
+        case 'C': // the process tree as boxes or as one row per process
+            app.compactTree = !app.compactTree;
+            break;
+        case 'Z': // the timeline shows the current step's span
+            for (auto& p : app.panes) p.timeline.zoomToStep = true;
+            break;
         default:
             if (key >= kKey1 && key <= kKey3) app.tabRequest = DetailTab(key - kKey1); // 1 2 3
             break;

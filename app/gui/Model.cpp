@@ -532,4 +532,23 @@ std::vector<std::string> splitCommand(const std::string& line) {
     return out;
 }
 
+void ThreadLives::update(const Trace& trace, size_t upto) {
+    for (; scanned < upto && scanned < trace.size(); ++scanned) {
+        const Event& e = trace[scanned];
+        if (auto* f = e.get<ev::Fork>(); f && f->how == ForkKind::Thread) {
+            byPid[e.pid].push_back({f->child, e.t, -1});
+        } else if (auto* x = e.get<ev::ThreadExit>()) {
+            auto it = byPid.find(e.pid);
+            if (it == byPid.end()) continue;
+            for (auto& l : it->second)
+                if (l.tid == x->tid && l.died < 0) l.died = e.t;
+        } else if (e.kind == EventKind::Exit) { // the process's end ends its threads
+            auto it = byPid.find(e.pid);
+            if (it == byPid.end()) continue;
+            for (auto& l : it->second)
+                if (l.died < 0) l.died = e.t;
+        }
+    }
+}
+
 } // namespace forklab::gui

@@ -49,13 +49,22 @@ struct TreeNode {
     int firstChildRow = -1;     // rows spanned by the visible children (for the connector trunk)
     int lastChildRow = -1;
     int parentIndex = -1; // index in TreeLayout::nodes, -1 for a root
+    // Identical siblings shown as one row ("2,000 × /bin/true, exit 0"): `proc` is the first of
+    // them, `members` all of them in fork order. 0 / empty for a single process.
+    int groupSize = 0;
+    std::vector<pid_t> members;
+    int openGroupSize = 0; // the first process of an opened group: how many it had (to fold it)
 };
+
+// Childless siblings alike in name, command line, start and end are grouped from this many on:
+// fewer fit on screen as they are.
+constexpr int kMinGroup = 8;
 
 struct TreeLayout {
     std::vector<TreeNode> nodes; // depth-first order; rows never decrease along it
     int rows = 0;
     int maxDepth = 0;
-    std::unordered_map<pid_t, int> byPid; // pid -> index in nodes
+    std::unordered_map<pid_t, int> byPid; // pid -> index in nodes (a group's members: its row)
     int exitedHidden = 0;                 // processes left out by hideExited
     int indexOf(pid_t pid) const;
 };
@@ -66,8 +75,28 @@ ProcState procState(const Trace& trace, const CursorWorld& w, const ProcessView&
 // The visible tree: the observed program (and the sandbox's processes when asked), with
 // collapsed subtrees folded into their root. `hideExited` leaves out subtrees in which every
 // process has exited (a pyenv shim's forty helpers before the interpreter it runs).
+// Identical childless siblings become one group row unless the pid of their first is in
+// `openGroups` (then each has its row, and the first carries openGroupSize).
 TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<pid_t>& collapsed,
-                      bool showSandbox, bool hideExited = false);
+                      bool showSandbox, bool hideExited = false,
+                      const std::set<pid_t>& openGroups = {});
+// What a group row says: "2,000 × /bin/true, exit 0" ("?" for a state the lesson hides yet).
+std::string groupTitle(const TreeNode& group);
+// "2,000": counts a class reads at a glance.
+std::string thousands(size_t n);
+
+// ---- threads over time (the timeline draws them under their process) -----------------------
+struct ThreadLife {
+    pid_t tid = 0;
+    int64_t born = 0, died = -1; // ns; died -1: alive at the end of what is indexed
+};
+// Every thread a process created (clone with CLONE_THREAD), from the trace's thread events,
+// read incrementally: update() looks only at events it has not seen.
+struct ThreadLives {
+    size_t scanned = 0;
+    std::unordered_map<pid_t, std::vector<ThreadLife>> byPid;
+    void update(const Trace& trace, size_t upto);
+};
 
 // ---- file descriptors ----------------------------------------------------------------------
 struct FdEnd {

@@ -93,8 +93,30 @@ json paneState(App& app, Pane& pane) {
              {"deadlocked", n.stateHidden ? json("?") : json(!p.deadlocks.empty())},
              {"collapsed", n.collapsed},
              {"hidden", n.hidden}});
+        // Identical siblings shown as one row, and the first of an opened group.
+        if (n.groupSize > 0) {
+            nodes.back()["group_size"] = n.groupSize;
+            nodes.back()["group_title"] = groupTitle(n);
+            nodes.back()["group_members"] = n.members;
+        }
+        if (n.openGroupSize > 0) nodes.back()["open_group_size"] = n.openGroupSize;
     }
     j["tree"] = nodes;
+    j["tree_view"] = app.compactTree ? "compact" : "boxes";
+    {
+        const TimelineState& tl = pane.timeline;
+        json flags = json::array();
+        for (auto& f : tl.flags)
+            flags.push_back({{"step", f.step}, {"x", f.x}, {"w", f.w}, {"current", f.current}});
+        j["timeline"] = {{"t0_ns", tl.t0},
+                         {"t1_ns", tl.t1},
+                         {"fit", tl.fit},
+                         {"end_ns", tl.shownEnd},
+                         {"recorded_end_ns", s.index().endTime()},
+                         {"flags", flags},
+                         {"thread_lines", tl.threadLinesDrawn},
+                         {"fork_arrows", tl.forkArrows}};
+    }
     // Where the tree was drawn: the panel and each card, in window pixels.
     json cards = json::array();
     for (auto& [pid, r] : pane.cards) {

@@ -2,6 +2,9 @@
 
 #include "app/gui/Draw.hpp"
 #include "app/gui/Theme.hpp"
+#include "app/gui/TimelineModel.hpp"
+
+#include "core/base/Clock.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -45,6 +48,59 @@ bool important(const Event& e) {
     return e.kind != EventKind::Output && e.kind != EventKind::Snapshot;
 }
 
+// The current step's time span: from its step (a lesson's marker, else any step event) to the
+// next one, or to the end of the run.
+std::pair<double, double> stepSpan(const Session& s, double end) {
+    const TraceIndex& index = s.index();
+    const bool markers = !index.markers().empty();
+    const auto& list = markers ? index.markers() : index.steps();
+    const size_t k = markers ? index.markersBefore(s.cursor()) : s.currentStep();
+    const double a = k > 0 && k <= list.size() ? double(s.trace()[list[k - 1]].t) : 0.0;
+    const double b = k < list.size() ? double(s.trace()[list[k]].t) : end;
+    return {a, std::max(b, a + 1e3)};
+}
+
+// A live run's end as drawn: the newest event's time plus the running time since, frozen while
+// the run is held at a step (held time is not on the time axis).
+double liveEnd(const Session& s, TimelineState& tl, double recorded) {
+    if (!s.live()) {
+        tl.liveAnchorMs = 0;
+        return recorded;
+    }
+    const double now = double(monotonicNs()) / 1e6;
+    double grown =
+        tl.liveAnchorMs > 0 && !s.held() ? tl.liveEnd + (now - tl.liveAnchorMs) * 1e6 : tl.liveEnd;
+    if (tl.liveAnchorMs <= 0) grown = recorded;
+    tl.liveEnd = std::max(grown, recorded);
+    tl.liveAnchorMs = now;
+    return tl.liveEnd;
+}
+
+// When the processes of a group were alive: one bar per run of pixels in which any was.
+void groupBar(ImDrawList* dl, const CursorWorld& head, const TreeNode& g, float x0, float x1,
+              float y0, float y1, double t0, double span, double end, ImU32 colour) {
+    const int width = std::max(1, int(x1 - x0));
+    std::vector<uint8_t> busy(size_t(width) + 1, 0);
+    for (pid_t m : g.members) {
+        const ProcessView* p = head.world.find(m);
+        if (!p) continue;
+        const double died = p->alive ? end : double(p->died);
+        const int a = int(std::floor((double(p->born) - t0) / span * width));
+        const int b = int(std::ceil((died - t0) / span * width));
+        for (int x = std::max(a, 0); x <= std::min(b, width); ++x) busy[size_t(x)] = 1;
+    }
+    for (int x = 0; x <= width;) {
+        if (!busy[size_t(x)]) {
+            ++x;
+            continue;
+        }
+        int e = x;
+        while (e <= width && busy[size_t(e)]) ++e;
+        dl->AddRectFilled(ImVec2(x0 + float(x), y0), ImVec2(x0 + float(e), y1), colour);
+        x = e;
+    }
+}
+
 } // namespace
 
 void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, ImVec2 size,
@@ -71,11 +127,21 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
     const float areaW = std::max(1.0f, area1.x - area0.x);
 
     // Visible time range; "fit" follows the recording as it grows.
-    const double end = std::max<double>(double(index.endTime()), 1e6);
+    const double end = std::max<double>(liveEnd(s, tl, double(index.endTime())), 1e6);
+    tl.shownEnd = end;
+    if (tl.zoomToStep) { // Z or the "step" button: the current step fills the width
+        tl.zoomToStep = false;
+        const auto [a, b] = stepSpan(s, end);
+        const double pad = (b - a) * 0.08;
+        tl.t0 = a - pad;
+        tl.t1 = b + pad;
+        tl.fit = false;
+    }
     if (tl.fit || tl.t1 <= tl.t0) {
         tl.t0 = 0;
         tl.t1 = end * 1.03;
     }
+    tl.threads.update(trace, index.indexed());
     const double span = tl.t1 - tl.t0;
     auto xOf = [&](double t) { return float(area0.x + (t - tl.t0) / span * areaW); };
     auto tOf = [&](float x) { return tl.t0 + double(x - area0.x) / areaW * span; };
@@ -85,8 +151,8 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
     ImGui::InvisibleButton("canvas", ImVec2(std::max(1.0f, avail.x), std::max(1.0f, avail.y)));
     const bool hovered = ImGui::IsItemHovered();
     const ImVec2 mouse = ImGui::GetIO().MousePos;
-    const float maxScroll =
-        std::max(0.0f, float(tracks.nodes.size()) * trackH - (area1.y - area0.y));
+    tl.threadLinesDrawn = 0;
+    tl.forkArrows = 0;
     if (hovered && ImGui::GetIO().MouseWheel != 0 && mouse.x > area0.x) {
         const double factor = std::pow(0.8, double(ImGui::GetIO().MouseWheel));
         const double at = tOf(mouse.x);
@@ -106,7 +172,6 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         dragged = true;
     }
     if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) tl.fit = true;
-    tl.scrollY = std::clamp(tl.scrollY, 0.0f, maxScroll);
 
     // Where the cursor is; with a question pending nothing after it is drawn.
     // (following a live run: the newest event; held at a gate: the gate's step)
@@ -134,18 +199,34 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
             dl->AddLine(ImVec2(x + dx, y1), ImVec2(x + dx + em * 0.25f, y0), pal.blocked,
                         line * 1.5f);
     }
-    // The current step's flag is always labelled (drawn last, over its neighbours).
+    // Step flags: no label covers another. The current step's is placed first and always shown
+    // (outlined); the others get a label where it fits whole, else only their line (Z zooms in
+    // to the step; hovering a line names it).
     const size_t currentMarker = index.markersBefore(s.cursor());
-    float lastLabelEnd = -1e9f;
-    auto flag = [&](size_t k, float x, ImU32 c) {
-        const std::string num = std::to_string(k + 1);
-        const ImVec2 ts = ImGui::CalcTextSize(num.c_str());
-        dl->AddRectFilled(ImVec2(x, wp.y + ruler * 0.5f),
-                          ImVec2(x + ts.x + em * 0.5f, wp.y + ruler * 0.5f + ts.y * 0.8f), c);
-        dl->AddText(ImGui::GetFont(), em * 0.8f, ImVec2(x + em * 0.25f, wp.y + ruler * 0.5f),
-                    pal.markerText, num.c_str());
-        return x + ts.x + em;
+    auto flagWidth = [&](size_t k) {
+        return ImGui::CalcTextSize(std::to_string(k + 1).c_str()).x * 0.8f + em * 0.5f;
     };
+    auto flag = [&](size_t k, float x, ImU32 c, bool current) {
+        const std::string num = std::to_string(k + 1);
+        const float w = flagWidth(k), h = em * 0.8f;
+        const ImVec2 a(x, wp.y + ruler * 0.5f), b(x + w, wp.y + ruler * 0.5f + h);
+        dl->AddRectFilled(a, b, c);
+        if (current) dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), pal.text);
+        dl->AddText(ImGui::GetFont(), em * 0.8f, ImVec2(x + em * 0.25f, a.y), pal.markerText,
+                    num.c_str());
+        tl.flags.push_back({int(k + 1), x, w, current});
+    };
+    tl.flags.clear();
+    struct Seen {
+        size_t k;
+        float x;
+        ImU32 c;
+    };
+    std::vector<Seen> seen; // the flags in view, left to right
+    std::vector<FlagSpot> spots;
+    int current = -1;
+    size_t hoveredFlag = SIZE_MAX;
+    const ImVec2 mouseNow = ImGui::GetIO().MousePos;
     for (size_t k = firstAt(trace, markers, 0, tl.t0); k < markers.size(); ++k) {
         const Event& e = trace[markers[k]];
         if (double(e.t) > tl.t1) break;
@@ -155,22 +236,54 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         const ImU32 c = mk.key ? pal.keyMarker : pal.marker;
         dl->AddLine(ImVec2(x, wp.y + ruler * 0.5f), ImVec2(x, area1.y), withAlpha(c, 0.8f),
                     mk.key ? line * 2 : line);
-        if (x > lastLabelEnd && k + 1 != currentMarker) lastLabelEnd = flag(k, x, c);
+        if (std::fabs(mouseNow.x - x) < em * 0.3f && mouseNow.y >= wp.y &&
+            mouseNow.y < wp.y + ruler)
+            hoveredFlag = k;
+        if (k + 1 == currentMarker) current = int(seen.size());
+        seen.push_back({k, x, c});
+        spots.push_back({x, flagWidth(k)});
     }
-    if (currentMarker > 0 && currentMarker <= markers.size()) {
-        const Event& e = trace[markers[currentMarker - 1]];
-        if (double(e.t) >= tl.t0 && double(e.t) <= tl.t1)
-            flag(currentMarker - 1, xOf(double(e.t)),
-                 e.as<ev::Marker>().key ? pal.keyMarker : pal.marker);
-    }
+    const std::vector<bool> labelled = labelFlags(spots, current, em * 0.3f);
+    for (size_t i = 0; i < seen.size(); ++i)
+        if (labelled[i] && int(i) != current) flag(seen[i].k, seen[i].x, seen[i].c, false);
+    if (current >= 0) // drawn last: nothing covers it
+        flag(seen[size_t(current)].k, seen[size_t(current)].x, seen[size_t(current)].c, true);
     dl->PopClipRect();
+    if (hoveredFlag != SIZE_MAX)
+        ImGui::SetTooltip("step %zu%s", hoveredFlag + 1,
+                          hoveredFlag + 1 == currentMarker ? " (this step)" : "");
 
-    // Tracks, visible ones only.
-    const size_t firstTrack = size_t(tl.scrollY / trackH);
-    const size_t lastTrack =
-        std::min(tracks.nodes.size(), size_t((tl.scrollY + (area1.y - area0.y)) / trackH) + 1);
+    // Track heights: a process's threads get lanes under its bar (none while a lesson hides
+    // the thread count).
+    const float laneH = 0.45f * em;
+    const double until = hideFuture ? cursorT : 1e300;
+    std::vector<float> top(tracks.nodes.size() + 1, trackH);
+    top[0] = 0;
+    if (!pane.spoilers.threads)
+        for (auto& [pid, lives] : tl.threads.byPid)
+            if (const int ti = tracks.indexOf(pid); ti >= 0 &&
+                                                    tracks.nodes[size_t(ti)].groupSize == 0 &&
+                                                    tracks.nodes[size_t(ti)].proc->pid == pid)
+                top[size_t(ti) + 1] += float(threadLanes(lives, until, end, nullptr)) * laneH;
+    for (size_t i = 1; i < top.size(); ++i) top[i] += top[i - 1]; // heights -> tops
+    tl.tracksHeight = top.back(); // the panel asks for this much next frame
+    const float viewH = area1.y - area0.y;
+    // A new focus (a step about another process, a search) brings its track into view too.
     const pid_t focus = focusPid(pane, s.world());
-    auto trackY = [&](size_t i) { return area0.y + float(i) * trackH - tl.scrollY; };
+    if (const int fi = tracks.indexOf(focus); fi >= 0 && focus != tl.scrolledTo) {
+        tl.scrolledTo = focus;
+        const float a = top[size_t(fi)], b = top[size_t(fi) + 1];
+        if (a < tl.scrollY || b > tl.scrollY + viewH) tl.scrollY = a - (viewH - (b - a)) * 0.5f;
+    }
+    tl.scrollY = std::clamp(tl.scrollY, 0.0f, std::max(0.0f, top.back() - viewH));
+    // Tracks, visible ones only.
+    const size_t firstTrack = size_t(std::max<long>(
+        0, long(std::upper_bound(top.begin(), top.end(), tl.scrollY) - top.begin()) - 1));
+    const size_t lastTrack = std::min(
+        tracks.nodes.size(),
+        size_t(std::lower_bound(top.begin(), top.end(), tl.scrollY + viewH) - top.begin()));
+    std::vector<int> laneOf;
+    auto trackY = [&](size_t i) { return area0.y + top[i] - tl.scrollY; };
     size_t bestEvent = SIZE_MAX;
     float bestDist = em * 0.6f;
     pid_t bestPid = 0;
@@ -184,17 +297,35 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
         const float mid = y + trackH * 0.5f;
         const ImU32 kind = startColour(n.start);
         if (p.pid == focus)
-            dl->AddRectFilled(ImVec2(wp.x, y), ImVec2(area1.x, y + trackH),
+            dl->AddRectFilled(ImVec2(wp.x, y), ImVec2(area1.x, trackY(i + 1)),
                               withAlpha(pal.selection, 0.08f));
         // Gutter: colour chip, pid and name.
         dl->AddRectFilled(ImVec2(wp.x, y + 2), ImVec2(wp.x + em * 0.3f, y + trackH - 2), kind);
+        // A group's row is laid out over the whole run: with a question pending it counts only
+        // those born by the cursor and says nothing of how they end.
+        std::string title = n.groupSize > 0 ? groupTitle(n) : std::string();
+        if (n.groupSize > 0 && hideFuture) {
+            size_t born = 0;
+            for (pid_t m : n.members)
+                if (const ProcessView* mp = s.headWorld().world.find(m);
+                    mp && double(mp->born) <= cursorT)
+                    ++born;
+            title = thousands(born) + " \u00d7 " + displayName(s.headWorld(), p);
+        }
         const std::string name = ellipsize(
-            std::to_string(p.pid) + " " + displayName(s.headWorld(), p), gutter - em * 0.8f);
+            n.groupSize > 0 ? title : std::to_string(p.pid) + " " + displayName(s.headWorld(), p),
+            gutter - em * 0.8f);
         dl->AddText(ImVec2(wp.x + em * 0.5f, mid - em * 0.5f),
                     p.pid == focus ? pal.text : pal.textDim, name.c_str());
 
         // Lifetime bar, red from the first deadlock verdict on.
         dl->PushClipRect(ImVec2(area0.x, area0.y), ImVec2(horizonX, area1.y), true);
+        if (n.groupSize > 0) { // a group: when any of them was alive (their marks would be a wall)
+            groupBar(dl, s.headWorld(), n, area0.x, area1.x, y + trackH * 0.22f, y + trackH * 0.78f,
+                     tl.t0, span, end, withAlpha(kind, 0.45f));
+            dl->PopClipRect();
+            continue;
+        }
         const double born = double(p.born), died = p.alive ? end : double(p.died);
         const float xb = std::max(xOf(born), area0.x - 10), xd = std::min(xOf(died), area1.x + 10);
         if (xd >= area0.x && xb <= area1.x) {
@@ -207,6 +338,29 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
                 dl->AddRectFilled(ImVec2(xf, y + trackH * 0.22f),
                                   ImVec2(std::max(xd, xf + 2), y + trackH * 0.78f),
                                   withAlpha(pal.deadlock, 0.55f), em * 0.2f);
+            }
+        }
+        // Its threads (beyond the first), one line each in the lanes under the bar, from the
+        // clone that made it to its exit (or its process's).
+        if (auto th = tl.threads.byPid.find(p.pid);
+            th != tl.threads.byPid.end() && !pane.spoilers.threads) {
+            threadLanes(th->second, until, end, &laneOf);
+            for (size_t k = 0; k < th->second.size(); ++k) {
+                if (laneOf[k] < 0) continue;
+                const ThreadLife& life = th->second[k];
+                const double died = life.died >= 0 ? double(life.died) : end;
+                const float ty = y + trackH + (float(laneOf[k]) + 0.5f) * laneH;
+                const float a = std::max(xOf(double(life.born)), area0.x - 10);
+                const float b = std::min(xOf(died), area1.x + 10);
+                if (b < area0.x || a > area1.x) continue;
+                dl->AddRectFilled(ImVec2(a, ty - laneH * 0.22f),
+                                  ImVec2(std::max(b, a + 2), ty + laneH * 0.22f),
+                                  withAlpha(kind, 0.75f), laneH * 0.2f);
+                ++tl.threadLinesDrawn;
+                if (hovered && !dragged && std::fabs(mouse.y - ty) < laneH * 0.5f && mouse.x >= a &&
+                    mouse.x <= b)
+                    ImGui::SetTooltip("thread %d of %d %s", life.tid, p.pid,
+                                      displayName(s.headWorld(), p).c_str());
             }
         }
         // Marks, skipping ahead when several fall on one pixel. Output comes in bursts: writes
@@ -237,13 +391,28 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
             switch (e.kind) {
             case EventKind::Fork:
                 if (e.pid == p.pid) { // the parent's side: an arrow down to the child's track
+                    // An arrow down to the child's track when that track is on screen and is the
+                    // child's own (or its group's first); else a short stub saying which way:
+                    // thousands of children must not paint a wall across the other tracks.
                     const pid_t child = e.as<ev::Fork>().child;
                     const int ci = tracks.indexOf(child);
                     if (ci >= 0) {
-                        const float cy = trackY(size_t(ci)) + trackH * 0.5f;
-                        const ImU32 cc = startColour(tracks.nodes[size_t(ci)].start);
-                        dl->AddLine(ImVec2(x, mid), ImVec2(x, cy - r), cc, line * 1.5f);
-                        arrowHead(dl, ImVec2(x, cy), ImVec2(0, 1), r * 1.6f, cc);
+                        const TreeNode& cn = tracks.nodes[size_t(ci)];
+                        const ImU32 cc = startColour(cn.start);
+                        const bool own = cn.groupSize == 0 || cn.members.front() == child;
+                        const bool onScreen = size_t(ci) >= firstTrack && size_t(ci) < lastTrack;
+                        if (own && onScreen) {
+                            const float cy = trackY(size_t(ci)) + trackH * 0.5f;
+                            dl->AddLine(ImVec2(x, mid), ImVec2(x, cy - r), cc, line * 1.5f);
+                            ++tl.forkArrows;
+                            arrowHead(dl, ImVec2(x, cy), ImVec2(0, cy >= mid ? 1.0f : -1.0f),
+                                      r * 1.6f, cc);
+                        } else if (own) {
+                            const float dir = size_t(ci) > i ? 1.0f : -1.0f;
+                            const float tip = mid + dir * trackH * 0.5f;
+                            dl->AddLine(ImVec2(x, mid), ImVec2(x, tip), cc, line);
+                            arrowHead(dl, ImVec2(x, tip), ImVec2(0, dir), r, cc);
+                        }
                     }
                     dl->AddCircleFilled(ImVec2(x, mid), r * 0.8f, pal.text, 12);
                 }
@@ -325,12 +494,15 @@ void drawTimelineView(const App& /*app*/, Pane& pane, const TreeLayout& tracks, 
     }
     dl->PopClipRect();
 
-    // Fit button in the top-left corner of the gutter.
+    // Fit and zoom-to-step buttons in the top-left corner of the gutter.
     ImGui::SetCursorScreenPos(ImVec2(wp.x, wp.y));
     if (ImGui::SmallButton(tl.fit ? "whole run" : "fit")) tl.fit = true;
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("Wheel: zoom at the mouse. Drag: pan. Double-click: whole run.\n"
                           "Click a mark to move the step cursor there.");
+    ImGui::SameLine(0, em * 0.3f);
+    if (ImGui::SmallButton("step")) tl.zoomToStep = true;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Zoom to the current step (Z)");
 
     if (bestEvent != SIZE_MAX) {
         ImGui::BeginTooltip();

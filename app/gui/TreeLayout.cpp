@@ -44,6 +44,24 @@ std::unordered_map<pid_t, Subtree> subtrees(const World& w) {
     return out;
 }
 
+// Identical siblings among one parent's children: which child starts a group, and which are
+// folded into one. Only childless processes group (a subtree is never hidden by it).
+struct GroupPlan {
+    std::unordered_map<pid_t, std::vector<pid_t>> groups; // first member -> all members
+    std::unordered_set<pid_t> folded;                     // members after the first
+    std::unordered_map<pid_t, int> opened;                // first of an opened group -> size
+};
+
+std::string groupSignature(const Trace& trace, const CursorWorld& w, const ProcessView& p) {
+    std::string sig = p.name;
+    for (auto& a : p.argv) (sig += '\x1f') += a;
+    sig += '\x1e';
+    sig += char('0' + int(startKind(w, p)));
+    sig += char('0' + int(procState(trace, w, p)));
+    if (!p.alive) sig += std::to_string(p.status.raw()) + (p.killedBySandbox ? "k" : "");
+    return sig;
+}
+
 } // namespace
 
 int TreeLayout::indexOf(pid_t pid) const {
@@ -51,8 +69,48 @@ int TreeLayout::indexOf(pid_t pid) const {
     return it == byPid.end() ? -1 : it->second;
 }
 
+std::string thousands(size_t n) {
+    std::string digits = std::to_string(n), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+std::string groupTitle(const TreeNode& g) {
+    const ProcessView& p = *g.proc;
+    std::string what;
+    for (auto& a : p.argv) what += (what.empty() ? "" : " ") + a;
+    if (what.empty()) what = p.name.empty() ? "?" : p.name;
+    std::string state;
+    if (g.stateHidden) {
+        state = "?";
+    } else {
+        switch (g.state) {
+        case ProcState::Exited:
+            state = "exit " + std::to_string(p.status.exitCode());
+            break;
+        case ProcState::Killed:
+            state =
+                p.status.signaled() ? "killed by " + signalName(p.status.termSignal()) : "killed";
+            break;
+        case ProcState::Deadlocked:
+            state = "deadlocked";
+            break;
+        case ProcState::Blocked:
+            state = "blocked";
+            break;
+        case ProcState::Running:
+            state = "running";
+            break;
+        }
+    }
+    return thousands(size_t(std::max(g.groupSize, 1))) + " \u00d7 " + what + ", " + state;
+}
+
 TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<pid_t>& collapsed,
-                      bool showSandbox, bool hideExited) {
+                      bool showSandbox, bool hideExited, const std::set<pid_t>& openGroups) {
     TreeLayout out;
     const auto sub = subtrees(w.world);
     auto subtree = [&](pid_t pid) {
@@ -61,6 +119,7 @@ TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<p
     };
     int lastRow = -1;
     std::unordered_set<pid_t> placed; // each process once, even if a reused pid lists it twice
+    std::vector<GroupPlan> plans;     // one per parent with enough children to group
     struct Frame {
         const ProcessView* p;
         int me; // its index in out.nodes
@@ -68,10 +127,39 @@ TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<p
         int row;
         size_t next; // its next child
         bool first;  // no child placed yet
+        int plan;    // index in plans, -1: no group among its children
     };
     std::vector<Frame> stack;
+    auto planFor = [&](const ProcessView& p) {
+        if (p.children.size() < size_t(kMinGroup)) return -1;
+        std::unordered_map<std::string, std::vector<pid_t>> alike;
+        std::vector<std::string> order;
+        for (pid_t c : p.children) {
+            const ProcessView* cp = w.world.find(c);
+            if (!cp || cp->pid == 0 || !cp->children.empty() || placed.count(c)) continue;
+            if (hideExited && !cp->alive) continue;
+            auto [it, fresh] = alike.try_emplace(groupSignature(trace, w, *cp));
+            if (fresh) order.push_back(it->first);
+            if (it->second.empty() || it->second.back() != c) it->second.push_back(c);
+        }
+        GroupPlan plan;
+        for (auto& sig : order) {
+            std::vector<pid_t>& m = alike[sig];
+            if (m.size() < size_t(kMinGroup)) continue;
+            if (openGroups.count(m.front())) {
+                plan.opened[m.front()] = int(m.size());
+                continue;
+            }
+            for (size_t i = 1; i < m.size(); ++i) plan.folded.insert(m[i]);
+            plan.groups[m.front()] = std::move(m);
+        }
+        if (plan.groups.empty() && plan.opened.empty()) return -1;
+        plans.push_back(std::move(plan));
+        return int(plans.size()) - 1;
+    };
     // A node for p; its children follow (from the stack) unless it is collapsed.
-    auto place = [&](const ProcessView& p, int depth, int parent, int row) {
+    auto place = [&](const ProcessView& p, int depth, int parent, int row,
+                     const std::vector<pid_t>* members = nullptr, int opened = 0) {
         const int me = int(out.nodes.size());
         placed.insert(p.pid);
         TreeNode n;
@@ -82,12 +170,22 @@ TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<p
         n.start = startKind(w, p);
         n.state = procState(trace, w, p, &n.stateText);
         n.collapsed = collapsed.count(p.pid) && !p.children.empty();
+        n.openGroupSize = opened;
         if (n.collapsed) n.hidden = subtree(p.pid).descendants;
         out.byPid[p.pid] = me;
+        if (members) {
+            n.groupSize = int(members->size());
+            n.members = *members;
+            for (pid_t m : *members) {
+                placed.insert(m);
+                out.byPid[m] = me;
+            }
+        }
         lastRow = std::max(lastRow, row);
         out.maxDepth = std::max(out.maxDepth, depth);
-        if (!n.collapsed) stack.push_back({&p, me, depth, row, 0, true});
+        const bool leaf = n.collapsed || members;
         out.nodes.push_back(std::move(n));
+        if (!leaf) stack.push_back({&p, me, depth, row, 0, true, planFor(p)});
     };
     // Depth-first; a first child shares its parent's row, later children start below the
     // previous child's subtree, so rows never decrease along the node list.
@@ -105,12 +203,22 @@ TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<p
                 out.exitedHidden += 1 + subtree(cp->pid).descendants;
                 continue;
             }
+            const std::vector<pid_t>* members = nullptr;
+            int opened = 0;
+            if (f.plan >= 0) {
+                const GroupPlan& plan = plans[size_t(f.plan)];
+                if (plan.folded.count(cp->pid)) continue; // drawn in its group's row
+                if (auto g = plan.groups.find(cp->pid); g != plan.groups.end())
+                    members = &g->second;
+                if (auto o = plan.opened.find(cp->pid); o != plan.opened.end()) opened = o->second;
+            }
             const int childRow = f.first ? f.row : lastRow + 1;
-            TreeNode& parent = out.nodes[f.me];
+            TreeNode& parent = out.nodes[size_t(f.me)];
             if (f.first) parent.firstChildRow = childRow;
             parent.lastChildRow = childRow;
             f.first = false;
-            place(*cp, f.depth + 1, f.me, childRow); // may grow the stack: f is not used after
+            // may grow the stack (and move `plans`): f and plan are not used after
+            place(*cp, f.depth + 1, f.me, childRow, members, opened);
         }
     };
     // Hidden sandbox processes pass their children up as roots, in order.

@@ -2,6 +2,7 @@
 
 #include "app/gui/Draw.hpp"
 #include "app/gui/Theme.hpp"
+#include "app/gui/TreeListView.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -126,6 +127,10 @@ std::string stateShort(const TreeNode& n) {
 
 void tooltip(const App& app, const CursorWorld& w, const TreeNode& n) {
     const ProcessView& p = *n.proc;
+    if (n.groupSize > 0) {
+        groupTooltip(n);
+        return;
+    }
     ImGui::BeginTooltip();
     ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32.0f);
     ImGui::PushFont(app.fonts.bold);
@@ -202,7 +207,11 @@ std::string cardCommand(const ProcessView& p) {
     return cmd;
 }
 
-void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size, bool compact) {
+void drawTreeView(App& app, Pane& pane, const CursorWorld& w, ImVec2 size, bool compact) {
+    if (app.compactTree) {
+        drawTreeList(app, pane, w, size);
+        return;
+    }
     const Palette& pal = palette();
     const float panelW = size.x > 0 ? size.x : ImGui::GetContentRegionAvail().x;
     const float panelH = size.y > 0 ? size.y : ImGui::GetContentRegionAvail().y;
@@ -227,6 +236,7 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
     }
     const TreeLayout& tree = pane.tree;
     const pid_t focus = focusPid(pane, w);
+    const int focusIndex = tree.indexOf(focus);
 
     ImGui::PushStyleColor(ImGuiCol_ChildBg, pal.canvas);
     ImGui::BeginChild("tree", size, true, ImGuiWindowFlags_HorizontalScrollbar);
@@ -268,8 +278,10 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
                     r = m.pad + float(n.row) * m.rowStep();
         return m.vertical ? ImVec2(origin.x + r, origin.y + d) : ImVec2(origin.x + d, origin.y + r);
     };
-    // A new focus (a step about another process, a search) is scrolled into view.
-    if (const int fi = tree.indexOf(focus); fi >= 0 && focus != pane.scrolledTo) {
+    // A new focus (a step about another process, a search) is scrolled into view; one the user
+    // asked for inside a group opens the group first (laid out again next frame).
+    if (const int fi = tree.indexOf(focus);
+        fi >= 0 && focus != pane.scrolledTo && !openFocusGroup(pane, focus)) {
         pane.scrolledTo = focus;
         const ImVec2 p = cardPos(tree.nodes[size_t(fi)]);
         const ImVec2 local(p.x - origin.x, p.y - origin.y); // in content coordinates
@@ -285,6 +297,10 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
     for (size_t i = 0; i < tree.nodes.size() && i < Pane::kMaxCards; ++i) {
         const ImVec2 p = cardPos(tree.nodes[i]);
         pane.cards.push_back({tree.nodes[i].proc->pid, {p.x, p.y, m.cardW, m.cardH}});
+    }
+    if (focusIndex >= int(Pane::kMaxCards)) { // the selected one is always in the dump
+        const ImVec2 p = cardPos(tree.nodes[size_t(focusIndex)]);
+        pane.cards.push_back({focus, {p.x, p.y, m.cardW, m.cardH}});
     }
     const float line = std::fmax(1.0f, pal.line * m.em / 16.0f);
     const ImVec2 clip0(winPos.x - m.cardW, winPos.y - m.cardH);
@@ -340,7 +356,7 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
         const bool dead =
             (n.state == ProcState::Exited || n.state == ProcState::Killed) && !n.stateHidden;
         const bool deadlocked = !p.deadlocks.empty() && !n.stateHidden;
-        const bool selected = p.pid == focus;
+        const bool selected = p.pid == focus || (n.groupSize > 0 && focusIndex == int(i));
 
         // The fork arrow into this card, labelled with the system call.
         if (n.parentIndex >= 0) {
@@ -359,6 +375,11 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
                 const float lx = std::fmax(t + m.em * 0.2f, in.x - m.em * 0.7f - ts.x);
                 dl->AddText(ImVec2(lx, in.y - ts.y - line * 2), pal.textDim, how);
             }
+        }
+
+        if (n.groupSize > 0) { // identical siblings: one stacked card, a click opens it
+            drawGroupCard(pane, w, n, pos, ImVec2(m.cardW, m.cardH), selected, line);
+            continue;
         }
 
         // Card: tinted when deadlocked, dimmed once the process is gone.
@@ -449,6 +470,7 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
         ImGui::SetCursorScreenPos(pos);
         ImGui::PushID(p.pid);
         ImGui::InvisibleButton("card", ImVec2(m.cardW, m.cardH));
+        ImGui::SetItemAllowOverlap(); // the view switch in the corner stays clickable
         if (ImGui::IsItemClicked()) {
             pane.selected = p.pid;
             pane.userSelected = true;
@@ -458,6 +480,13 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
             if (!pane.collapsed.erase(p.pid)) pane.collapsed.insert(p.pid);
         }
         if (ImGui::IsItemHovered()) tooltip(app, w, n);
+        if (n.openGroupSize > 0 && p.children.empty()) {
+            const float r = m.em * 0.55f;
+            drawGroupFoldButton(pane, n,
+                                m.vertical ? ImVec2(pos.x + m.cardW * 0.5f, end.y + r + line * 2)
+                                           : ImVec2(end.x + r + line * 2, pos.y + m.cardH * 0.5f),
+                                r, line);
+        }
         if (!p.children.empty()) {
             const float r = m.em * 0.55f;
             const ImVec2 c = m.vertical ? ImVec2(pos.x + m.cardW * 0.5f, end.y + r + line * 2)
@@ -492,6 +521,9 @@ void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size,
         m.pad * 2 + float(tree.maxDepth + 1) * m.depthStep() - m.depthGap + m.em * 1.4f;
     const float rowExtent = m.pad * 2 + float(tree.rows) * m.rowStep() - m.rowGap;
     ImGui::Dummy(m.vertical ? ImVec2(rowExtent, depthExtent) : ImVec2(depthExtent, rowExtent));
+    drawTreeStyleToggle(app,
+                        ImVec2(winPos.x + winSize.x - ImGui::GetStyle().ScrollbarSize - m.em * 0.3f,
+                               winPos.y + m.em * 0.3f));
     ImGui::EndChild();
     ImGui::PopStyleColor();
 }

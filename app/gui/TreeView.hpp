@@ -9,7 +9,8 @@
 namespace forklab::gui {
 
 // Draws into a child region of `size` (0 = the rest of the window). `compact` for compare mode.
-void drawTreeView(const App& app, Pane& pane, const CursorWorld& w, ImVec2 size, bool compact);
+// With app.compactTree set it draws the compact view instead (TreeListView.hpp).
+void drawTreeView(App& app, Pane& pane, const CursorWorld& w, ImVec2 size, bool compact);
 // The colour chips of the start kinds present in the tree, on one line.
 // (skipped when it would not fit in `width`)
 void drawTreeLegend(const TreeLayout& tree, float width);
