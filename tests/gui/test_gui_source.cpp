@@ -38,15 +38,17 @@ std::vector<json> everyStep(const std::string& name, std::vector<std::string> ar
                             int* exitCode) {
     std::string actions;
     std::vector<std::string> paths;
+    // Next in one frame, the dump in the frame after it: a tab asked for in a frame is on
+    // screen from the next (ImGui's tab bar), as a teacher sees it.
     for (int i = 0; i <= steps; ++i) {
         const std::string path = kOut + "/" + name + "_step" + std::to_string(i) + ".json";
         std::filesystem::remove(path);
         paths.push_back(path);
-        if (i) actions += "," + std::to_string(i + 1) + ":next,";
-        actions += std::to_string(i + 1) + ":dump=" + path;
+        if (i) actions += std::to_string(2 * i + 1) + ":next,";
+        actions += std::to_string(2 * i + 2) + ":dump=" + path + (i < steps ? "," : "");
     }
     args.insert(args.end(), {"--goto-step", "1", "--actions", actions});
-    const Shown s = show(name, args, "", steps + 2);
+    const Shown s = show(name, args, "", 2 * steps + 3);
     *exitCode = s.exitCode;
     std::vector<json> dumps;
     for (auto& p : paths) dumps.push_back(readJson(p));
