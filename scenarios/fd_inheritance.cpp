@@ -9,7 +9,7 @@ namespace forklab::lessons {
 namespace {
 
 int child(const launch::Args&) {
-    launch::keyStep("the child looks at its fd table");
+    launch::step("the child looks at its fd table");
     return 0;
 }
 FORKLAB_TARGET("fd-inheritance.child", child);
@@ -28,7 +28,8 @@ int lesson(StartMethod method, const std::string&) {
     launch::nameFd(pipefd[1], "lesson: a pipe, write end");
     launch::nameFd(cloexec, "lesson: a CLOEXEC file (/etc/hostname)");
     launch::nameFd(inheritable, "lesson: an inheritable file (/etc/passwd)");
-    launch::step("the parent opened four things");
+    // The key step comes before the start: once the child exists, its fd table is the answer.
+    launch::keyStep("the parent opened four things");
 
     launch::Process p(method, "fd-inheritance.child");
     if (!p.start()) return 1;

@@ -7,14 +7,15 @@ namespace forklab::lessons {
 namespace {
 
 int child(const launch::Args&) {
-    launch::keyStep("the child runs its target");
+    launch::step("the child runs its target");
     say("child %d: running my target; my parent is %d", getpid(), getppid());
     return 0;
 }
 FORKLAB_TARGET("start-methods.child", child);
 
 int lesson(StartMethod method, const std::string&) {
-    launch::step("the parent is about to start a child");
+    // The key step comes before the start: once the child exists, the tree answers the question.
+    launch::keyStep("the parent is about to start a child");
     launch::Process p(method, "start-methods.child");
     if (!p.start()) return 1;
     say("parent %d: started child %d with %s", getpid(), p.pid(), toString(method));

@@ -35,6 +35,26 @@ inline pid_t keyPid(const Run& r) {
     return (*r.trace)[*steps.key].pid;
 }
 
+// The first step with this label: its index in the trace (the test fails if there is none).
+inline size_t stepAt(const Run& r, const std::string& label) {
+    for (size_t i = 0; i < r.trace->size(); ++i) {
+        const Event& e = (*r.trace)[i];
+        if (e.kind == EventKind::Marker && r.trace->str(e.as<ev::Marker>().label) == label)
+            return i;
+    }
+    FAIL("no step '" << label << "' in the trace");
+    return 0;
+}
+
+// The world right after that step (and the snapshots taken at it), and who marked it: for a
+// lesson whose key step asks its question before the process it is about exists.
+inline World atStep(const Run& r, const std::string& label) {
+    return World::at(*r.trace, settle(*r.trace, stepAt(r, label)));
+}
+inline pid_t stepPid(const Run& r, const std::string& label) {
+    return (*r.trace)[stepAt(r, label)].pid;
+}
+
 inline const ProcessView& root(const World& w) {
     const ProcessView* p = w.programRoot();
     REQUIRE(p);

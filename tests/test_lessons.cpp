@@ -10,11 +10,14 @@
 using namespace forklab;
 using namespace forklab::test;
 
+// The child's own step (the key step asks before the child exists).
+const std::string kChildStep = "the child runs its target";
+
 TEST_CASE("start-methods: the three process trees", "[lessons]") {
     SECTION("fork: a child of the parent, no exec, no helpers") {
         Run r = lesson("start-methods", StartMethod::Fork);
         World w = r.world();
-        const ProcessView* child = w.find(keyPid(r));
+        const ProcessView* child = w.find(stepPid(r, kChildStep));
         REQUIRE(child);
         CHECK(child->parent == root(w).pid);
         CHECK(child->execs == 0);
@@ -24,7 +27,7 @@ TEST_CASE("start-methods: the three process trees", "[lessons]") {
     SECTION("spawn: a child of the parent with an exec, and a tracker") {
         Run r = lesson("start-methods", StartMethod::Spawn);
         World w = r.world();
-        const ProcessView* child = w.find(keyPid(r));
+        const ProcessView* child = w.find(stepPid(r, kChildStep));
         REQUIRE(child);
         CHECK(child->parent == root(w).pid);
         CHECK(child->execs == 1);
@@ -35,7 +38,7 @@ TEST_CASE("start-methods: the three process trees", "[lessons]") {
     SECTION("forkserver: a child of the server, which is a child of the parent; a tracker") {
         Run r = lesson("start-methods", StartMethod::Forkserver);
         World w = r.world();
-        const ProcessView* child = w.find(keyPid(r));
+        const ProcessView* child = w.find(stepPid(r, kChildStep));
         REQUIRE(child);
         const ProcessView* server = w.find(child->parent);
         REQUIRE(server);
@@ -56,12 +59,15 @@ TEST_CASE("global-state: the child writes 999 under fork, 777 under spawn and fo
     }
 }
 
+// The child's step with its fd table (the key step asks before the child exists).
+const std::string kFdStep = "the child looks at its fd table";
+
 TEST_CASE("fd-inheritance: what each child holds", "[lessons][fds]") {
     const std::string file = "/etc/group", cloexec = "/etc/hostname", inheritable = "/etc/passwd";
     SECTION("fork: all four, CLOEXEC or not") {
         Run r = lesson("fd-inheritance", StartMethod::Fork);
-        World w = atKey(r);
-        const ProcessSnapshot& s = snap(r, *w.find(keyPid(r)));
+        World w = atStep(r, kFdStep);
+        const ProcessSnapshot& s = snap(r, *w.find(stepPid(r, kFdStep)));
         CHECK(s.full);
         CHECK(holds(s, file));
         CHECK(holds(s, cloexec));
@@ -72,8 +78,8 @@ TEST_CASE("fd-inheritance: what each child holds", "[lessons][fds]") {
     }
     SECTION("spawn: stdio and plumbing; exec closed the CLOEXEC one, the launcher the rest") {
         Run r = lesson("fd-inheritance", StartMethod::Spawn);
-        World w = atKey(r);
-        pid_t child = keyPid(r);
+        World w = atStep(r, kFdStep);
+        pid_t child = stepPid(r, kFdStep);
         const ProcessSnapshot& s = snap(r, *w.find(child));
         for (int fd : {0, 1, 2}) CHECK(s.findFd(fd));
         CHECK_FALSE(holds(s, file));
@@ -99,8 +105,8 @@ TEST_CASE("fd-inheritance: what each child holds", "[lessons][fds]") {
     }
     SECTION("forkserver: stdio and plumbing received by SCM_RIGHTS, under new numbers") {
         Run r = lesson("fd-inheritance", StartMethod::Forkserver);
-        World w = atKey(r);
-        const ProcessSnapshot& s = snap(r, *w.find(keyPid(r)));
+        World w = atStep(r, kFdStep);
+        const ProcessSnapshot& s = snap(r, *w.find(stepPid(r, kFdStep)));
         for (int fd : {0, 1, 2}) CHECK(s.findFd(fd));
         CHECK_FALSE(holds(s, file));
         CHECK_FALSE(holds(s, cloexec));

@@ -101,7 +101,8 @@ Run addGui(CLI::App& app) {
         ->check(CLI::IsMember({"open", "export"}));
     sub->add_option("--actions", args->actions,
                     "Test mode: FRAME:ACTION,... (run next back forward first last pause; await: "
-                    "until a live run is held at a step)");
+                    "until a live run is held at a step; dump=FILE: the state dump of that "
+                    "frame)");
     sub->add_flag(
         "--bench-frame", args->benchFrame,
         "Measure the frame time over a synthetic trace (what `forklab bench frame` runs)");

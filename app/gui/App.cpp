@@ -7,6 +7,7 @@
 #include "app/gui/FileMenu.hpp"
 #include "app/gui/LessonView.hpp"
 #include "app/gui/OutputView.hpp"
+#include "app/gui/SourceView.hpp"
 #include "app/gui/SyncView.hpp"
 #include "app/gui/Theme.hpp"
 #include "app/gui/TimelineView.hpp"
@@ -22,6 +23,7 @@ namespace forklab::gui {
 
 pid_t focusPid(Pane& pane, const CursorWorld& w) {
     if (pane.userSelected && w.world.find(pane.selected)) return pane.selected;
+    if (pane.stepFocus && pane.tree.indexOf(pane.stepFocus) >= 0) return pane.stepFocus;
     if (pane.revealPid && pane.tree.indexOf(pane.revealPid) >= 0) return pane.revealPid;
     // Until the user picks one, the views follow the process the current step is about.
     if (auto e = pane.session->currentEvent()) {
@@ -80,6 +82,46 @@ void updateSpoilers(App& app, Pane& pane) {
         pane.autoTabAt = at;
         if (auto tab = answerTab(app)) app.tabRequest = *tab;
     }
+}
+
+pid_t focusProcess(const Pane& pane, const CursorWorld& w, const std::string& spec, pid_t marker) {
+    if (spec == "marker") return pane.tree.indexOf(marker) >= 0 ? marker : 0;
+    if (spec == "parent") {
+        const ProcessView* r = w.world.programRoot();
+        return r && pane.tree.indexOf(r->pid) >= 0 ? r->pid : 0;
+    }
+    // The first in the tree's order: the oldest of its kind.
+    for (const TreeNode& n : pane.tree.nodes) {
+        const StartKind k = n.start;
+        const bool helper = k == StartKind::Sandbox || k == StartKind::Root ||
+                            k == StartKind::Server || k == StartKind::Tracker;
+        if ((spec == "child" && !helper) || (spec == "forkserver" && k == StartKind::Server) ||
+            (spec == "tracker" && k == StartKind::Tracker))
+            return n.proc->pid;
+    }
+    return 0;
+}
+
+void followStepFocus(App& app, Pane& pane) {
+    Session& s = *pane.session;
+    const size_t at = s.index().markersBefore(s.cursor());
+    pane.stepFocus = 0;
+    if (!app.lessonMode() || !app.narration || at == 0) return;
+    const Event& m = s.trace()[s.index().markers()[at - 1]];
+    const auto it = app.narration->focus.find(std::string(s.trace().str(m.as<ev::Marker>().label)));
+    if (it == app.narration->focus.end()) return;
+    const Narration::Focus& f = it->second;
+    pane.stepFocus = focusProcess(pane, s.world(), f.process, m.pid);
+    if (pane.focusAt == at) return;
+    // A step reached: its focus wins over a pick made at another step (not over the command
+    // line's --select or --tab, which come before the first frame).
+    const bool first = pane.focusAt == SIZE_MAX;
+    pane.focusAt = at;
+    if (!first) pane.userSelected = false;
+    if (first && app.tabRequest) return;
+    if (f.tab == "fds") app.tabRequest = DetailTab::Fds;
+    if (f.tab == "sync") app.tabRequest = DetailTab::Sync;
+    if (f.tab == "output") app.tabRequest = DetailTab::Output;
 }
 
 bool App::presenting() const {
@@ -445,10 +487,33 @@ void drawSingle(App& app, Pane& pane) {
     // Right: narration above (most of it in a lesson), the selected process's details below.
     ImGui::BeginChild("side", ImVec2(0, topH), false);
     const float sideH = ImGui::GetContentRegionAvail().y;
-    const float lessonShare = !app.lessonMode() ? 0.42f : narrow ? 0.6f : 0.5f;
+    // A lesson shares the side with its program (the Source panel) and the details below.
+    const float lessonShare = !app.lessonMode() ? 0.42f : narrow ? 0.48f : 0.46f;
     ImGui::BeginChild("lesson", ImVec2(0, std::floor(sideH * lessonShare)), true);
     drawLessonView(app, pane);
     ImGui::EndChild();
+    if (app.lessonMode()) {
+        const SourceFile& src = lessonSource(app);
+        panelTitle(app, "Source");
+        ImGui::SameLine();
+        ImGui::TextDisabled(
+            "%s", narrow ? src.name.c_str()
+                         : (src.name + " \u00b7 the highlighted line made this step").c_str());
+        // Wide: a listing around the step's line. Narrow (a projector): the step's line alone,
+        // so the narration and the details keep their room.
+        if (narrow) {
+            drawSourceStrip(app, pane);
+        } else {
+            const float lineH = ImGui::GetTextLineHeightWithSpacing();
+            const float srcH =
+                std::max(3.0f * lineH + 2 * style.WindowPadding.y,
+                         std::floor(sideH * 0.24f) - ImGui::GetFrameHeightWithSpacing());
+            ImGui::BeginChild("source", ImVec2(0, srcH), true,
+                              ImGuiWindowFlags_HorizontalScrollbar);
+            drawSourceView(app, pane);
+            ImGui::EndChild();
+        }
+    }
     SyncModel sync = syncModel(s.trace(), w, s.index().annotations());
     maskSync(sync, pane.spoilers);
     // A warning leads the tab's name, so a narrow tab bar that cuts names keeps it; at a big
@@ -508,6 +573,8 @@ void drawApp(App& app) {
             p.tree = layoutTree(p.session->trace(), p.session->world(), p.collapsed,
                                 app.settings.showSandbox, app.settings.hideExited, p.openGroups);
         for (auto& p : app.panes) updateSpoilers(app, p);
+        // Compare mode: the columns stand at the same step, the first says the tab.
+        for (auto& p : app.panes) followStepFocus(app, p);
     };
     layout();
     handleKeys(app);

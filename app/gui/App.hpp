@@ -8,6 +8,7 @@
 #include "app/gui/Model.hpp"
 #include "app/gui/Session.hpp"
 #include "app/gui/Settings.hpp"
+#include "app/gui/SourceView.hpp"
 #include "app/gui/Spoilers.hpp"
 
 #include <cstdint>
@@ -75,6 +76,11 @@ struct Pane {
     std::shared_ptr<const SandboxOptions> launched;
     std::string launchedTitle;
     int attempts = 1;
+    // The current step's declared focus (the lesson's "## focus"): its process, selected unless
+    // the user picked another during this step; focusAt is the marker count it was applied at.
+    pid_t stepFocus = 0;
+    size_t focusAt = SIZE_MAX;
+    size_t sourceScrolledAt = SIZE_MAX; // the step whose line the Source panel last scrolled to
 };
 
 enum class DetailTab : int { Fds, Sync, Output };
@@ -122,6 +128,7 @@ struct App {
     std::optional<Narration> narration;
     std::pair<std::string, std::optional<Narration>> preview; // the welcome page's lesson
     std::string narrationError;
+    SourceFile source;   // the lesson's program, for the Source panel (read once per lesson)
     std::string message; // the last thing that went wrong, shown under the controls
 
     // Predict-then-reveal.
@@ -182,6 +189,12 @@ void drawApp(App& app);
 std::optional<DetailTab> answerTab(const App& app);
 // Sets pane.spoilers and pane.revealPid for the cursor, and masks the tree (every frame).
 void updateSpoilers(App& app, Pane& pane);
+// The current step's declared focus: sets pane.stepFocus every frame and, when the step is
+// reached, asks for its tab and drops the user's pick of the step before.
+void followStepFocus(App& app, Pane& pane);
+// The process a focus names ("parent", "child", "forkserver", "tracker", "marker") at the
+// cursor; 0 when there is none.
+pid_t focusProcess(const Pane& pane, const CursorWorld& w, const std::string& spec, pid_t marker);
 // Selects the first process of the tree whose pid is `text` or whose name contains it (the
 // tree then scrolls to it); false when none matches.
 bool findInTree(Pane& pane, const std::string& text);

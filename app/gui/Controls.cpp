@@ -5,6 +5,7 @@
 #include "app/gui/FileMenu.hpp"
 #include "app/gui/Theme.hpp"
 
+#include <algorithm>
 #include <imgui.h>
 #include <imgui_stdlib.h>
 #include <vector>
@@ -373,9 +374,17 @@ void drawControls(App& app) {
         else
             std::snprintf(label, sizeof label, "%s %d of %d%s", byMarker ? "lesson step" : "step",
                           cur, total, atLiveEnd ? " (live)" : "");
-        ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - filesW - gap);
-        if (ImGui::SliderInt("##step", &cur, total ? 1 : 0, total, label))
-            app.gotoStep(size_t(cur));
+        // The words sit beside the slider, never over its grab (where they could not be read).
+        const float room = ImGui::GetContentRegionAvail().x - filesW - gap;
+        const float spacing = ImGui::GetStyle().ItemSpacing.x;
+        if (ImGui::CalcTextSize(label).x + spacing > room - 6.0f * em)
+            std::snprintf(label, sizeof label, "%d/%d%s", cur, total, atLiveEnd ? " live" : "");
+        const float labelW = ImGui::CalcTextSize(label).x;
+        ImGui::SetNextItemWidth(std::max(4.0f * em, room - labelW - spacing));
+        if (ImGui::SliderInt("##step", &cur, total ? 1 : 0, total, "")) app.gotoStep(size_t(cur));
+        ImGui::SameLine();
+        ImGui::AlignTextToFramePadding();
+        ImGui::TextUnformatted(label);
         ImGui::SameLine();
     } else {
         flow(filesW);

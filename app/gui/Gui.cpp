@@ -161,7 +161,8 @@ int runGui(const GuiOptions& options) {
             action.rfind("search=", 0) == 0 || action.rfind("key=", 0) == 0 ||
             action.rfind("retry=", 0) == 0 || action == "present" || action == "display" ||
             action == "theme=dark" || action == "theme=light" || action == "theme=high-contrast";
-        if (!known || colon == 0) {
+        const bool dump = action.rfind("dump=", 0) == 0; // the state dump of that frame
+        if ((!known && !dump) || colon == 0) {
             std::fprintf(stderr, "forklab gui: --actions: '%s' is not FRAME:ACTION\n",
                          item.c_str());
             return kGuiUsage;
@@ -229,8 +230,10 @@ int runGui(const GuiOptions& options) {
             app.settingsChanged = false;
         }
         if (startAfterFirstFrame && frame == 2) app.run();
+        std::vector<std::string> dumps; // --dump-state of this frame, once it is drawn
         for (auto& [at, action] : actions) {
             if (at != frame) continue;
+            if (action.rfind("dump=", 0) == 0) dumps.push_back(action.substr(5));
             if (action == "run") app.run();
             if (action == "next") {
                 gatesAtNext.clear();
@@ -305,6 +308,8 @@ int runGui(const GuiOptions& options) {
         window.newFrame(!testMode && !app.anyLive() && app.retiring.empty(), testMode);
         drawApp(app);
         window.render();
+        for (const std::string& path : dumps)
+            if (!writeStateDump(app, path)) screenshotOk = false;
         if (!png.empty()) {
             std::string error;
             int width = 0, height = 0;

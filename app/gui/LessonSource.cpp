@@ -76,6 +76,11 @@ std::optional<Narration> lessonNarration(const std::string& id, std::string* err
     return loadNarration(id, error);
 }
 
+std::string lessonSourcePath(const std::string& id) {
+    const Lesson* l = findLesson(id);
+    return l ? lessonSourceFile(*l) : std::string();
+}
+
 const std::string& lessonProgramName() {
     static const std::string name = [] {
         const std::string path = lessonsProgram();
@@ -106,6 +111,10 @@ std::optional<SandboxOptions> lessonOptions(const std::string&, int, const std::
 std::optional<Narration> lessonNarration(const std::string&, std::string* error) {
     if (error) *error = "no lesson catalogue in this build";
     return std::nullopt;
+}
+
+std::string lessonSourcePath(const std::string&) {
+    return {};
 }
 
 const std::string& lessonProgramName() {

@@ -22,6 +22,8 @@ std::optional<SandboxOptions> lessonOptions(const std::string& id, int method,
                                             const std::string& variant, std::string* error,
                                             const PythonInterpreter* python = nullptr);
 std::optional<Narration> lessonNarration(const std::string& id, std::string* error);
+// The lesson's program as shipped (its scenario source or Python script), "" if none.
+std::string lessonSourcePath(const std::string& id);
 // The file name of the lessons program ("forklab-lessons"), "" without a catalogue: its
 // processes are named by their part in the lesson (parent, child, forkserver, tracker).
 const std::string& lessonProgramName();

@@ -4,6 +4,7 @@
 #include "app/gui/CompareView.hpp"
 #include "app/gui/LessonView.hpp"
 #include "app/gui/OutputView.hpp"
+#include "app/gui/SourceView.hpp"
 #include "app/gui/Spoilers.hpp"
 #include "app/gui/TreeView.hpp"
 #include "core/trace/StackText.hpp"
@@ -58,6 +59,32 @@ json paneState(App& app, Pane& pane) {
     j["attempts"] = pane.attempts;
     j["breaks"] = s.breaks().size(); // steps the run was held at (drawn as timeline breaks)
     j["selected"] = focus;
+    // The current step's declared focus (the lesson's "## focus"), as the views follow it.
+    {
+        json f = {{"process", ""}, {"tab", ""}, {"pid", pane.stepFocus}};
+        const size_t at = s.index().markersBefore(s.cursor());
+        if (app.lessonMode() && app.narration && at > 0) {
+            const auto& m = trace[s.index().markers()[at - 1]].as<ev::Marker>();
+            const auto it = app.narration->focus.find(std::string(trace.str(m.label)));
+            if (it != app.narration->focus.end())
+                f = {{"process", it->second.process},
+                     {"tab", it->second.tab},
+                     {"pid", pane.stepFocus}};
+        }
+        j["focus"] = f;
+    }
+    // The Source panel: the lesson's program and the line of the current step.
+    if (app.lessonMode()) {
+        const SourceShown src = sourceAt(app, pane);
+        j["source"] = {{"file", src.file},
+                       {"path", lessonSource(app).path},
+                       {"line", src.line},
+                       {"text", src.text},
+                       {"marker_file", src.markerFile},
+                       {"marker_line", src.markerLine},
+                       {"why", src.why},
+                       {"comments_folded", src.commentsFolded}};
+    }
     j["search"] = pane.search;
     // What the views hide until the reveal (the values below are masked as the views show them).
     const Spoilers& hide = pane.spoilers;

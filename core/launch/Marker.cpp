@@ -10,18 +10,22 @@
 namespace forklab::launch {
 namespace {
 
-void mark(const char* label, unsigned flags, uint64_t value) {
+void mark(const char* label, unsigned flags, uint64_t value, const char* file = "") {
     // Outside forklab the number is unknown to the kernel: ENOSYS, nothing else happens.
-    syscall(kMarkerSyscall, label, strlen(label), flags, value);
+    syscall(kMarkerSyscall, label, strlen(label), flags, value, file, strlen(file));
+}
+
+void markStep(const char* label, unsigned flags, const std::source_location& where) {
+    mark(label, flags | kMarkerWhere, where.line(), where.file_name());
 }
 
 } // namespace
 
-void step(const char* label) {
-    mark(label, 0, 0);
+void step(const char* label, std::source_location where) {
+    markStep(label, 0, where);
 }
-void keyStep(const char* label) {
-    mark(label, kMarkerKey, 0);
+void keyStep(const char* label, std::source_location where) {
+    markStep(label, kMarkerKey, where);
 }
 void nameMutex(const char* name, const void* addr) {
     mark(name, kMarkerNameAddr, reinterpret_cast<uint64_t>(addr));

@@ -2,6 +2,7 @@
 
 #include "Python.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <fstream>
@@ -10,6 +11,9 @@
 
 #ifndef FORKLAB_SOURCE_ASSETS
 #define FORKLAB_SOURCE_ASSETS ""
+#endif
+#ifndef FORKLAB_SOURCE_SCENARIOS
+#define FORKLAB_SOURCE_SCENARIOS ""
 #endif
 
 namespace forklab {
@@ -145,6 +149,18 @@ std::string assetsDir() {
     return FORKLAB_SOURCE_ASSETS;
 }
 
+std::string lessonSourceFile(const Lesson& lesson) {
+    if (lesson.python()) return pythonLessonsDir() + "/" + lesson.script;
+    std::string file = lesson.id + ".cpp";
+    std::replace(file.begin(), file.end(), '-', '_');
+    if (const char* env = getenv("FORKLAB_SCENARIOS"); env && *env)
+        return std::string(env) + "/" + file;
+    for (std::string dir :
+         {exeDir() + "/../share/forklab/scenarios", std::string(FORKLAB_SOURCE_SCENARIOS)})
+        if (!dir.empty() && access((dir + "/" + file).c_str(), R_OK) == 0) return dir + "/" + file;
+    return std::string(FORKLAB_SOURCE_SCENARIOS) + "/" + file;
+}
+
 std::string lessonsProgram() {
     if (const char* env = getenv("FORKLAB_LESSONS_BIN"); env && *env) return env;
     return exeDir() + "/forklab-lessons";
@@ -218,6 +234,17 @@ std::optional<Narration> loadNarration(const std::string& lessonId, std::string*
             std::string l;
             while (std::getline(q, l))
                 if (l.rfind("- ", 0) == 0) n.spoilers.push_back(trim(l.substr(2)));
+        } else if (section == "focus") {
+            std::istringstream q(t);
+            std::string l;
+            while (std::getline(q, l)) {
+                if (l.rfind("- ", 0) != 0) continue;
+                const size_t a = l.find(" | "),
+                             b = a == std::string::npos ? a : l.find(" | ", a + 3);
+                if (b == std::string::npos) continue;
+                n.focus[trim(l.substr(2, a - 2))] = {trim(l.substr(a + 3, b - a - 3)),
+                                                     trim(l.substr(b + 3))};
+            }
         } else if (section == "fork")
             n.perMethod[0] = t;
         else if (section == "spawn")

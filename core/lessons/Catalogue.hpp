@@ -53,6 +53,15 @@ struct Narration {
     // (deadlock verdicts, blocked states, futex waits), exit (how they ended), output (what
     // they wrote), ledger (a semaphore's fate in /dev/shm), process-count, timings.
     std::vector<std::string> spoilers;
+    // What each step is about ("## focus": "- LABEL | PROCESS | TAB" a line): the views select
+    // that process and tab when the step is reached. PROCESS: parent (the program's root), child
+    // (the first process it started that is not a helper), forkserver, tracker, or marker (the
+    // process that marked the step); TAB: fds, sync or output.
+    struct Focus {
+        std::string process;
+        std::string tab;
+    };
+    std::map<std::string, Focus> focus; // marker label -> focus
 };
 // Empty optional (and *error set) if the file is missing or malformed.
 std::optional<Narration> loadNarration(const std::string& lessonId, std::string* error = nullptr);
@@ -60,5 +69,9 @@ std::optional<Narration> loadNarration(const std::string& lessonId, std::string*
 // Where assets/ and the lessons program are (overridable: FORKLAB_ASSETS, FORKLAB_LESSONS_BIN).
 std::string assetsDir();
 std::string lessonsProgram();
+// The lesson's own program as shipped, for the Source panel: scenarios/<id>.cpp (with '_' for
+// '-') or the Python lesson's script. Found like assets/ (FORKLAB_SCENARIOS overrides the C++
+// sources' folder; the Python scripts are where lessons run them from).
+std::string lessonSourceFile(const Lesson& lesson);
 
 } // namespace forklab

@@ -225,9 +225,15 @@ void Tracer::onSeccomp(Task& t) {
                                 value, trace_.intern(target)});
             break;
         }
+        ev::Marker marker{trace_.intern(label), (flags & kMarkerKey) != 0};
+        // Where the program says the step is: bounded like the label, kept only as said.
+        if ((flags & kMarkerWhere) && value > 0 && value <= ev::Marker::kMaxLine) {
+            marker.file =
+                trace_.intern(mem.read(arg[4], std::min<uint64_t>(arg[5], kMarkerMaxFile)));
+            marker.line = marker.file ? uint32_t(value) : 0;
+        }
         // The marking task stays stopped: the whole sandbox is frozen *at* the marker.
-        pendingMarkers_.push_back(
-            {pid, ev::Marker{trace_.intern(label), (flags & kMarkerKey) != 0}});
+        pendingMarkers_.push_back({pid, marker});
         t.held = true;
         return;
     }

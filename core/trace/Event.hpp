@@ -136,6 +136,11 @@ struct Kill {
 struct Marker {
     StrId label;
     bool key;
+    // Where the program says the step is (its source file and line): an annotation like the
+    // label, bounded when read and trusted by no view (0 / 0: not given).
+    StrId file = 0;
+    uint32_t line = 0;
+    static constexpr uint32_t kMaxLine = 1'000'000; // a larger line is not kept
 };
 struct KilledBySandbox {};
 // A name the program gave to one of its objects (a mutex address, an fd): shown beside the

@@ -156,6 +156,10 @@ json eventToJson(const Trace& t, const Event& e) {
             } else if constexpr (std::is_same_v<T, ev::Marker>) {
                 j["label"] = str(t, d.label);
                 j["key"] = d.key;
+                if (d.line) {
+                    j["file"] = str(t, d.file);
+                    j["line"] = d.line;
+                }
             } else if constexpr (std::is_same_v<T, ev::Annotation>) {
                 j["label"] = str(t, d.label);
                 if (d.what == ev::NameOf::Mutex) {
@@ -379,9 +383,11 @@ class LineWriter {
         w_.field("target", d.target);
     }
     void fields(const Event& e, const ev::Marker& d) {
+        if (d.line) w_.field("file", str(d.file));
         w_.field("key", d.key);
         kind(e);
         w_.field("label", str(d.label));
+        if (d.line) w_.field("line", d.line);
         pid(e);
         t(e);
     }

@@ -297,7 +297,13 @@ class Reader {
             e.data = ev::Kill{i32(o, "target"), i32(o, "signal"), o.boolean("group")};
         } else if (kind == "marker") {
             e.kind = EventKind::Marker;
-            e.data = ev::Marker{str(o, "label"), o.boolean("key")};
+            ev::Marker m{str(o, "label"), o.boolean("key")};
+            // Where the program said the step is: optional, and only with both fields.
+            if (o.has("line")) {
+                m.line = uint32_t(o.integer("line", 1, ev::Marker::kMaxLine));
+                m.file = str(o, "file");
+            }
+            e.data = m;
         } else if (kind == "name_mutex" || kind == "name_fd") {
             e.kind = EventKind::Annotation;
             // The fd is the register the program passed: kept as given, like an address.

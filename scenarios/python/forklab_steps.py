@@ -5,6 +5,7 @@ process's memory. The call opens no file and maps no memory, so the plumbing for
 CPython's own. Outside forklab it fails with ENOSYS and nothing happens.
 """
 import ctypes
+import sys
 import time
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -12,10 +13,17 @@ _MARKER = 4001
 _KEY = 1  # this step is the lesson's key moment
 
 
+_WHERE = 8  # the step also gives its source file and line (the Source panel highlights it)
+
+
 def _mark(label: str, flags: int) -> bool:
     raw = label.encode()
+    # The line that called step() or key_step(): two frames up from here.
+    caller = sys._getframe(2)
+    file = caller.f_code.co_filename.encode()
     return 0 == _libc.syscall(ctypes.c_long(_MARKER), ctypes.c_char_p(raw), ctypes.c_size_t(len(raw)),
-                  ctypes.c_ulong(flags), ctypes.c_ulong(0))
+                              ctypes.c_ulong(flags | _WHERE), ctypes.c_ulong(caller.f_lineno),
+                              ctypes.c_char_p(file), ctypes.c_size_t(len(file)))
 
 
 def step(label: str) -> bool:

@@ -18,7 +18,8 @@ def task(i):
 
 if __name__ == '__main__':
     ctx = multiprocessing.get_context(sys.argv[1])
-    forklab_steps.step("the parent creates Pool(2)")
+    # The key step comes before the pool: once the workers exist, the tree answers the question.
+    forklab_steps.key_step("the parent creates Pool(2)")
     with ctx.Pool(2) as pool:
         # The pool's two SimpleQueues, each a one-way Pipe (private attributes, named here only
         # so the fd view can show which pipe is which).
@@ -28,7 +29,7 @@ if __name__ == '__main__':
                               "result pipe (read end: the workers' results come back)")
         forklab_steps.step("the parent hands six tasks to the pool")
         results = pool.map(task, range(6), chunksize=1)
-        forklab_steps.key_step("six tasks done: who ran them?")
+        forklab_steps.step("six tasks done: who ran them?")
         print(f"parent: results {results}", flush=True)
     # Leaving the with-block calls pool.terminate().
     forklab_steps.step("the with-block has ended: pool.terminate()")

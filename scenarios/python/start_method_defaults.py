@@ -12,7 +12,7 @@ import forklab_steps
 
 def child(how):
     if how == "default":
-        forklab_steps.key_step("the child started without a chosen method runs")
+        forklab_steps.step("the child started without a chosen method runs")
     else:
         forklab_steps.step(f"the {how} child runs")
     print(f"{how} child {os.getpid()}: my parent is {os.getppid()}", flush=True)
@@ -27,7 +27,8 @@ if __name__ == '__main__':
     method = sys.argv[1]
     print(f"parent {os.getpid()}: get_start_method(allow_none=True) = "
           f"{multiprocessing.get_start_method(allow_none=True)!r}", flush=True)
-    forklab_steps.step("no method chosen: the parent starts a child")
+    # The key step comes before the start: once the child exists, the tree shows its method.
+    forklab_steps.key_step("no method chosen: the parent starts a child")
     start(multiprocessing.Process(target=child, args=("default",)))
     print(f"parent: now get_start_method() = {multiprocessing.get_start_method()!r}", flush=True)
 

@@ -57,8 +57,9 @@ TEST_CASE("mutex-after-fork at the key step asks the question and hides the answ
 
 TEST_CASE("fd-inheritance under spawn: exec closed the CLOEXEC file, the launcher the rest",
           "[gui][xvfb]") {
-    const Shown s = show("fd_inheritance_spawn", {"--scenario", "fd-inheritance", "--method",
-                                                  "spawn", "--goto-step", "key"});
+    // Step 2: the child at its fd table (the key step asks before the child exists).
+    const Shown s = show("fd_inheritance_spawn",
+                         {"--scenario", "fd-inheritance", "--method", "spawn", "--goto-step", "2"});
     REQUIRE(s.exitCode == 0);
     const json& p = s.state["panes"][0];
     CHECK(node(p, "child", "spawn (fork+exec)"));
@@ -77,8 +78,8 @@ TEST_CASE("fd-inheritance under spawn: exec closed the CLOEXEC file, the launche
 }
 
 TEST_CASE("fd-inheritance under fork: the child holds all four, CLOEXEC too", "[gui][xvfb]") {
-    const Shown s = show("fd_inheritance_fork", {"--scenario", "fd-inheritance", "--method", "fork",
-                                                 "--goto-step", "key"});
+    const Shown s = show("fd_inheritance_fork",
+                         {"--scenario", "fd-inheritance", "--method", "fork", "--goto-step", "2"});
     REQUIRE(s.exitCode == 0);
     int lessonFds = 0;
     for (auto& r : s.state["panes"][0]["fds"]["rows"])

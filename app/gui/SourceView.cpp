@@ -1,0 +1,244 @@
+#include "app/gui/SourceView.hpp"
+
+#include "app/gui/App.hpp"
+#include "app/gui/Theme.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <imgui.h>
+
+namespace forklab::gui {
+namespace {
+
+constexpr size_t kMaxSourceBytes = 1 << 20; // far more than any lesson
+constexpr size_t kMaxSourceLines = 20'000;
+constexpr size_t kMaxLineShown = 400; // a longer line is cut when drawn
+
+std::string baseName(std::string_view path) {
+    const size_t slash = path.rfind('/');
+    return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+bool endsWith(const std::string& s, std::string_view tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// Where a trailing comment starts in a line of code (outside string and char literals), or npos.
+size_t trailingComment(const std::string& line, bool python) {
+    char quote = 0;
+    for (size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quote) {
+            if (c == '\\')
+                ++i;
+            else if (c == quote)
+                quote = 0;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (python ? c == '#' : (c == '/' && i + 1 < line.size() && line[i + 1] == '/')) {
+            return i;
+        }
+    }
+    return std::string::npos;
+}
+
+std::string trimmedStart(const std::string& s) {
+    const size_t b = s.find_first_not_of(" \t");
+    return b == std::string::npos ? std::string() : s.substr(b);
+}
+
+// Marks commentary: C++ // and /* */ comments, Python # comments and docstrings (a string that
+// stands alone on its lines). The lesson's comments explain the outcome, so they wait for the
+// reveal like the other answers.
+std::vector<bool> classify(const std::vector<std::string>& lines, bool python) {
+    std::vector<bool> out(lines.size(), false);
+    bool inBlock = false;
+    std::string closer;
+    for (size_t i = 0; i < lines.size(); ++i) {
+        const std::string t = trimmedStart(lines[i]);
+        if (inBlock) {
+            out[i] = true;
+            if (t.find(closer) != std::string::npos) inBlock = false;
+            continue;
+        }
+        if (python) {
+            if (t.rfind("#", 0) == 0) {
+                out[i] = true;
+            } else if (t.rfind("\"\"\"", 0) == 0 || t.rfind("'''", 0) == 0) {
+                out[i] = true;
+                closer = t.substr(0, 3);
+                inBlock = t.find(closer, 3) == std::string::npos;
+            }
+        } else if (t.rfind("//", 0) == 0) {
+            out[i] = true;
+        } else if (t.rfind("/*", 0) == 0) {
+            out[i] = true;
+            closer = "*/";
+            inBlock = t.find(closer, 2) == std::string::npos;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+SourceFile readSourceFile(const std::string& path, const std::string& lesson) {
+    SourceFile f;
+    f.lesson = lesson;
+    f.path = path;
+    f.name = baseName(path);
+    f.python = endsWith(path, ".py");
+    if (path.empty()) {
+        f.error = "this lesson has no program to show";
+        return f;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        f.error = "cannot read " + path;
+        return f;
+    }
+    std::string text(kMaxSourceBytes, '\0');
+    in.read(text.data(), std::streamsize(text.size()));
+    text.resize(size_t(in.gcount()));
+    for (size_t at = 0; at < text.size() && f.lines.size() < kMaxSourceLines;) {
+        size_t end = text.find('\n', at);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(at, end - at);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        std::replace(line.begin(), line.end(), '\t', ' ');
+        f.lines.push_back(std::move(line));
+        at = end + 1;
+    }
+    f.comment = classify(f.lines, f.python);
+    return f;
+}
+
+std::string shownLine(const SourceFile& f, size_t index, bool foldComments) {
+    if (index >= f.lines.size()) return {};
+    const std::string& line = f.lines[index];
+    std::string shown = line;
+    if (foldComments) {
+        const char* mark = f.python ? "# \u2026" : "// \u2026";
+        if (f.comment[index]) {
+            shown = line.substr(0, line.size() - trimmedStart(line).size()) + mark;
+        } else if (size_t c = trailingComment(line, f.python); c != std::string::npos) {
+            shown = line.substr(0, c) + mark;
+        }
+    }
+    if (shown.size() > kMaxLineShown) shown = shown.substr(0, kMaxLineShown) + "\u2026";
+    return shown;
+}
+
+const SourceFile& lessonSource(App& app) {
+    if (app.source.lesson != app.lesson || (app.source.path.empty() && app.source.error.empty()))
+        app.source = readSourceFile(lessonSourcePath(app.lesson), app.lesson);
+    return app.source;
+}
+
+SourceShown sourceAt(App& app, Pane& pane) {
+    SourceShown s;
+    const SourceFile& f = lessonSource(app);
+    s.file = f.name;
+    s.commentsFolded = pane.spoilers.pending;
+    Session& session = *pane.session;
+    const Trace& trace = session.trace();
+    const TraceIndex& index = session.index();
+    const size_t markers = index.markersBefore(session.cursor());
+    if (markers == 0) {
+        s.why = "before the first step";
+        return s;
+    }
+    const auto& m = trace[index.markers()[markers - 1]].as<ev::Marker>();
+    if (m.line == 0) {
+        s.why = "the step did not say where it is";
+        return s;
+    }
+    // Bounded again: a replayed file's strings are whatever the file held.
+    const std::string_view said = trace.str(m.file);
+    s.markerFile = std::string(said.substr(0, std::min<size_t>(said.size(), 256)));
+    s.markerLine = m.line;
+    if (!f.error.empty()) {
+        s.why = f.error;
+    } else if (baseName(said) != f.name) {
+        s.why = "the step names another file, not the lesson's own";
+    } else if (m.line > f.lines.size()) {
+        s.why = "the step names a line past the end of " + f.name;
+    } else {
+        s.line = m.line;
+        s.text = shownLine(f, m.line - 1, s.commentsFolded);
+    }
+    return s;
+}
+
+void drawSourceView(App& app, Pane& pane) {
+    const Palette& pal = palette();
+    const SourceFile& f = lessonSource(app);
+    const SourceShown shown = sourceAt(app, pane);
+    if (!f.error.empty()) {
+        ImGui::TextDisabled("%s", f.error.c_str());
+        return;
+    }
+    const float lineH = ImGui::GetTextLineHeightWithSpacing();
+    ImGui::PushFont(app.fonts.mono ? app.fonts.mono : app.fonts.body);
+    ImGuiListClipper clipper;
+    clipper.Begin(int(f.lines.size()), lineH);
+    // Lines numbered to the width of the last one.
+    const int digits = int(std::to_string(f.lines.size()).size());
+    while (clipper.Step()) {
+        for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+            const bool here = shown.line == uint32_t(i + 1);
+            const ImVec2 at = ImGui::GetCursorScreenPos();
+            if (here) { // a tinted band with the key step's colour: the text stays readable
+                const ImVec2 end(at.x + ImGui::GetContentRegionAvail().x + ImGui::GetScrollX(),
+                                 at.y + lineH);
+                ImDrawList* dl = ImGui::GetWindowDrawList();
+                dl->AddRectFilled(at, end, withAlpha(pal.keyMarker, 0.22f));
+                dl->AddRect(at, end, pal.keyMarker, 0, 0,
+                            std::max(1.0f, ImGui::GetFontSize() * 0.08f));
+            }
+            ImGui::TextDisabled("%*d", digits, i + 1);
+            ImGui::SameLine();
+            const std::string text = shownLine(f, size_t(i), shown.commentsFolded);
+            if (f.comment[size_t(i)] && !here)
+                ImGui::TextDisabled("%s", text.c_str());
+            else
+                ImGui::TextUnformatted(text.c_str());
+        }
+    }
+    ImGui::PopFont();
+    // A new step brings its line into view (in the middle), once: the reader may scroll away.
+    const size_t step = pane.session->index().markersBefore(pane.session->cursor());
+    if (shown.line && pane.sourceScrolledAt != step) {
+        pane.sourceScrolledAt = step;
+        const float y = float(shown.line - 1) * lineH;
+        ImGui::SetScrollY(std::max(0.0f, y - (ImGui::GetWindowHeight() - lineH) * 0.5f));
+    }
+}
+
+void drawSourceStrip(App& app, Pane& pane) {
+    const Palette& pal = palette();
+    const SourceShown shown = sourceAt(app, pane);
+    if (!shown.line) {
+        ImGui::TextDisabled("No line for this step (%s).", shown.why.c_str());
+        return;
+    }
+    ImGui::PushFont(app.fonts.mono ? app.fonts.mono : app.fonts.body);
+    const std::string text = std::to_string(shown.line) + "  " + trimmedStart(shown.text);
+    const float pad = ImGui::GetStyle().FramePadding.x;
+    const float w = ImGui::GetContentRegionAvail().x;
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    const ImVec2 size = ImGui::CalcTextSize(text.c_str(), nullptr, false, w - 2 * pad);
+    const ImVec2 end(at.x + w, at.y + size.y + 2 * pad);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(at, end, withAlpha(pal.keyMarker, 0.22f));
+    dl->AddRect(at, end, pal.keyMarker, 0, 0, std::max(1.0f, ImGui::GetFontSize() * 0.08f));
+    ImGui::SetCursorScreenPos(ImVec2(at.x + pad, at.y + pad));
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w - 2 * pad);
+    ImGui::TextUnformatted(text.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::SetCursorScreenPos(ImVec2(at.x, end.y));
+    ImGui::Dummy(ImVec2(w, ImGui::GetStyle().ItemSpacing.y));
+    ImGui::PopFont();
+}
+
+} // namespace forklab::gui
