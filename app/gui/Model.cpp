@@ -2,6 +2,7 @@
 
 #include "app/gui/LessonSource.hpp"
 #include "core/probe/Deadlock.hpp"
+#include "core/trace/Refusal.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -479,6 +480,8 @@ std::string describeEvent(const Trace& trace, const CursorWorld& w, size_t i) {
     }
     case EventKind::KilledBySandbox:
         return "teardown: the sandbox kills " + actor;
+    case EventKind::CloneRefused:
+        return actor + " " + refusalText(e.as<ev::CloneRefused>());
     case EventKind::RunEnd: {
         auto& d = e.as<ev::RunEnd>();
         return std::string("run ended (") + toString(d.reason) + "), exit code " +

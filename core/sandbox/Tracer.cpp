@@ -162,6 +162,10 @@ void Tracer::handle(pid_t tid, WaitStatus ws) {
         break;
     }
     if (ws.syscallStop()) {
+        if ((watchClones_ || t.cloneAsked) && onCloneSyscallStop(t)) {
+            resume(t);
+            return;
+        }
         onSyscallExit(t);
         resume(t);
         return;
@@ -182,7 +186,7 @@ void Tracer::resume(Task& t) {
         return;
     }
     t.held = false;
-    int req = t.resumeToSyscallExit ? PTRACE_SYSCALL : PTRACE_CONT;
+    int req = t.resumeToSyscallExit || watchClones_ ? PTRACE_SYSCALL : PTRACE_CONT;
     // A task the kernel will not let listen (EIO: not in a group stop) goes on instead.
     if (!t.groupStopped || ptrace(PTRACE_LISTEN, t.tid, 0, 0) != 0)
         ptrace(__ptrace_request(req), t.tid, 0, t.resumeSig);
@@ -226,6 +230,7 @@ void Tracer::onNewChild(Task& parent, pid_t child, int event) {
     Task& c = task(child);
     if (c.announced) return;
     announceChild(c, parent.tgid, how);
+    watchTaskLimit(); // before the child's first resume, so it starts watched when near
     if (stoppedAlready) childReady(c);
 }
 
@@ -346,6 +351,7 @@ void Tracer::onDeath(pid_t tid, WaitStatus ws) {
     Proc* p = proc(tid);
     if (p && !t.isThread) {
         p->alive = false;
+        noteUnreaped(tid);
         reportNotKept(tid);
         emit(tid, EventKind::Exit, ev::Exit{ws});
         if (tid == root_) {
@@ -367,6 +373,7 @@ void Tracer::onDeath(pid_t tid, WaitStatus ws) {
     } else {
         emit(t.tgid, EventKind::ThreadExit, ev::ThreadExit{tid});
     }
+    if (watchClones_) watchTaskLimit();
 }
 
 } // namespace forklab::tracer

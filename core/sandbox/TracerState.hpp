@@ -83,6 +83,8 @@ struct Task {
     int resumeSig = 0;
     bool resumeToSyscallExit = false;
     PendingSyscall pending;
+    bool cloneAsked = false; // at a clone's entry stop, watching the task limit (RefusedClone)
+    ForkKind cloneHow = ForkKind::Fork;
 };
 
 inline bool isJobControlStop(int sig) {
@@ -128,6 +130,12 @@ class Tracer {
     void onSeccomp(Task& t); // the filter's RET_DATA is not trusted: the syscall is read
     void onSyscallExit(Task& t);
     void resume(Task& t);
+
+    // --- the task limit (RefusedClone.cpp) ---
+    int taskCountNearLimit();
+    void watchTaskLimit();
+    void noteUnreaped(pid_t pid);
+    bool onCloneSyscallStop(Task& t);
 
     // --- whole-sandbox stops ---
     void stopAll();
@@ -191,6 +199,8 @@ class Tracer {
     int reportFd_ = -1;
 
     std::unordered_map<pid_t, Task> tasks_;
+    bool watchClones_ = false;     // near the task limit: tasks run with syscall stops
+    std::vector<pid_t> unreaped_; // exited processes that may still be zombies
     std::map<pid_t, Proc> procs_;
     std::map<std::string, pid_t> created_; // /dev/shm name -> creator
     std::map<std::string, pid_t> temps_;   // sem_open's temporary files, not yet linked

@@ -1,6 +1,7 @@
 #include "ChromeExport.hpp"
 
 #include "ChromeWriter.hpp"
+#include "Refusal.hpp"
 
 namespace forklab {
 namespace chrome {
@@ -287,6 +288,18 @@ void ChromeWriter::event(size_t i, const Event& e) {
                 json{{"why", "the deadline, the grace period after the program's first process "
                              "exited, a stop, or too many tasks"}});
         break;
+    case EventKind::CloneRefused: {
+        if (!emitting()) break;
+        auto& d = e.as<ev::CloneRefused>();
+        instant("p", "clone refused: task limit", "limit", e.t, e.pid,
+                json{{"limit", toString(d.limit)},
+                     {"max_procs", d.maxProcs},
+                     {"tasks", d.tasks},
+                     {"errno", d.err},
+                     {"how", toString(d.how)},
+                     {"meaning", refusalText(d)}});
+        break;
+    }
     case EventKind::RunEnd: {
         if (!emitting()) break;
         auto& d = e.as<ev::RunEnd>();

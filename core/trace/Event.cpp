@@ -62,6 +62,18 @@ const IsolationName kIsolationNames[11] = {{kIsoIpcNs, "ipc_ns"},
                                            {kIsoTaskRlimit, "task_rlimit"},
                                            {kIsoUserNs, "user_ns"}};
 
+const char* toString(TaskLimit l) {
+    switch (l) {
+    case TaskLimit::PidsCgroup:
+        return "pids_cgroup";
+    case TaskLimit::TaskRlimit:
+        return "rlimit_nproc";
+    case TaskLimit::Other:
+        return "other";
+    }
+    return "?";
+}
+
 const char* toString(EndReason r) {
     switch (r) {
     case EndReason::AllExited:
@@ -114,6 +126,8 @@ const char* kindName(const Event& e) {
         return "run_end";
     case EventKind::Annotation:
         return e.as<ev::Annotation>().what == ev::NameOf::Mutex ? "name_mutex" : "name_fd";
+    case EventKind::CloneRefused:
+        return "clone_refused";
     }
     return "?";
 }

@@ -35,6 +35,11 @@ const char* toString(ForkKind);
 enum class SnapReason : uint8_t { Start, Fork, PreExec, Exec, Exit, Probe, Marker };
 const char* toString(SnapReason);
 
+// Which limit refused a new task. The kernel answers EAGAIN either way; the recorder names the
+// limit the run was under.
+enum class TaskLimit : uint8_t { PidsCgroup, TaskRlimit, Other };
+const char* toString(TaskLimit);
+
 // How a run ended (DESIGN §3).
 enum class EndReason : uint8_t { AllExited, Grace, Deadline, Stopped, LaunchFailed };
 const char* toString(EndReason);
@@ -137,6 +142,15 @@ struct Marker {
     bool key;
 };
 struct KilledBySandbox {};
+// The kernel refused pid's clone, fork or vfork (EAGAIN): the run's task limit was reached.
+// Seen at the syscall's exit stop, which the recorder asks for only near the limit.
+struct CloneRefused {
+    TaskLimit limit;
+    int32_t maxProcs; // the limit as forklab set it (it counts threads)
+    int32_t tasks;    // the run's tasks the recorder knew alive then (zombies included)
+    int32_t err;      // the errno the program got
+    ForkKind how;     // what was asked for: a thread, a process, or a vfork
+};
 // A name the program gave to one of its objects (a mutex address, an fd): shown beside the
 // kernel's facts, never taken for one.
 enum class NameOf : uint8_t { Mutex, Fd };
@@ -156,7 +170,8 @@ struct RunEnd {
 
 using Payload = std::variant<ev::RunStart, ev::Proc, ev::Fork, ev::Exec, ev::Exit, ev::ThreadExit,
                              ev::Snapshot, ev::Output, ev::Deadlock, ev::Shm, ev::Leak, ev::Kill,
-                             ev::Marker, ev::KilledBySandbox, ev::RunEnd, ev::Annotation>;
+                             ev::Marker, ev::KilledBySandbox, ev::RunEnd, ev::Annotation,
+                             ev::CloneRefused>;
 
 // The `kind` names of the trace file, one per payload, plus shm_create/shm_unlink sharing ev::Shm.
 enum class EventKind : uint8_t {
@@ -177,6 +192,7 @@ enum class EventKind : uint8_t {
     KilledBySandbox,
     RunEnd,
     Annotation,
+    CloneRefused,
 };
 
 struct Event {

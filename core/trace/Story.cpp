@@ -3,6 +3,7 @@
 
 #include "World.hpp"
 #include "core/probe/Deadlock.hpp"
+#include "Refusal.hpp"
 
 #include <cstdio>
 #include <set>
@@ -73,10 +74,26 @@ std::string Story::fdList(SnapId snap, const char* sep) const {
     return out.empty() ? "none" : out;
 }
 
-void Story::line(std::ostream& out, const Event& e, const std::string& text) const {
+namespace {
+
+std::string stamp(const Event& e) {
     char ts[32];
     snprintf(ts, sizeof ts, "[%8.3f] ", double(e.t) / 1e9);
-    out << ts << text << '\n';
+    return ts;
+}
+
+// Which process's block a line belongs to (StoryRepeats): a fork's line is its child's.
+pid_t lineAbout(const Event& e) {
+    if (auto* f = e.get<ev::Fork>(); f && f->how != ForkKind::Thread) return f->child;
+    if (e.kind == EventKind::Leak || e.kind == EventKind::RunStart || e.kind == EventKind::RunEnd)
+        return 0;
+    return e.pid;
+}
+
+} // namespace
+
+void Story::line(std::ostream& out, const Event& e, const std::string& text) {
+    repeats_.line(out, lineAbout(e), stamp(e), text);
 }
 
 void Story::feed(size_t upto, std::ostream& out) {
@@ -102,6 +119,7 @@ void Story::feed(size_t upto, std::ostream& out) {
             auto& d = e.as<ev::Proc>();
             names_[e.pid] = std::string(trace_.str(d.name));
             nspids_[e.pid] = d.nspid;
+            repeats_.setNspid(e.pid, d.nspid);
             if (d.role == Role::Sandbox) sandbox_.insert(e.pid);
             if (d.role == Role::Sandbox)
                 line(out, e,
@@ -116,6 +134,10 @@ void Story::feed(size_t upto, std::ostream& out) {
         }
         case EventKind::Fork: {
             auto& d = e.as<ev::Fork>();
+            if (d.how != ForkKind::Thread) {
+                repeats_.forked(e.pid, out);
+                repeats_.open(d.child, e.pid);
+            }
             if (d.how == ForkKind::Thread)
                 line(out, e, who(e.pid) + " started thread " + std::to_string(d.child));
             else
@@ -162,8 +184,10 @@ void Story::feed(size_t upto, std::ostream& out) {
         }
         case EventKind::Exit: {
             auto& d = e.as<ev::Exit>();
-            if (nspids_.count(e.pid) && sandbox_.count(e.pid)) break; // forklab's own plumbing
-            line(out, e, who(e.pid) + " " + d.status.describe());
+            repeats_.parentEnded(e.pid, out); // its children's repeats before its end
+            if (!(nspids_.count(e.pid) && sandbox_.count(e.pid))) // else forklab's own plumbing
+                line(out, e, who(e.pid) + " " + d.status.describe());
+            repeats_.close(e.pid, stamp(e), out);
             break;
         }
         case EventKind::Output: {
@@ -197,6 +221,7 @@ void Story::feed(size_t upto, std::ostream& out) {
         }
         case EventKind::Deadlock: {
             auto& d = e.as<ev::Deadlock>();
+            repeats_.release(e.pid, out);
             if (d.rule == uint8_t(DeadlockRule::OrphanedMutex))
                 line(out, e,
                      "DEADLOCK (a) " + who(e.pid) + ": thread " + std::to_string(d.tid) +
@@ -241,6 +266,7 @@ void Story::feed(size_t upto, std::ostream& out) {
         }
         case EventKind::Marker: {
             auto& d = e.as<ev::Marker>();
+            repeats_.release(e.pid, out);
             line(out, e,
                  std::string(d.key ? "── ★ key step: " : "── step: ") +
                      std::string(trace_.str(d.label)) + " (" + who(e.pid) + ") ──");
@@ -248,9 +274,15 @@ void Story::feed(size_t upto, std::ostream& out) {
             break;
         }
         case EventKind::KilledBySandbox:
+            repeats_.release(e.pid, out);
             line(out, e, "teardown: the sandbox kills " + who(e.pid));
             break;
+        case EventKind::CloneRefused:
+            repeats_.release(e.pid, out);
+            line(out, e, "LIMIT: " + who(e.pid) + " " + refusalText(e.as<ev::CloneRefused>()));
+            break;
         case EventKind::RunEnd:
+            repeats_.flushAll(out);
             line(out, e, endText(e.as<ev::RunEnd>()));
             break;
         case EventKind::Annotation: {
@@ -356,7 +388,7 @@ void Story::summary(std::ostream& out) const {
             }
             const bool last = f.next == f.p->children.size();
             if (same > 1) {
-                out << f.prefix << (last ? "└─ " : "├─ ") << same << " × " << label(*p) << "  ("
+                out << f.prefix << (last ? "└─ " : "├─ ") << countText(int64_t(same)) << " × " << label(*p) << "  ("
                     << p->pid << " …)\n";
                 continue;
             }
@@ -380,6 +412,20 @@ void Story::summary(std::ostream& out) const {
     if (left) out << left << " /dev/shm leak(s) left in the host's /dev/shm (not removed).\n";
     // Why the run ended, also when only this summary is printed (-q): a deadline or grace
     // period that killed something is never silent.
+    // A clone the task limit refused is never silent either.
+    const ev::CloneRefused* refused = nullptr;
+    int refusals = 0;
+    pid_t firstRefused = 0;
+    for (size_t i = 0; i < trace_.size(); ++i)
+        if (auto* r = trace_[i].get<ev::CloneRefused>(); r && refusals++ == 0) {
+            refused = r;
+            firstRefused = trace_[i].pid;
+        }
+    if (refused) {
+        const ProcessView* p = w.find(firstRefused);
+        out << "LIMIT: " << refusalSummary(*refused, refusals) << "; the first: "
+            << firstRefused << (p ? " " + p->name : std::string()) << ".\n";
+    }
     if (trace_.size() && trace_[trace_.size() - 1].kind == EventKind::RunEnd) {
         auto& end = trace_[trace_.size() - 1].as<ev::RunEnd>();
         int killed = 0;

@@ -151,6 +151,12 @@ json eventToJson(const Trace& t, const Event& e) {
                     j["fd"] = d.value;
                     j["target"] = str(t, d.target);
                 }
+            } else if constexpr (std::is_same_v<T, ev::CloneRefused>) {
+                j["limit"] = toString(d.limit);
+                j["max_procs"] = d.maxProcs;
+                j["tasks"] = d.tasks;
+                j["errno"] = d.err;
+                j["how"] = toString(d.how);
             } else if constexpr (std::is_same_v<T, ev::RunEnd>) {
                 j["reason"] = toString(d.reason);
                 j["exit_code"] = d.exitCode;
@@ -366,6 +372,16 @@ class LineWriter {
         kind(e);
         pid(e);
         t(e);
+    }
+    void fields(const Event& e, const ev::CloneRefused& d) {
+        w_.field("errno", d.err);
+        w_.field("how", toString(d.how));
+        kind(e);
+        w_.field("limit", toString(d.limit));
+        w_.field("max_procs", d.maxProcs);
+        pid(e);
+        t(e);
+        w_.field("tasks", d.tasks);
     }
     void fields(const Event& e, const ev::RunEnd& d) {
         w_.field("exit_code", d.exitCode);
