@@ -246,7 +246,8 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
     Proc& p = procs_[c.tid];
     p.pid = c.tid;
     p.parent = parentTgid;
-    p.role = Role::Program; // children of the sandbox's launcher are the program
+    // Children of the sandbox's launcher are the program; a forkserver's are its workers.
+    p.role = pp ? roleAtFork(pp->role) : Role::Program;
     p.nspid = c.tid;
     std::string name;
     if (auto dir = ProcDir::open(c.tid)) {
@@ -259,9 +260,11 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
         root_ = c.tid;
         // Before its exec the program's first process is the launcher's copy: name it by the
         // command it is about to run, not by forklab's name.
-        const std::string& cmd = opt_.argv.empty() ? path_ : opt_.argv[0];
-        name = cmd.substr(cmd.rfind('/') + 1);
+        name = processName(opt_.argv.empty() ? std::string_view() : opt_.argv[0], path_);
+    } else if (pp && pp->role != Role::Sandbox && !pp->name.empty()) {
+        name = pp->name; // a copy of its parent: the same argv, so the same name
     }
+    p.name = name;
     emit(c.tid, EventKind::Proc, ev::Proc{p.nspid, parentTgid, p.role, how, trace_.intern(name)});
 
     if (!cgroup_ && liveTasks() > opt_.maxProcs + 1) {
@@ -324,6 +327,8 @@ void Tracer::onExec(Task& t, pid_t formerTid) {
         }
     }
     if (p->role != Role::Sandbox) p->role = roleFromCommandLine(exe, args);
+    p->name = processName(args.empty() ? std::string_view() : args[0],
+                          p->execPath.empty() ? exe : p->execPath);
     SnapId after = opt_.snapshots ? snapshot(pid, SnapReason::Exec, args) : kNoSnap;
     std::string path = p->execPath.empty() ? exe : p->execPath;
     emit(pid, EventKind::Exec,

@@ -23,6 +23,8 @@
 #include "core/probe/Deadlock.hpp"
 #include "core/probe/ProcStatus.hpp"
 #include "core/probe/ProcessProbe.hpp"
+#include "core/trace/Names.hpp"
+#include "core/trace/Roles.hpp"
 
 #include <cerrno>
 #include <climits>
@@ -99,6 +101,7 @@ struct Proc {
     bool alive = true;
     SnapId preExec = kNoSnap;
     std::string execPath; // the filename execve was given, read at its stop
+    std::string name;     // what it calls itself (Names.hpp): its children start with it
     bool exitSnapTaken = false;
 };
 

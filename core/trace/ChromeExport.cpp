@@ -1,6 +1,7 @@
 #include "ChromeExport.hpp"
 
 #include "ChromeWriter.hpp"
+#include "Names.hpp"
 #include "Refusal.hpp"
 
 namespace forklab {
@@ -137,7 +138,7 @@ void ChromeWriter::event(size_t i, const Event& e) {
         instant("t", "exec " + basename(str(d.path)), "exec", e.t, e.pid, args);
         if (!L) break;
         std::string_view exe = t_.str(d.exe);
-        L->name = basename(exe.empty() ? t_.str(d.path) : exe);
+        L->name = processNameOfArgv(t_.str(d.argv), t_.str(d.path)); // exe is in the args
         L->role = d.role;
         if (!learning()) break;
         if (!L->segs.empty() && L->segs.back().end < 0) L->segs.back().end = e.t;

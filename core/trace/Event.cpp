@@ -2,22 +2,6 @@
 
 namespace forklab {
 
-const char* toString(Role r) {
-    switch (r) {
-    case Role::Sandbox:
-        return "sandbox";
-    case Role::Program:
-        return "program";
-    case Role::SpawnChild:
-        return "spawn-child";
-    case Role::Forkserver:
-        return "forkserver";
-    case Role::Tracker:
-        return "resource-tracker";
-    }
-    return "?";
-}
-
 const char* toString(ForkKind k) {
     switch (k) {
     case ForkKind::Fork:

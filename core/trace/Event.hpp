@@ -25,8 +25,9 @@ enum class Role : uint8_t {
     SpawnChild, // a child started by spawn (a fresh image running a target)
     Forkserver, // the forkserver
     Tracker,    // the semaphore (resource) tracker
+    ForkserverChild, // forked by a recognised forkserver, not exec'd since (a Pool worker)
 };
-const char* toString(Role);
+const char* toString(Role); // the one vocabulary of roles (Roles.cpp)
 
 enum class ForkKind : uint8_t { Fork, Vfork, Thread };
 const char* toString(ForkKind);

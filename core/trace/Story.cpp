@@ -3,7 +3,9 @@
 
 #include "World.hpp"
 #include "core/probe/Deadlock.hpp"
+#include "Names.hpp"
 #include "Refusal.hpp"
+#include "Roles.hpp"
 
 #include <cstdio>
 #include <set>
@@ -59,7 +61,7 @@ std::string Story::who(pid_t pid) const {
     if (it != names_.end() && !it->second.empty()) s += " " + it->second;
     auto r = roles_.find(pid);
     if (r != roles_.end() && r->second != Role::Program && r->second != Role::Sandbox)
-        s += std::string(" [") + toString(r->second) + "]";
+        s += " " + roleTag(r->second).substr(0, roleTag(r->second).size() - 1);
     return s;
 }
 
@@ -120,7 +122,9 @@ void Story::feed(size_t upto, std::ostream& out) {
             names_[e.pid] = std::string(trace_.str(d.name));
             nspids_[e.pid] = d.nspid;
             repeats_.setNspid(e.pid, d.nspid);
+            roles_[e.pid] = d.role;
             if (d.role == Role::Sandbox) sandbox_.insert(e.pid);
+            if (sandbox_.count(d.parent)) setUpPending_.insert(e.pid);
             if (d.role == Role::Sandbox)
                 line(out, e,
                      who(e.pid) + ": forklab's launcher and reaper (role sandbox" +
@@ -149,18 +153,25 @@ void Story::feed(size_t upto, std::ostream& out) {
         }
         case EventKind::Snapshot: {
             auto& d = e.as<ev::Snapshot>();
-            if (d.reason == SnapReason::Fork)
+            if (d.reason == SnapReason::Fork && setUpPending_.count(e.pid))
+                line(out, e,
+                     "  " + who(e.pid) +
+                         " is forklab's launcher until its exec, which sets up its fds; now: " +
+                         fdList(d.snap));
+            else if (d.reason == SnapReason::Fork)
                 line(out, e, "  " + who(e.pid) + " inherited: " + fdList(d.snap));
             break;
         }
         case EventKind::Exec: {
             auto& d = e.as<ev::Exec>();
             std::string path(trace_.str(d.path));
-            auto slash = path.rfind('/');
-            names_[e.pid] = slash == std::string::npos ? path : path.substr(slash + 1);
+            std::string_view exe = trace_.str(d.exe);
+            names_[e.pid] = processNameOfArgv(trace_.str(d.argv), path);
             roles_[e.pid] = d.role;
             line(out, e,
                  who(e.pid) + " exec " + path + "  (argv: " + joinArgv(trace_.str(d.argv)) + ")" +
+                     (!exe.empty() && exe != path ? "  [runs " + std::string(exe) + "]"
+                                                  : std::string()) +
                      (d.role == Role::Program || d.role == Role::Sandbox
                           ? std::string()
                           : std::string("  → recognised as the ") + toString(d.role)));
@@ -177,7 +188,11 @@ void Story::feed(size_t upto, std::ostream& out) {
                         closed +=
                             (closed.empty() ? "" : ", ") + item + (f.cloexec ? " (CLOEXEC)" : "");
                 }
-                line(out, e, "  kept across exec: " + (kept.empty() ? "none" : kept));
+                // The first process's first exec: what it keeps is what forklab set up for it.
+                line(out, e,
+                     std::string(setUpPending_.erase(e.pid) ? "  set up by forklab: "
+                                                            : "  kept across exec: ") +
+                         (kept.empty() ? "none" : kept));
                 if (!closed.empty()) line(out, e, "  closed by exec: " + closed);
             }
             break;
@@ -309,7 +324,7 @@ void Story::summary(std::ostream& out) const {
     constexpr size_t kArgvShown = 120;
     auto label = [&](const ProcessView& p) {
         std::string s;
-        if (p.role != Role::Program) s += std::string("[") + toString(p.role) + "] ";
+        s += roleTag(p.role);
         std::string cmd;
         if (!p.argv.empty()) {
             for (size_t i = 0; i < p.argv.size() && cmd.size() <= kArgvShown; ++i)

@@ -33,6 +33,7 @@ class Story {
     std::map<pid_t, std::string> names_;
     std::map<pid_t, pid_t> nspids_;
     std::set<pid_t> sandbox_;
+    std::set<pid_t> setUpPending_; // the launcher's children before their first exec
     std::map<pid_t, Role> roles_;
     StoryRepeats repeats_;
 };

@@ -1,4 +1,5 @@
 #include "TraceFile.hpp"
+#include "Names.hpp"
 
 #include "JsonWriter.hpp"
 #include "TableText.hpp"
@@ -101,6 +102,7 @@ json eventToJson(const Trace& t, const Event& e) {
             } else if constexpr (std::is_same_v<T, ev::Exec>) {
                 j["path"] = str(t, d.path);
                 j["exe"] = str(t, d.exe);
+                j["name"] = processNameOfArgv(t.str(d.argv), t.str(d.path));
                 j["role"] = toString(d.role);
                 j["argv"] = splitArgv(t.str(d.argv));
                 j["before_snap"] = d.before == kNoSnap ? json(nullptr) : json(d.before);
@@ -262,6 +264,7 @@ class LineWriter {
         snap(d.before);
         w_.field("exe", str(d.exe));
         kind(e);
+        w_.field("name", processNameOfArgv(str(d.argv), str(d.path)));
         w_.field("path", str(d.path));
         pid(e);
         w_.field("role", toString(d.role));
