@@ -160,10 +160,10 @@ void writeDot(const Trace& trace, const World& w, const std::string& title, std:
     out << "digraph forklab {\n";
     // The title, the command and a legend of the colours, as one HTML-like table.
     out << "  graph [rankdir=TB, labelloc=t, fontname=\"Helvetica\", label=<<TABLE BORDER=\"0\" "
-           "CELLSPACING=\"3\"><TR><TD COLSPAN=\"7\"><B>"
+           "CELLSPACING=\"3\"><TR><TD COLSPAN=\"8\"><B>"
         << html(title) << "</B></TD></TR>";
     if (!command.empty())
-        out << "<TR><TD COLSPAN=\"7\">" << html(shorten(command, 160)) << "</TD></TR>";
+        out << "<TR><TD COLSPAN=\"8\">" << html(shorten(command, 160)) << "</TD></TR>";
     out << "<TR>";
     for (const Look& l :
          {kFork, kVfork, kSpawnChild, kForkserver, kForkserverChild, kTracker, kSandbox})
@@ -216,6 +216,8 @@ void writeDot(const Trace& trace, const World& w, const std::string& title, std:
         if (p->threads.size() > 1) label += "\n" + std::to_string(p->threads.size()) + " threads";
         std::string tooltip;
         for (auto& a : p->argv) tooltip += (tooltip.empty() ? "" : " ") + a;
+        // The name is what it calls itself; the details say what the kernel ran.
+        if (!p->exe.empty()) tooltip += "  [runs " + p->exe + "]";
         out << "  p" << p->pid << " [label=" << quoted(label);
         if (!tooltip.empty()) out << ", tooltip=" << quoted(shorten(tooltip, 400));
         if (!p->deadlocks.empty()) {
