@@ -111,9 +111,8 @@ TEST_CASE("a fold never hides a block that differs", "[story]") {
     CHECK(text.find("wrote to stdout: \"odd\\n\"") != std::string::npos);
     // Each run of five: two told, three folded.
     size_t folds = 0;
-    for (size_t at = 0; (at = text.find("3 more like the one above (5 in all", at)) !=
-                        std::string::npos;
-         ++at)
+    for (size_t at = 0;
+         (at = text.find("3 more like the one above (5 in all", at)) != std::string::npos; ++at)
         ++folds;
     CHECK(folds == 2);
     // Every fold is counted: the told exits and the folded ones make all eleven children.
@@ -226,7 +225,8 @@ TEST_CASE("one role word for a Pool worker in the story, the JSONL and the Chrom
     for (pid_t pid : workers)
         CHECK((summary.find(std::to_string(pid) + " (") != std::string::npos ||
                summary.find("2 × [forkserver-child] python3") != std::string::npos));
-    CHECK(std::regex_search(summary, std::regex(R"(─ (\d+ \(\d+ inside\) |2 × )\[forkserver-child\] python3)")));
+    CHECK(std::regex_search(
+        summary, std::regex(R"(─ (\d+ \(\d+ inside\) |2 × )\[forkserver-child\] python3)")));
 }
 
 TEST_CASE("a process is named by its argv[0]; the executable is in the details",
@@ -255,8 +255,8 @@ TEST_CASE("a process is named by its argv[0]; the executable is in the details",
     // ...which the story shows beside the name, and the JSONL beside its "name".
     CHECK(r.err.find(id + " awk exec /usr/bin/awk  (argv: awk {print $2})  [runs " + awk->exe +
                      "]") != std::string::npos);
-    CHECK(readFile(t.path).find("\"exe\":\"" + awk->exe + "\",\"kind\":\"exec\",\"name\":\"awk\"") !=
-          std::string::npos);
+    CHECK(readFile(t.path).find("\"exe\":\"" + awk->exe +
+                                "\",\"kind\":\"exec\",\"name\":\"awk\"") != std::string::npos);
     TempTrace chromePath("names-chrome");
     REQUIRE(runForklab({"export", "-f", "chrome", "-o", chromePath.path, t.path}).exitCode == 0);
     CHECK(readFile(chromePath.path).find("\"name\":\"" + id + " awk [program]\"") !=

@@ -80,8 +80,8 @@ struct FdEnd {
 struct FdRow {
     enum class Status : uint8_t { Open, ClosedByExec, ClosedAfterFork };
     FdEntry entry;
-    std::string name;       // what the program calls it ("sentinel", "data pipe"), if it said
-    bool inherited = false; // present, same object, in the table it got at fork
+    std::string name;            // what the program calls it ("sentinel", "data pipe"), if it said
+    bool inherited = false;      // present, same object, in the table it got at fork
     bool setUpByForklab = false; // the run's first process: forklab's launcher put it there
     Status status = Status::Open;
     std::vector<FdEnd> otherEnds; // who else holds the same pipe/socket (the first kMaxEnds)

@@ -81,7 +81,7 @@ bool Tracer::onCloneSyscallStop(Task& t) {
     if (info.op != PTRACE_SYSCALL_INFO_EXIT || !t.cloneAsked) return false;
     t.cloneAsked = false;
     if (!info.exit.is_error || info.exit.rval != -EAGAIN) return false;
-    const TaskLimit limit = cgroup_ ? TaskLimit::PidsCgroup
+    const TaskLimit limit = cgroup_     ? TaskLimit::PidsCgroup
                             : maxTasks_ ? TaskLimit::TaskRlimit
                                         : TaskLimit::Other;
     emit(t.tgid, EventKind::CloneRefused,

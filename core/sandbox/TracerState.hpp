@@ -202,7 +202,7 @@ class Tracer {
     int reportFd_ = -1;
 
     std::unordered_map<pid_t, Task> tasks_;
-    bool watchClones_ = false;     // near the task limit: tasks run with syscall stops
+    bool watchClones_ = false;    // near the task limit: tasks run with syscall stops
     std::vector<pid_t> unreaped_; // exited processes that may still be zombies
     std::map<pid_t, Proc> procs_;
     std::map<std::string, pid_t> created_; // /dev/shm name -> creator

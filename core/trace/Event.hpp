@@ -20,11 +20,11 @@ constexpr SnapId kNoSnap = UINT32_MAX;
 // Who a process is, for the views. Recognised by the recorder from the command line it observed
 // at exec (forklab's lesson runtime and CPython's multiprocessing alike), never declared.
 enum class Role : uint8_t {
-    Sandbox,    // forklab's own launcher / pid-1 reaper: not part of the program
-    Program,    // the observed program
-    SpawnChild, // a child started by spawn (a fresh image running a target)
-    Forkserver, // the forkserver
-    Tracker,    // the semaphore (resource) tracker
+    Sandbox,         // forklab's own launcher / pid-1 reaper: not part of the program
+    Program,         // the observed program
+    SpawnChild,      // a child started by spawn (a fresh image running a target)
+    Forkserver,      // the forkserver
+    Tracker,         // the semaphore (resource) tracker
     ForkserverChild, // forked by a recognised forkserver, not exec'd since (a Pool worker)
 };
 const char* toString(Role); // the one vocabulary of roles (Roles.cpp)
@@ -169,10 +169,10 @@ struct RunEnd {
 
 } // namespace ev
 
-using Payload = std::variant<ev::RunStart, ev::Proc, ev::Fork, ev::Exec, ev::Exit, ev::ThreadExit,
-                             ev::Snapshot, ev::Output, ev::Deadlock, ev::Shm, ev::Leak, ev::Kill,
-                             ev::Marker, ev::KilledBySandbox, ev::RunEnd, ev::Annotation,
-                             ev::CloneRefused>;
+using Payload =
+    std::variant<ev::RunStart, ev::Proc, ev::Fork, ev::Exec, ev::Exit, ev::ThreadExit, ev::Snapshot,
+                 ev::Output, ev::Deadlock, ev::Shm, ev::Leak, ev::Kill, ev::Marker,
+                 ev::KilledBySandbox, ev::RunEnd, ev::Annotation, ev::CloneRefused>;
 
 // The `kind` names of the trace file, one per payload, plus shm_create/shm_unlink sharing ev::Shm.
 enum class EventKind : uint8_t {

@@ -6,8 +6,8 @@ namespace forklab {
 namespace {
 
 std::string limitWords(const ev::CloneRefused& d) {
-    std::string s = "the run's limit of " + std::to_string(d.maxProcs) +
-                    " tasks (--max-procs; threads count)";
+    std::string s =
+        "the run's limit of " + std::to_string(d.maxProcs) + " tasks (--max-procs; threads count)";
     switch (d.limit) {
     case TaskLimit::PidsCgroup:
         return s + ", kept by the pids cgroup";

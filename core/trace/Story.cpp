@@ -1,11 +1,11 @@
 #include "Story.hpp"
 #include "core/base/Text.hpp"
 
-#include "World.hpp"
-#include "core/probe/Deadlock.hpp"
 #include "Names.hpp"
 #include "Refusal.hpp"
 #include "Roles.hpp"
+#include "World.hpp"
+#include "core/probe/Deadlock.hpp"
 
 #include <cstdio>
 #include <set>
@@ -403,8 +403,8 @@ void Story::summary(std::ostream& out) const {
             }
             const bool last = f.next == f.p->children.size();
             if (same > 1) {
-                out << f.prefix << (last ? "└─ " : "├─ ") << countText(int64_t(same)) << " × " << label(*p) << "  ("
-                    << p->pid << " …)\n";
+                out << f.prefix << (last ? "└─ " : "├─ ") << countText(int64_t(same)) << " × "
+                    << label(*p) << "  (" << p->pid << " …)\n";
                 continue;
             }
             out << f.prefix << (last ? "└─ " : "├─ ") << describe(*p) << '\n';
@@ -438,8 +438,8 @@ void Story::summary(std::ostream& out) const {
         }
     if (refused) {
         const ProcessView* p = w.find(firstRefused);
-        out << "LIMIT: " << refusalSummary(*refused, refusals) << "; the first: "
-            << firstRefused << (p ? " " + p->name : std::string()) << ".\n";
+        out << "LIMIT: " << refusalSummary(*refused, refusals) << "; the first: " << firstRefused
+            << (p ? " " + p->name : std::string()) << ".\n";
     }
     if (trace_.size() && trace_[trace_.size() - 1].kind == EventKind::RunEnd) {
         auto& end = trace_[trace_.size() - 1].as<ev::RunEnd>();

@@ -85,7 +85,8 @@ void StoryRepeats::release(pid_t pid, std::ostream& out) {
 void StoryRepeats::tellRun(Run& r, std::ostream& out) {
     if (!r.folded) return;
     out << r.lastStamp << "  ⋯ " << countText(r.folded) << " more like the one above ("
-        << countText(r.folded + 2) << " in all, the last pid " << r.last << "), not told one by one\n";
+        << countText(r.folded + 2) << " in all, the last pid " << r.last
+        << "), not told one by one\n";
     r.folded = 0;
 }
 

@@ -40,10 +40,10 @@ class StoryRepeats {
         std::string sig;                // its lines without times and its own pids
         std::vector<std::string> lines; // held: the lines as they would have been printed
     };
-    struct Run {               // the children of one parent, as their blocks closed
-        std::string sig;       // the last closed block's
+    struct Run {                // the children of one parent, as their blocks closed
+        std::string sig;        // the last closed block's
         bool repeating = false; // the last two closed blocks matched: hold the next
-        int64_t folded = 0;    // blocks told only by the count
+        int64_t folded = 0;     // blocks told only by the count
         pid_t last = 0;
         std::string lastStamp;
     };
