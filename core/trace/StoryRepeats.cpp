@@ -24,21 +24,30 @@ void StoryRepeats::setNspid(pid_t pid, pid_t nspid) {
     if (auto it = blocks_.find(pid); it != blocks_.end()) it->second.nspid = nspid;
 }
 
-// The line with the process's own pids (as forklab and as it sees itself) taken out, so that
-// siblings compare equal: whole numbers only, never a digit run inside another number.
+// The line with the process's own pids taken out, so that siblings compare equal: its pid as a
+// whole word (never digits inside a path or a hex name), and its pid inside only where the
+// story says "pid N" (an fd number may be the same small number).
 std::string StoryRepeats::normalised(const Block& b, pid_t pid, const std::string& text) const {
     const std::string a = std::to_string(pid), n = b.nspid ? std::to_string(b.nspid) : "";
+    auto word = [](char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_'; };
     std::string out;
     out.reserve(text.size());
     for (size_t i = 0; i < text.size();) {
-        if (!isdigit(static_cast<unsigned char>(text[i]))) {
+        if (!isdigit(static_cast<unsigned char>(text[i])) || (i && word(text[i - 1]))) {
             out += text[i++];
             continue;
         }
         size_t j = i;
         while (j < text.size() && isdigit(static_cast<unsigned char>(text[j]))) ++j;
         std::string_view num(text.data() + i, j - i);
-        out += num == a ? std::string_view("#") : num == n ? std::string_view("%") : num;
+        const bool whole = j == text.size() || !word(text[j]);
+        const bool afterPid = i >= 4 && text.compare(i - 4, 4, "pid ") == 0;
+        if (whole && num == a)
+            out += '#';
+        else if (whole && afterPid && num == n)
+            out += '%';
+        else
+            out += num;
         i = j;
     }
     return out;
