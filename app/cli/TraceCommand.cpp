@@ -106,7 +106,8 @@ Run addTrace(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--max-procs", args->maxProcs,
                     "Most tasks the program may have at once; threads count as tasks, and the "
-                    "kernel refuses the one more (fork/pthread_create fail with EAGAIN)")
+                    "kernel refuses the one more (fork/pthread_create fail with EAGAIN), and the "
+                    "story and the trace say who was refused")
         ->check(CLI::Range(1, 1 << 20))
         ->capture_default_str();
     sub->add_option("--output-cap", args->outputCap,

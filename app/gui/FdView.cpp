@@ -117,19 +117,23 @@ void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
 
     // The diff in words, before the rows.
     int inherited = 0, opened = 0, closedAfterFork = 0;
+    const char* inheritedWord = t.setUp ? " set up by forklab, " : " inherited, ";
     for (auto& r : t.rows) {
         if (r.status == FdRow::Status::Open) (r.inherited ? inherited : opened)++;
         if (r.status == FdRow::Status::ClosedAfterFork) ++closedAfterFork;
     }
     std::string summary;
     const ProcessView* parent = w.world.find(t.parent);
-    if (parent && parent->role == Role::Sandbox)
+    if (t.setUp)
+        summary = "forklab's launcher set up its " + std::to_string(t.inheritedCount) +
+                  " fds before its exec (stdin, stdout, stderr): the program did not open them. ";
+    else if (parent && parent->role == Role::Sandbox)
         summary = "forklab's launcher started it with " + std::to_string(t.inheritedCount) +
                   " fds (stdin/out/err and forklab's own pipe). ";
     else if (parent)
         summary = "At fork it got a copy of its parent's " + std::to_string(t.inheritedCount) +
                   " fds (" + who(w, t.parent) + "). ";
-    summary += "Now open: " + std::to_string(inherited) + " inherited, " + std::to_string(opened) +
+    summary += "Now open: " + std::to_string(inherited) + inheritedWord + std::to_string(opened) +
                " opened here.";
     if (t.execed)
         summary += " Its exec closed " + std::to_string(t.closedByExec) +
@@ -184,7 +188,9 @@ void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
             colouredWrapped(pal.blocked, "\u2717 closed by the program");
             break;
         case FdRow::Status::Open:
-            if (r.inherited)
+            if (r.setUpByForklab)
+                ImGui::TextUnformatted("set up by forklab");
+            else if (r.inherited)
                 ImGui::TextUnformatted("inherited");
             else
                 colouredWrapped(pal.good, "opened here");

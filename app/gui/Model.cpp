@@ -2,30 +2,35 @@
 
 #include "app/gui/LessonSource.hpp"
 #include "core/probe/Deadlock.hpp"
+#include "core/trace/ForklabSetUp.hpp"
+#include "core/trace/Refusal.hpp"
+#include "core/trace/Roles.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
 namespace forklab::gui {
 
+// The kinds that are roles are named and explained by the roles' one vocabulary (Roles.hpp),
+// as in the story and the exports; the rest say how a process was started.
 const char* label(StartKind k) {
     switch (k) {
     case StartKind::Sandbox:
-        return "sandbox";
+        return toString(Role::Sandbox);
     case StartKind::Root:
         return "started by forklab";
     case StartKind::Fork:
         return "fork";
     case StartKind::Spawn:
-        return "spawn (fork+exec)";
+        return toString(Role::SpawnChild);
     case StartKind::PosixSpawn:
         return "posix_spawn";
     case StartKind::Server:
-        return "forkserver";
+        return toString(Role::Forkserver);
     case StartKind::ForkserverChild:
-        return "forkserver child";
+        return toString(Role::ForkserverChild);
     case StartKind::Tracker:
-        return "tracker";
+        return toString(Role::Tracker);
     case StartKind::ForkExec:
         return "fork + exec";
     }
@@ -35,22 +40,21 @@ const char* label(StartKind k) {
 const char* explanation(StartKind k) {
     switch (k) {
     case StartKind::Sandbox:
-        return "forklab's own launcher and reaper: not part of the observed program";
+        return roleMeaning(Role::Sandbox);
     case StartKind::Root:
         return "the program forklab started in the sandbox";
     case StartKind::Fork:
         return "created by fork(): a copy of its parent (memory, fds, one thread), no exec";
     case StartKind::Spawn:
-        return "created by fork() and then exec'd a program: fresh memory, only the fds that "
-               "survive exec";
+        return roleMeaning(Role::SpawnChild);
     case StartKind::PosixSpawn:
         return "created by vfork()/posix_spawn() and exec'd: the parent waits until the exec";
     case StartKind::Server:
-        return "a fork server: started once, it forks the children on request";
+        return roleMeaning(Role::Forkserver);
     case StartKind::ForkserverChild:
-        return "forked by the fork server, so it is the server's child, not the caller's";
+        return roleMeaning(Role::ForkserverChild);
     case StartKind::Tracker:
-        return "the resource tracker: unlinks named semaphores its clients leave behind";
+        return roleMeaning(Role::Tracker);
     case StartKind::ForkExec:
         return "created by fork() and then exec'd a program (as a shell runs a command): fresh "
                "memory, only the fds that survive exec";
@@ -132,12 +136,13 @@ StartKind startKind(const CursorWorld& w, const ProcessView& p) {
         return StartKind::Server;
     case Role::Tracker:
         return StartKind::Tracker;
+    case Role::ForkserverChild:
+        return StartKind::ForkserverChild;
     default:
         break;
     }
     const ProcessView* parent = w.world.find(p.parent);
     if (!parent || parent->role == Role::Sandbox) return StartKind::Root;
-    if (parent->role == Role::Forkserver && p.execs == 0) return StartKind::ForkserverChild;
     if (p.role == Role::SpawnChild) return StartKind::Spawn;
     if (p.how == ForkKind::Vfork) return StartKind::PosixSpawn;
     if (p.execs > 0) return StartKind::ForkExec; // "spawn" is a start method's word
@@ -257,6 +262,16 @@ FdTable fdTable(const Trace& trace, const CursorWorld& w, pid_t pid,
         }
     }
     const ProcessSnapshot* first = h.firstSnap != kNoSnap ? &trace.snapshot(h.firstSnap) : nullptr;
+    // The run's first process starts with what forklab's launcher set up before its exec
+    // (stdio, /dev/null under --quiet-program): those are forklab's, not opened by the program.
+    const ProcessView* parent = w.world.find(p->parent);
+    if (parent && parent->role == Role::Sandbox) {
+        SnapId setUp = forklabSetUpTable(trace, pid);
+        if (setUp != kNoSnap && setUp < trace.snapshotCount()) {
+            first = &trace.snapshot(setUp);
+            t.setUp = true;
+        }
+    }
     if (first) t.inheritedCount = int(first->fds.size());
 
     auto ends = [&](const FdEntry& f, size_t* total) {
@@ -279,6 +294,7 @@ FdTable fdTable(const Trace& trace, const CursorWorld& w, pid_t pid,
         FdRow r;
         r.entry = f;
         r.inherited = first && sameObject(*first, f);
+        r.setUpByForklab = r.inherited && t.setUp;
         r.otherEnds = ends(f, &r.otherEndsTotal);
         r.name = nameOf(trace, w, annotations, pid, ev::NameOf::Fd, uint64_t(f.fd), f.target, &cur);
         t.rows.push_back(std::move(r));
@@ -479,6 +495,8 @@ std::string describeEvent(const Trace& trace, const CursorWorld& w, size_t i) {
     }
     case EventKind::KilledBySandbox:
         return "teardown: the sandbox kills " + actor;
+    case EventKind::CloneRefused:
+        return actor + " " + refusalText(e.as<ev::CloneRefused>());
     case EventKind::RunEnd: {
         auto& d = e.as<ev::RunEnd>();
         return std::string("run ended (") + toString(d.reason) + "), exit code " +

@@ -109,8 +109,9 @@ struct FdEnd {
 struct FdRow {
     enum class Status : uint8_t { Open, ClosedByExec, ClosedAfterFork };
     FdEntry entry;
-    std::string name;       // what the program calls it ("sentinel", "data pipe"), if it said
-    bool inherited = false; // present, same object, in the table it got at fork
+    std::string name;            // what the program calls it ("sentinel", "data pipe"), if it said
+    bool inherited = false;      // present, same object, in the table it got at fork
+    bool setUpByForklab = false; // the run's first process: forklab's launcher put it there
     Status status = Status::Open;
     std::vector<FdEnd> otherEnds; // who else holds the same pipe/socket (the first kMaxEnds)
     size_t otherEndsTotal = 0;    // how many hold it in all
@@ -122,7 +123,8 @@ struct FdTable {
     pid_t parent = 0;
     bool known = false;     // a snapshot of this process exists at the cursor
     std::string when;       // "at its fork stop", "at its exec", "idle probe"...
-    int inheritedCount = 0; // fds it received at fork
+    int inheritedCount = 0; // fds it received at fork (the first process: forklab set up)
+    bool setUp = false;     // the run's first process: its starting table is forklab's
     bool execed = false;
     int closedByExec = 0;
     std::vector<FdRow> rows; // open fds by number, then what exec closed, then other closings

@@ -174,6 +174,7 @@ json paneState(App& app, Pane& pane) {
                        {"name", r.name},
                        {"kind", toString(r.entry.kind)},
                        {"inherited", r.inherited},
+                       {"set_up_by_forklab", r.setUpByForklab},
                        {"cloexec", r.entry.cloexec},
                        {"status", statusName(r.status)},
                        {"closed_by_exec", r.status == FdRow::Status::ClosedByExec},

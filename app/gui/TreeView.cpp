@@ -83,11 +83,7 @@ const char* shortLabel(StartKind k) {
     switch (k) {
     case StartKind::Root:
         return "started";
-    case StartKind::Spawn:
-        return "spawn";
-    case StartKind::ForkserverChild:
-        return "server's child";
-    default:
+    default: // a role's word is its word everywhere (Roles.hpp), narrow or not
         return label(k);
     }
 }

@@ -164,7 +164,12 @@ void Tracer::handle(pid_t tid, WaitStatus ws) {
         break;
     }
     if (ws.syscallStop()) {
-        if ((pipes_.watching(t.tgid) || pipes_.pending(t.tid)) && onWatchedSyscall(t)) {
+        // Syscall stops asked for by the data-pipe watch and by the near-limit clone watch: an
+        // entry either took is resumed; an exit goes on to onSyscallExit.
+        bool entryTaken = false;
+        if (pipes_.watching(t.tgid) || pipes_.pending(t.tid)) entryTaken |= onWatchedSyscall(t);
+        if (watchClones_ || t.cloneAsked) entryTaken |= onCloneSyscallStop(t);
+        if (entryTaken) {
             resume(t);
             return;
         }
@@ -188,7 +193,8 @@ void Tracer::resume(Task& t) {
         return;
     }
     t.held = false;
-    int req = t.resumeToSyscallExit || pipes_.watching(t.tgid) ? PTRACE_SYSCALL : PTRACE_CONT;
+    int req = t.resumeToSyscallExit || watchClones_ || pipes_.watching(t.tgid) ? PTRACE_SYSCALL
+                                                                                : PTRACE_CONT;
     // A task the kernel will not let listen (EIO: not in a group stop) goes on instead.
     if (!t.groupStopped || ptrace(PTRACE_LISTEN, t.tid, 0, 0) != 0)
         ptrace(__ptrace_request(req), t.tid, 0, t.resumeSig);
@@ -232,6 +238,7 @@ void Tracer::onNewChild(Task& parent, pid_t child, int event) {
     Task& c = task(child);
     if (c.announced) return;
     announceChild(c, parent.tgid, how);
+    watchTaskLimit(); // before the child's first resume, so it starts watched when near
     if (stoppedAlready) childReady(c);
 }
 
@@ -247,7 +254,8 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
     Proc& p = procs_[c.tid];
     p.pid = c.tid;
     p.parent = parentTgid;
-    p.role = Role::Program; // children of the sandbox's launcher are the program
+    // Children of the sandbox's launcher are the program; a forkserver's are its workers.
+    p.role = pp ? roleAtFork(pp->role) : Role::Program;
     p.nspid = c.tid;
     std::string name;
     if (auto dir = ProcDir::open(c.tid)) {
@@ -260,9 +268,11 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
         root_ = c.tid;
         // Before its exec the program's first process is the launcher's copy: name it by the
         // command it is about to run, not by forklab's name.
-        const std::string& cmd = opt_.argv.empty() ? path_ : opt_.argv[0];
-        name = cmd.substr(cmd.rfind('/') + 1);
+        name = processName(opt_.argv.empty() ? std::string_view() : opt_.argv[0], path_);
+    } else if (pp && pp->role != Role::Sandbox && !pp->name.empty()) {
+        name = pp->name; // a copy of its parent: the same argv, so the same name
     }
+    p.name = name;
     emit(c.tid, EventKind::Proc, ev::Proc{p.nspid, parentTgid, p.role, how, trace_.intern(name)});
 
     if (!cgroup_ && liveTasks() > opt_.maxProcs + 1) {
@@ -328,6 +338,8 @@ void Tracer::onExec(Task& t, pid_t formerTid) {
         }
     }
     if (p->role != Role::Sandbox) p->role = roleFromCommandLine(exe, args);
+    p->name = processName(args.empty() ? std::string_view() : args[0],
+                          p->execPath.empty() ? exe : p->execPath);
     SnapId after = opt_.snapshots ? snapshot(pid, SnapReason::Exec, args) : kNoSnap;
     std::string path = p->execPath.empty() ? exe : p->execPath;
     emit(pid, EventKind::Exec,
@@ -357,6 +369,7 @@ void Tracer::onDeath(pid_t tid, WaitStatus ws) {
         p->alive = false;
         pipes_.forget(tid);
         childExecOrDeath(tid, p->parent, nullptr, tid);
+        noteUnreaped(tid);
         reportNotKept(tid);
         emit(tid, EventKind::Exit, ev::Exit{ws});
         if (tid == root_) {
@@ -378,6 +391,7 @@ void Tracer::onDeath(pid_t tid, WaitStatus ws) {
     } else {
         emit(t.tgid, EventKind::ThreadExit, ev::ThreadExit{tid});
     }
+    if (watchClones_) watchTaskLimit();
 }
 
 } // namespace forklab::tracer

@@ -25,6 +25,8 @@
 #include "core/probe/Deadlock.hpp"
 #include "core/probe/ProcStatus.hpp"
 #include "core/probe/ProcessProbe.hpp"
+#include "core/trace/Names.hpp"
+#include "core/trace/Roles.hpp"
 
 #include <cerrno>
 #include <climits>
@@ -85,6 +87,8 @@ struct Task {
     int resumeSig = 0;
     bool resumeToSyscallExit = false;
     PendingSyscall pending;
+    bool cloneAsked = false; // at a clone's entry stop, watching the task limit (RefusedClone)
+    ForkKind cloneHow = ForkKind::Fork;
 };
 
 inline bool isJobControlStop(int sig) {
@@ -99,6 +103,7 @@ struct Proc {
     bool alive = true;
     SnapId preExec = kNoSnap;
     std::string execPath; // the filename execve was given, read at its stop
+    std::string name;     // what it calls itself (Names.hpp): its children start with it
     bool exitSnapTaken = false;
 };
 
@@ -136,6 +141,12 @@ class Tracer {
     void childExecOrDeath(pid_t pid, pid_t parent, const seccomp_data* sc, pid_t tid);
     bool onWatchedSyscall(Task& t);
     void emitPipeWrite(pid_t pid, const DataPipeWatch::Written& w);
+
+    // --- the task limit (RefusedClone.cpp) ---
+    int taskCountNearLimit();
+    void watchTaskLimit();
+    void noteUnreaped(pid_t pid);
+    bool onCloneSyscallStop(Task& t);
 
     // --- whole-sandbox stops ---
     void stopAll();
@@ -199,6 +210,8 @@ class Tracer {
     int reportFd_ = -1;
 
     std::unordered_map<pid_t, Task> tasks_;
+    bool watchClones_ = false;    // near the task limit: tasks run with syscall stops
+    std::vector<pid_t> unreaped_; // exited processes that may still be zombies
     std::map<pid_t, Proc> procs_;
     std::map<std::string, pid_t> created_; // /dev/shm name -> creator
     std::map<std::string, pid_t> temps_;   // sem_open's temporary files, not yet linked

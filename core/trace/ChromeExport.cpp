@@ -1,7 +1,9 @@
 #include "ChromeExport.hpp"
 
 #include "ChromeWriter.hpp"
+#include "Names.hpp"
 #include "PipeWrites.hpp"
+#include "Refusal.hpp"
 #include "StackText.hpp"
 #include "core/base/HexBytes.hpp"
 
@@ -139,7 +141,7 @@ void ChromeWriter::event(size_t i, const Event& e) {
         instant("t", "exec " + basename(str(d.path)), "exec", e.t, e.pid, args);
         if (!L) break;
         std::string_view exe = t_.str(d.exe);
-        L->name = basename(exe.empty() ? t_.str(d.path) : exe);
+        L->name = processNameOfArgv(t_.str(d.argv), t_.str(d.path)); // exe is in the args
         L->role = d.role;
         if (!learning()) break;
         if (!L->segs.empty() && L->segs.back().end < 0) L->segs.back().end = e.t;
@@ -300,6 +302,18 @@ void ChromeWriter::event(size_t i, const Event& e) {
                 json{{"why", "the deadline, the grace period after the program's first process "
                              "exited, a stop, or too many tasks"}});
         break;
+    case EventKind::CloneRefused: {
+        if (!emitting()) break;
+        auto& d = e.as<ev::CloneRefused>();
+        instant("p", "clone refused: task limit", "limit", e.t, e.pid,
+                json{{"limit", toString(d.limit)},
+                     {"max_procs", d.maxProcs},
+                     {"tasks", d.tasks},
+                     {"errno", d.err},
+                     {"how", toString(d.how)},
+                     {"meaning", refusalText(d)}});
+        break;
+    }
     case EventKind::RunEnd: {
         if (!emitting()) break;
         auto& d = e.as<ev::RunEnd>();

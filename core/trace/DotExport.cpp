@@ -1,5 +1,6 @@
 #include "DotExport.hpp"
 
+#include "Roles.hpp"
 #include "Steps.hpp"
 #include "core/probe/Deadlock.hpp"
 
@@ -91,10 +92,12 @@ struct Look {
 };
 constexpr Look kFork{"fork", "#A6D8F5"};
 constexpr Look kVfork{"vfork / posix_spawn", "#F6EF9A"};
-constexpr Look kSpawnChild{"spawn child", "#8FD9C2"};
-constexpr Look kForkserver{"forkserver", "#F5CB73"};
-constexpr Look kTracker{"tracker", "#E8B6D3"};
-constexpr Look kSandbox{"sandbox", "#D9D9D9"};
+// The role looks are named by the roles' one vocabulary (Roles.hpp).
+const Look kSpawnChild{toString(Role::SpawnChild), "#8FD9C2"};
+const Look kForkserver{toString(Role::Forkserver), "#F5CB73"};
+const Look kForkserverChild{toString(Role::ForkserverChild), "#F9E0B0"};
+const Look kTracker{toString(Role::Tracker), "#E8B6D3"};
+const Look kSandbox{toString(Role::Sandbox), "#D9D9D9"};
 constexpr const char* kDeadFill = "#FF8080";
 
 Look lookOf(const ProcessView& p) {
@@ -107,6 +110,8 @@ Look lookOf(const ProcessView& p) {
         return kForkserver;
     case Role::Tracker:
         return kTracker;
+    case Role::ForkserverChild:
+        return kForkserverChild;
     case Role::Program:
         break;
     }
@@ -155,12 +160,13 @@ void writeDot(const Trace& trace, const World& w, const std::string& title, std:
     out << "digraph forklab {\n";
     // The title, the command and a legend of the colours, as one HTML-like table.
     out << "  graph [rankdir=TB, labelloc=t, fontname=\"Helvetica\", label=<<TABLE BORDER=\"0\" "
-           "CELLSPACING=\"3\"><TR><TD COLSPAN=\"7\"><B>"
+           "CELLSPACING=\"3\"><TR><TD COLSPAN=\"8\"><B>"
         << html(title) << "</B></TD></TR>";
     if (!command.empty())
-        out << "<TR><TD COLSPAN=\"7\">" << html(shorten(command, 160)) << "</TD></TR>";
+        out << "<TR><TD COLSPAN=\"8\">" << html(shorten(command, 160)) << "</TD></TR>";
     out << "<TR>";
-    for (const Look& l : {kFork, kVfork, kSpawnChild, kForkserver, kTracker, kSandbox})
+    for (const Look& l :
+         {kFork, kVfork, kSpawnChild, kForkserver, kForkserverChild, kTracker, kSandbox})
         out << "<TD BGCOLOR=\"" << l.fill << "\">" << html(l.what) << "</TD>";
     out << "<TD BGCOLOR=\"" << kDeadFill << "\"><B>DEADLOCKED</B></TD></TR></TABLE>>];\n";
     out << "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];\n";
@@ -214,6 +220,8 @@ void writeDot(const Trace& trace, const World& w, const std::string& title, std:
         if (p->threads.size() > 1) label += "\n" + std::to_string(p->threads.size()) + " threads";
         std::string tooltip;
         for (auto& a : p->argv) tooltip += (tooltip.empty() ? "" : " ") + a;
+        // The name is what it calls itself; the details say what the kernel ran.
+        if (!p->exe.empty()) tooltip += "  [runs " + p->exe + "]";
         out << "  " << node(p->key) << " [label=" << quoted(label);
         if (!tooltip.empty()) out << ", tooltip=" << quoted(shorten(tooltip, 400));
         if (!p->deadlocks.empty()) {

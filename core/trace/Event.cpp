@@ -2,22 +2,6 @@
 
 namespace forklab {
 
-const char* toString(Role r) {
-    switch (r) {
-    case Role::Sandbox:
-        return "sandbox";
-    case Role::Program:
-        return "program";
-    case Role::SpawnChild:
-        return "spawn-child";
-    case Role::Forkserver:
-        return "forkserver";
-    case Role::Tracker:
-        return "resource-tracker";
-    }
-    return "?";
-}
-
 const char* toString(ForkKind k) {
     switch (k) {
     case ForkKind::Fork:
@@ -61,6 +45,18 @@ const IsolationName kIsolationNames[11] = {{kIsoIpcNs, "ipc_ns"},
                                            {kIsoReadOnlyRoot, "read_only_root"},
                                            {kIsoTaskRlimit, "task_rlimit"},
                                            {kIsoUserNs, "user_ns"}};
+
+const char* toString(TaskLimit l) {
+    switch (l) {
+    case TaskLimit::PidsCgroup:
+        return "pids_cgroup";
+    case TaskLimit::TaskRlimit:
+        return "rlimit_nproc";
+    case TaskLimit::Other:
+        return "other";
+    }
+    return "?";
+}
 
 const char* toString(EndReason r) {
     switch (r) {
@@ -116,6 +112,8 @@ const char* kindName(const Event& e) {
         return e.as<ev::Annotation>().what == ev::NameOf::Mutex ? "name_mutex" : "name_fd";
     case EventKind::PipeWrite:
         return "pipe_write";
+    case EventKind::CloneRefused:
+        return "clone_refused";
     }
     return "?";
 }

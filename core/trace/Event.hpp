@@ -20,13 +20,14 @@ constexpr SnapId kNoSnap = UINT32_MAX;
 // Who a process is, for the views. Recognised by the recorder from the command line it observed
 // at exec (forklab's lesson runtime and CPython's multiprocessing alike), never declared.
 enum class Role : uint8_t {
-    Sandbox,    // forklab's own launcher / pid-1 reaper: not part of the program
-    Program,    // the observed program
-    SpawnChild, // a child started by spawn (a fresh image running a target)
-    Forkserver, // the forkserver
-    Tracker,    // the semaphore (resource) tracker
+    Sandbox,         // forklab's own launcher / pid-1 reaper: not part of the program
+    Program,         // the observed program
+    SpawnChild,      // a child started by spawn (a fresh image running a target)
+    Forkserver,      // the forkserver
+    Tracker,         // the semaphore (resource) tracker
+    ForkserverChild, // forked by a recognised forkserver, not exec'd since (a Pool worker)
 };
-const char* toString(Role);
+const char* toString(Role); // the one vocabulary of roles (Roles.cpp)
 
 enum class ForkKind : uint8_t { Fork, Vfork, Thread };
 const char* toString(ForkKind);
@@ -34,6 +35,11 @@ const char* toString(ForkKind);
 // Why a snapshot was taken: the stop it was taken at.
 enum class SnapReason : uint8_t { Start, Fork, PreExec, Exec, Exit, Probe, Marker };
 const char* toString(SnapReason);
+
+// Which limit refused a new task. The kernel answers EAGAIN either way; the recorder names the
+// limit the run was under.
+enum class TaskLimit : uint8_t { PidsCgroup, TaskRlimit, Other };
+const char* toString(TaskLimit);
 
 // How a run ended (DESIGN §3).
 enum class EndReason : uint8_t { AllExited, Grace, Deadline, Stopped, LaunchFailed };
@@ -143,6 +149,15 @@ struct Marker {
     static constexpr uint32_t kMaxLine = 1'000'000; // a larger line is not kept
 };
 struct KilledBySandbox {};
+// The kernel refused pid's clone, fork or vfork (EAGAIN): the run's task limit was reached.
+// Seen at the syscall's exit stop, which the recorder asks for only near the limit.
+struct CloneRefused {
+    TaskLimit limit;
+    int32_t maxProcs; // the limit as forklab set it (it counts threads)
+    int32_t tasks;    // the run's tasks the recorder knew alive then (zombies included)
+    int32_t err;      // the errno the program got
+    ForkKind how;     // what was asked for: a thread, a process, or a vfork
+};
 // A name the program gave to one of its objects (a mutex address, an fd): shown beside the
 // kernel's facts, never taken for one.
 enum class NameOf : uint8_t { Mutex, Fd };
@@ -172,7 +187,7 @@ struct RunEnd {
 using Payload = std::variant<ev::RunStart, ev::Proc, ev::Fork, ev::Exec, ev::Exit, ev::ThreadExit,
                              ev::Snapshot, ev::Output, ev::Deadlock, ev::Shm, ev::Leak, ev::Kill,
                              ev::Marker, ev::KilledBySandbox, ev::RunEnd, ev::Annotation,
-                             ev::PipeWrite>;
+                             ev::PipeWrite, ev::CloneRefused>;
 
 // The `kind` names of the trace file, one per payload, plus shm_create/shm_unlink sharing ev::Shm.
 enum class EventKind : uint8_t {
@@ -194,6 +209,7 @@ enum class EventKind : uint8_t {
     RunEnd,
     Annotation,
     PipeWrite,
+    CloneRefused,
 };
 
 struct Event {

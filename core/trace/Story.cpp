@@ -4,6 +4,9 @@
 
 #include "PipeWrites.hpp"
 #include "StackText.hpp"
+#include "Names.hpp"
+#include "Refusal.hpp"
+#include "Roles.hpp"
 #include "World.hpp"
 #include "core/probe/Deadlock.hpp"
 
@@ -61,7 +64,7 @@ std::string Story::who(pid_t pid) const {
     if (it != names_.end() && !it->second.empty()) s += " " + it->second;
     auto r = roles_.find(pid);
     if (r != roles_.end() && r->second != Role::Program && r->second != Role::Sandbox)
-        s += std::string(" [") + toString(r->second) + "]";
+        s += " " + roleTag(r->second).substr(0, roleTag(r->second).size() - 1);
     return s;
 }
 
@@ -76,10 +79,26 @@ std::string Story::fdList(SnapId snap, const char* sep) const {
     return out.empty() ? "none" : out;
 }
 
-void Story::line(std::ostream& out, const Event& e, const std::string& text) const {
+namespace {
+
+std::string stamp(const Event& e) {
     char ts[32];
     snprintf(ts, sizeof ts, "[%8.3f] ", double(e.t) / 1e9);
-    out << ts << text << '\n';
+    return ts;
+}
+
+// Which process's block a line belongs to (StoryRepeats): a fork's line is its child's.
+pid_t lineAbout(const Event& e) {
+    if (auto* f = e.get<ev::Fork>(); f && f->how != ForkKind::Thread) return f->child;
+    if (e.kind == EventKind::Leak || e.kind == EventKind::RunStart || e.kind == EventKind::RunEnd)
+        return 0;
+    return e.pid;
+}
+
+} // namespace
+
+void Story::line(std::ostream& out, const Event& e, const std::string& text) {
+    repeats_.line(out, lineAbout(e), stamp(e), text);
 }
 
 void Story::feed(size_t upto, std::ostream& out) {
@@ -105,7 +124,10 @@ void Story::feed(size_t upto, std::ostream& out) {
             auto& d = e.as<ev::Proc>();
             names_[e.pid] = std::string(trace_.str(d.name));
             nspids_[e.pid] = d.nspid;
+            repeats_.setNspid(e.pid, d.nspid);
+            roles_[e.pid] = d.role;
             if (d.role == Role::Sandbox) sandbox_.insert(e.pid);
+            if (sandbox_.count(d.parent)) setUpPending_.insert(e.pid);
             if (d.role == Role::Sandbox)
                 line(out, e,
                      who(e.pid) + ": forklab's launcher and reaper (role sandbox" +
@@ -119,6 +141,10 @@ void Story::feed(size_t upto, std::ostream& out) {
         }
         case EventKind::Fork: {
             auto& d = e.as<ev::Fork>();
+            if (d.how != ForkKind::Thread) {
+                repeats_.forked(e.pid, out);
+                repeats_.open(d.child, e.pid);
+            }
             if (d.how == ForkKind::Thread)
                 line(out, e, who(e.pid) + " started thread " + std::to_string(d.child));
             else
@@ -130,18 +156,25 @@ void Story::feed(size_t upto, std::ostream& out) {
         }
         case EventKind::Snapshot: {
             auto& d = e.as<ev::Snapshot>();
-            if (d.reason == SnapReason::Fork)
+            if (d.reason == SnapReason::Fork && setUpPending_.count(e.pid))
+                line(out, e,
+                     "  " + who(e.pid) +
+                         " is forklab's launcher until its exec, which sets up its fds; now: " +
+                         fdList(d.snap));
+            else if (d.reason == SnapReason::Fork)
                 line(out, e, "  " + who(e.pid) + " inherited: " + fdList(d.snap));
             break;
         }
         case EventKind::Exec: {
             auto& d = e.as<ev::Exec>();
             std::string path(trace_.str(d.path));
-            auto slash = path.rfind('/');
-            names_[e.pid] = slash == std::string::npos ? path : path.substr(slash + 1);
+            std::string_view exe = trace_.str(d.exe);
+            names_[e.pid] = processNameOfArgv(trace_.str(d.argv), path);
             roles_[e.pid] = d.role;
             line(out, e,
                  who(e.pid) + " exec " + path + "  (argv: " + joinArgv(trace_.str(d.argv)) + ")" +
+                     (!exe.empty() && exe != path ? "  [runs " + std::string(exe) + "]"
+                                                  : std::string()) +
                      (d.role == Role::Program || d.role == Role::Sandbox
                           ? std::string()
                           : std::string("  → recognised as the ") + toString(d.role)));
@@ -158,15 +191,21 @@ void Story::feed(size_t upto, std::ostream& out) {
                         closed +=
                             (closed.empty() ? "" : ", ") + item + (f.cloexec ? " (CLOEXEC)" : "");
                 }
-                line(out, e, "  kept across exec: " + (kept.empty() ? "none" : kept));
+                // The first process's first exec: what it keeps is what forklab set up for it.
+                line(out, e,
+                     std::string(setUpPending_.erase(e.pid) ? "  set up by forklab: "
+                                                            : "  kept across exec: ") +
+                         (kept.empty() ? "none" : kept));
                 if (!closed.empty()) line(out, e, "  closed by exec: " + closed);
             }
             break;
         }
         case EventKind::Exit: {
             auto& d = e.as<ev::Exit>();
-            if (nspids_.count(e.pid) && sandbox_.count(e.pid)) break; // forklab's own plumbing
-            line(out, e, who(e.pid) + " " + d.status.describe());
+            repeats_.parentEnded(e.pid, out); // its children's repeats before its end
+            if (!(nspids_.count(e.pid) && sandbox_.count(e.pid))) // else forklab's own plumbing
+                line(out, e, who(e.pid) + " " + d.status.describe());
+            repeats_.close(e.pid, stamp(e), out);
             break;
         }
         case EventKind::Output: {
@@ -200,6 +239,7 @@ void Story::feed(size_t upto, std::ostream& out) {
         }
         case EventKind::Deadlock: {
             auto& d = e.as<ev::Deadlock>();
+            repeats_.release(e.pid, out);
             if (d.rule == uint8_t(DeadlockRule::OrphanedMutex))
                 line(out, e,
                      "DEADLOCK (a) " + who(e.pid) + ": thread " + std::to_string(d.tid) +
@@ -246,6 +286,7 @@ void Story::feed(size_t upto, std::ostream& out) {
         }
         case EventKind::Marker: {
             auto& d = e.as<ev::Marker>();
+            repeats_.release(e.pid, out);
             line(out, e,
                  std::string(d.key ? "── ★ key step: " : "── step: ") +
                      std::string(trace_.str(d.label)) + " (" + who(e.pid) + ") ──");
@@ -253,9 +294,15 @@ void Story::feed(size_t upto, std::ostream& out) {
             break;
         }
         case EventKind::KilledBySandbox:
+            repeats_.release(e.pid, out);
             line(out, e, "teardown: the sandbox kills " + who(e.pid));
             break;
+        case EventKind::CloneRefused:
+            repeats_.release(e.pid, out);
+            line(out, e, "LIMIT: " + who(e.pid) + " " + refusalText(e.as<ev::CloneRefused>()));
+            break;
         case EventKind::RunEnd:
+            repeats_.flushAll(out);
             line(out, e, endText(e.as<ev::RunEnd>()));
             break;
         case EventKind::Annotation: {
@@ -295,7 +342,7 @@ void Story::summary(std::ostream& out) const {
     constexpr size_t kArgvShown = 120;
     auto label = [&](const ProcessView& p) {
         std::string s;
-        if (p.role != Role::Program) s += std::string("[") + toString(p.role) + "] ";
+        s += roleTag(p.role);
         std::string cmd;
         if (!p.argv.empty()) {
             for (size_t i = 0; i < p.argv.size() && cmd.size() <= kArgvShown; ++i)
@@ -374,8 +421,8 @@ void Story::summary(std::ostream& out) const {
             }
             const bool last = f.next == f.p->children.size();
             if (same > 1) {
-                out << f.prefix << (last ? "└─ " : "├─ ") << same << " × " << label(*p) << "  ("
-                    << p->pid << " …)\n";
+                out << f.prefix << (last ? "└─ " : "├─ ") << countText(int64_t(same)) << " × "
+                    << label(*p) << "  (" << p->pid << " …)\n";
                 continue;
             }
             out << f.prefix << (last ? "└─ " : "├─ ") << describe(*p) << '\n';
@@ -398,6 +445,20 @@ void Story::summary(std::ostream& out) const {
     if (left) out << left << " /dev/shm leak(s) left in the host's /dev/shm (not removed).\n";
     // Why the run ended, also when only this summary is printed (-q): a deadline or grace
     // period that killed something is never silent.
+    // A clone the task limit refused is never silent either.
+    const ev::CloneRefused* refused = nullptr;
+    int refusals = 0;
+    pid_t firstRefused = 0;
+    for (size_t i = 0; i < trace_.size(); ++i)
+        if (auto* r = trace_[i].get<ev::CloneRefused>(); r && refusals++ == 0) {
+            refused = r;
+            firstRefused = trace_[i].pid;
+        }
+    if (refused) {
+        const ProcessView* p = w.find(firstRefused);
+        out << "LIMIT: " << refusalSummary(*refused, refusals) << "; the first: " << firstRefused
+            << (p ? " " + p->name : std::string()) << ".\n";
+    }
     if (trace_.size() && trace_[trace_.size() - 1].kind == EventKind::RunEnd) {
         auto& end = trace_[trace_.size() - 1].as<ev::RunEnd>();
         int killed = 0;

@@ -1,6 +1,7 @@
 #pragma once
 // The run told as text: one line per event worth reading, then the tree and what teardown did.
 // Incremental, so the CLI can print while the recorder is still appending.
+#include "StoryRepeats.hpp"
 #include "Trace.hpp"
 
 #include <functional>
@@ -25,14 +26,16 @@ class Story {
   private:
     std::string who(pid_t pid) const;
     std::string fdList(SnapId snap, const char* sep = ", ") const;
-    void line(std::ostream& out, const Event& e, const std::string& text) const;
+    void line(std::ostream& out, const Event& e, const std::string& text);
 
     const Trace& trace_;
     size_t told_ = 0;
     std::map<pid_t, std::string> names_;
     std::map<pid_t, pid_t> nspids_;
     std::set<pid_t> sandbox_;
+    std::set<pid_t> setUpPending_; // the launcher's children before their first exec
     std::map<pid_t, Role> roles_;
+    StoryRepeats repeats_;
 };
 
 } // namespace forklab

@@ -1,4 +1,5 @@
 #include "TraceFile.hpp"
+#include "Names.hpp"
 
 #include "JsonWriter.hpp"
 #include "StackText.hpp"
@@ -113,6 +114,7 @@ json eventToJson(const Trace& t, const Event& e) {
             } else if constexpr (std::is_same_v<T, ev::Exec>) {
                 j["path"] = str(t, d.path);
                 j["exe"] = str(t, d.exe);
+                j["name"] = processNameOfArgv(t.str(d.argv), t.str(d.path));
                 j["role"] = toString(d.role);
                 j["argv"] = splitArgv(t.str(d.argv));
                 j["before_snap"] = d.before == kNoSnap ? json(nullptr) : json(d.before);
@@ -173,6 +175,12 @@ json eventToJson(const Trace& t, const Event& e) {
                 j["target"] = str(t, d.target);
                 j["hex"] = str(t, d.hex);
                 j["length"] = d.length;
+            } else if constexpr (std::is_same_v<T, ev::CloneRefused>) {
+                j["limit"] = toString(d.limit);
+                j["max_procs"] = d.maxProcs;
+                j["tasks"] = d.tasks;
+                j["errno"] = d.err;
+                j["how"] = toString(d.how);
             } else if constexpr (std::is_same_v<T, ev::RunEnd>) {
                 j["reason"] = toString(d.reason);
                 j["exit_code"] = d.exitCode;
@@ -278,6 +286,7 @@ class LineWriter {
         snap(d.before);
         w_.field("exe", str(d.exe));
         kind(e);
+        w_.field("name", processNameOfArgv(str(d.argv), str(d.path)));
         w_.field("path", str(d.path));
         pid(e);
         w_.field("role", toString(d.role));
@@ -413,6 +422,16 @@ class LineWriter {
         kind(e);
         pid(e);
         t(e);
+    }
+    void fields(const Event& e, const ev::CloneRefused& d) {
+        w_.field("errno", d.err);
+        w_.field("how", toString(d.how));
+        kind(e);
+        w_.field("limit", toString(d.limit));
+        w_.field("max_procs", d.maxProcs);
+        pid(e);
+        t(e);
+        w_.field("tasks", d.tasks);
     }
     void fields(const Event& e, const ev::RunEnd& d) {
         w_.field("exit_code", d.exitCode);

@@ -322,6 +322,10 @@ class Reader {
         } else if (kind == "killed_by_sandbox") {
             e.kind = EventKind::KilledBySandbox;
             e.data = ev::KilledBySandbox{};
+        } else if (kind == "clone_refused") {
+            e.kind = EventKind::CloneRefused;
+            e.data = ev::CloneRefused{o.choice<TaskLimit>("limit"), i32(o, "max_procs"),
+                                      i32(o, "tasks"), i32(o, "errno"), o.choice<ForkKind>("how")};
         } else if (kind == "run_end") {
             e.kind = EventKind::RunEnd;
             e.data =

@@ -1,5 +1,7 @@
 #include "World.hpp"
 
+#include "Names.hpp"
+
 #include <algorithm>
 
 namespace forklab {
@@ -62,7 +64,7 @@ void World::apply(const Trace& trace, size_t i) {
         auto& d = e.as<ev::Exec>();
         it->second.exe = std::string(trace.str(d.exe));
         it->second.argv = splitArgv(trace.str(d.argv));
-        it->second.name = basename(it->second.exe);
+        it->second.name = processNameOfArgv(trace.str(d.argv), trace.str(d.path));
         it->second.execs++;
         it->second.role = d.role;
         it->second.threads = {e.pid}; // exec leaves one thread

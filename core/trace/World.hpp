@@ -20,8 +20,8 @@ struct ProcessView {
     pid_t parent = 0;
     Role role = Role::Program;
     ForkKind how = ForkKind::Fork;
-    std::string name;              // comm at first sight, then the exec'd path's basename
-    std::string exe;               // last exec path
+    std::string name;              // what it calls itself: argv[0]'s basename (Names.hpp)
+    std::string exe;               // what the kernel ran at its last exec (symlinks resolved)
     std::vector<std::string> argv; // last exec argv
     int execs = 0;
     bool alive = true;

@@ -120,7 +120,7 @@ TEST_CASE("global-state's reveal shows the child's printed value without a click
         REQUIRE(s.exitCode == 0);
         const json& p = s.state["panes"][0];
         const json* child =
-            node(p, "child", std::string(method) == "fork" ? "fork" : "spawn (fork+exec)");
+            node(p, "child", std::string(method) == "fork" ? "fork" : "spawn-child");
         REQUIRE(child);
         CHECK(p["selected"] == (*child)["pid"]);
         CHECK(s.state["tab"] == "output");

@@ -62,8 +62,8 @@ TEST_CASE("fd-inheritance under spawn: exec closed the CLOEXEC file, the launche
                          {"--scenario", "fd-inheritance", "--method", "spawn", "--goto-step", "2"});
     REQUIRE(s.exitCode == 0);
     const json& p = s.state["panes"][0];
-    CHECK(node(p, "child", "spawn (fork+exec)"));
-    CHECK(node(p, "tracker", "tracker"));
+    CHECK(node(p, "child", "spawn-child")); // the roles' one vocabulary (Roles.hpp)
+    CHECK(node(p, "tracker", "resource-tracker"));
     bool cloexecClosedByExec = false, lessonFdsOpen = false;
     for (auto& r : p["fds"]["rows"]) {
         const std::string name = r["name"];
@@ -101,7 +101,7 @@ TEST_CASE("compare mode runs the lesson under all three methods", "[gui][xvfb]")
     CHECK(s.state["panes"][2]["method"] == "forkserver");
     // Under forkserver the child is the server's child.
     bool serverChild = false;
-    for (auto& n : s.state["panes"][2]["tree"]) serverChild |= n["start"] == "forkserver child";
+    for (auto& n : s.state["panes"][2]["tree"]) serverChild |= n["start"] == "forkserver-child";
     CHECK(serverChild);
 }
 
