@@ -6,6 +6,7 @@
 #include "SandboxHelpers.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <dirent.h>
 #include <optional>
@@ -249,21 +250,31 @@ TEST_CASE("forklab killed or interrupted in its first 50 ms leaves nothing behin
         auto& cmd = commands[size_t(i) % commands.size()];
         int sig = (i / int(commands.size())) % 2 ? SIGINT : SIGKILL;
         int delayUs = int(rng() % 50'000);
+        // Everything the child needs is made before the fork, and SIGINT is held across it: a
+        // SIGINT that comes before the exec must not run Catch2's handler (which allocates) in
+        // the child; with the default action it just ends the child.
+        std::vector<std::string> args = cmd;
+        args.insert(args.begin(), FORKLAB_BINARY);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        sigset_t intr, old;
+        sigemptyset(&intr);
+        sigaddset(&intr, SIGINT);
+        sigprocmask(SIG_BLOCK, &intr, &old);
         pid_t pid = fork();
         if (pid == 0) {
+            signal(SIGINT, SIG_DFL);
+            sigprocmask(SIG_SETMASK, &old, nullptr);
             putenv(token.data());
             int null = open("/dev/null", O_RDWR);
             dup2(null, 0);
             dup2(null, 1);
             dup2(null, 2);
-            std::vector<std::string> args = cmd;
-            args.insert(args.begin(), FORKLAB_BINARY);
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
             execv(argv[0], argv.data());
             _exit(126);
         }
+        sigprocmask(SIG_SETMASK, &old, nullptr);
         usleep(useconds_t(delayUs));
         kill(pid, sig);
         int st = 0;

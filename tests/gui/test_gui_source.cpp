@@ -195,11 +195,11 @@ TEST_CASE("at every step of every lesson the selected process and tab are the st
                 for (auto& n : p["tree"]) {
                     const std::string start = n["start"];
                     const bool helper = start == "sandbox" || start == "started by forklab" ||
-                                        start == "forkserver" || start == "tracker";
+                                        start == "forkserver" || start == "resource-tracker";
                     if ((want == "parent" && start == "started by forklab") ||
                         (want == "child" && !helper) ||
                         (want == "forkserver" && start == "forkserver") ||
-                        (want == "tracker" && start == "tracker")) {
+                        (want == "tracker" && start == "resource-tracker")) {
                         expected = n["pid"];
                         break;
                     }
