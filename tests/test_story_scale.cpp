@@ -159,7 +159,8 @@ TEST_CASE("300 threads run as outside; a refused clone is an event and a sentenc
     CHECK(d.maxProcs == 50);
     CHECK(d.limit != TaskLimit::Other);
     // The refusing process is the interpreter, and it had as many threads as the limit allows.
-    const ProcessView* p = run.world().find(refused[0]->pid);
+    const World world = run.world(); // find() points into it
+    const ProcessView* p = world.find(refused[0]->pid);
     REQUIRE(p);
     CHECK(p->name == "python3");
     std::regex started(R"(started (\d+))");
