@@ -69,30 +69,13 @@ std::optional<ProcStatus> parseProcStatus(const std::string& text) {
 }
 
 std::optional<ProcStatus> readProcStatus(const ProcDir& dir) {
-    auto text = dir.readShown("status");
+    auto text = dir.readFile("status");
     if (!text) return std::nullopt;
     return parseProcStatus(*text);
 }
 
-std::optional<StatFields> readStatFields(const ProcDir& dir) {
-    auto text = dir.readShown("stat");
-    if (!text) return std::nullopt;
-    // comm may contain spaces and ')': the fields start after the last ')'.
-    size_t paren = text->rfind(')');
-    if (paren == std::string::npos) return std::nullopt;
-    auto f = fields(std::string_view(*text).substr(paren + 1));
-    StatFields out;
-    // fields 3 (state), 4 (ppid) and 20 (num_threads), counted from the first after ')'
-    constexpr size_t kThreads = 20 - 3;
-    if (f.size() <= kThreads || f[0].size() != 1 || !parseInt(f[1], &out.ppid) ||
-        !parseInt(f[kThreads], &out.threads))
-        return std::nullopt;
-    out.state = f[0][0];
-    return out;
-}
-
 std::optional<uint64_t> readStartTime(const ProcDir& dir) {
-    auto text = dir.readShown("stat");
+    auto text = dir.readFile("stat");
     if (!text) return std::nullopt;
     // comm may contain spaces and ')': the fields start after the last ')'.
     size_t paren = text->rfind(')');

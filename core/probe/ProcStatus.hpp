@@ -22,15 +22,6 @@ struct ProcStatus {
 std::optional<ProcStatus> parseProcStatus(const std::string& text);
 std::optional<ProcStatus> readProcStatus(const ProcDir&);
 
-// State and PPid as /proc/PID/stat gives them (the same kernel values as status's State: and
-// PPid:, from a file that is cheaper to make): when the pid in its namespace is already known.
-struct StatFields {
-    char state = '?';
-    pid_t ppid = 0;
-    long threads = 0; // num_threads: the threads listed in /proc/PID/task, zombies included
-};
-std::optional<StatFields> readStatFields(const ProcDir&);
-
 // /proc/PID/stat field 22 (starttime, clock ticks since boot): with the pid it names one
 // process for good, so "is pid P still the process we recorded?" has an exact answer.
 std::optional<uint64_t> readStartTime(const ProcDir&);

@@ -10,7 +10,7 @@
 
 namespace forklab {
 
-ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth, pid_t knownNspid) {
+ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
     ProcessSnapshot snap;
     snap.pid = pid;
     snap.full = depth == SnapshotDepth::Full;
@@ -22,17 +22,8 @@ ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth, pid_t knownNspid
         return snap;
     }
     bool partial = false;
-    long threads = 0; // from stat, when read: 1 spares the listing of task/
-    if (knownNspid > 0 && !snap.full) {
-        if (auto st = readStatFields(*dir)) {
-            snap.nspid = knownNspid;
-            snap.ppid = st->ppid;
-            snap.state = st->state;
-            threads = st->threads;
-        } else {
-            partial = true;
-        }
-    } else if (auto st = readProcStatus(*dir)) {
+    auto st = readProcStatus(*dir);
+    if (st) {
         snap.nspid = st->innermostPid();
         snap.ppid = st->ppid;
         snap.state = st->state;
@@ -58,16 +49,7 @@ ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth, pid_t knownNspid
     const bool zombie = snap.state == 'Z' && !liveThread;
     if (!snap.full) {
         if (!zombie) snap.fds = readFdTable(files, &partial, false);
-        // One thread, and the leader alive: the kernel counts and lists the same threads (both
-        // change together when a thread is released), and a live leader is always listed, so
-        // task/ holds exactly the leader. The snapshot is taken at a stop of that thread: it
-        // cannot start another meanwhile.
-        std::vector<pid_t> tids;
-        if (threads == 1 && snap.state != 'Z' && snap.state != 'X')
-            tids = {pid};
-        else
-            tids = listThreads(*dir);
-        for (pid_t tid : tids) {
+        for (pid_t tid : listThreads(*dir)) {
             ThreadState t;
             t.tid = tid;
             t.nstid = tid == pid ? snap.nspid : 0; // other threads' inner tids: full snapshots

@@ -10,10 +10,6 @@ enum class SnapshotDepth : uint8_t {
 };
 
 // Never throws; a process that vanishes mid-read yields partial = true.
-// knownNspid: the pid in its own namespace when the caller already read it (it never changes):
-// a Stop snapshot then reads State and PPid from the cheaper stat instead of status. The
-// snapshot is the same either way.
-ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth = SnapshotDepth::Full,
-                                pid_t knownNspid = 0);
+ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth = SnapshotDepth::Full);
 
 } // namespace forklab

@@ -283,10 +283,7 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
 }
 
 SnapId Tracer::snapshot(pid_t pid, SnapReason why, const std::vector<std::string>& execArgv) {
-    // The nspid read from status at the announcement never changes: the stop reads stat.
-    const Proc* known = proc(pid);
-    SnapId id =
-        trace_.addSnapshot(snapshotProcess(pid, SnapshotDepth::Stop, known ? known->nspid : 0));
+    SnapId id = trace_.addSnapshot(snapshotProcess(pid, SnapshotDepth::Stop));
     emit(pid, EventKind::Snapshot, ev::Snapshot{id, why});
     learnCPython(pid, why, id, execArgv);
     nameCPythonFds(pid, id);
