@@ -93,16 +93,6 @@ TEST_CASE("the story of 2,000 × /bin/true is short, live with -q and replayed",
     auto replay = runForklab({"replay", "--text", t.path});
     INFO(replay.out.substr(0, 4000));
     CHECK(replay.exitCode == 0);
-    // An open recorder bug, seen only as an unprivileged user (about one run in three): a
-    // process's fd table is sometimes read short — no fds at an exec stop, only fd 0 at a fork
-    // stop — so its block differs, is told whole, and the fold starts again after it. Such a
-    // run is reported, not failed, until that is found; as root the bound is exact.
-    if (geteuid() != 0 && lines(replay.out) > 50) {
-        WARN("an fd table read short as an unprivileged user split the fold (open recorder bug)");
-        CHECK(lines(replay.out) <= 80);
-        CHECK(replay.out.find(" in all") != std::string::npos);
-        return;
-    }
     CHECK(lines(replay.out) <= 50);
     CHECK(replay.out.find("2,000 in all") != std::string::npos);
     CHECK(replay.out.find("1,998 more like the one above") != std::string::npos);
