@@ -88,8 +88,8 @@ int runLesson(const std::string& id, const std::string& methodName, const std::s
             // The bytes are in the story; this is a reading of them, after the run.
             const PickleReading r = readPickles(execedExe(trace, d.pid), d.bytes);
             std::cout << "\n  The " << d.length << " bytes " << d.pid << " wrote into fd " << d.fd
-                      << " (" << d.target << ")"
-                      << (r.ok ? ", read by " + r.tool + ":" : ":") << '\n';
+                      << " (" << d.target << ")" << (r.ok ? ", read by " + r.tool + ":" : ":")
+                      << '\n';
             std::istringstream lines(r.text);
             for (std::string l; std::getline(lines, l);) std::cout << "    " << l << '\n';
         }

@@ -8,7 +8,7 @@ static const char sample[] =
     "fork copies the parent spawn starts a fresh program forkserver asks a small server to fork "
     "the kernel is the witness every process has a parent and a table of open files";
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     size_t top = argc > 1 ? (size_t)atoi(argv[1]) : 5;
     struct table t;
     table_init(&t, 64);

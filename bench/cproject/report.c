@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void report(const struct table *t, size_t top) {
-    struct entry *all = malloc((t->used ? t->used : 1) * sizeof *all);
+void report(const struct table* t, size_t top) {
+    struct entry* all = malloc((t->used ? t->used : 1) * sizeof *all);
     if (!all) return;
     size_t n = 0;
     for (size_t i = 0; i < t->cap; ++i)

@@ -3,19 +3,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash(const char *s) {
+static uint64_t hash(const char* s) {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
     for (; *s; ++s) h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return h;
 }
 
-void table_init(struct table *t, size_t cap) {
+void table_init(struct table* t, size_t cap) {
     t->slots = calloc(cap, sizeof *t->slots);
     t->cap = t->slots ? cap : 0;
     t->used = 0;
 }
 
-static void grow(struct table *t) {
+static void grow(struct table* t) {
     struct table bigger;
     table_init(&bigger, t->cap * 2);
     for (size_t i = 0; i < t->cap; ++i) {
@@ -29,7 +29,7 @@ static void grow(struct table *t) {
     *t = bigger;
 }
 
-void table_add(struct table *t, const char *word) {
+void table_add(struct table* t, const char* word) {
     if (!t->cap) return;
     if ((t->used + 1) * 2 > t->cap) grow(t);
     size_t i = hash(word) % t->cap;
@@ -41,7 +41,7 @@ void table_add(struct table *t, const char *word) {
     t->slots[i].count++;
 }
 
-void table_free(struct table *t) {
+void table_free(struct table* t) {
     for (size_t i = 0; i < t->cap; ++i) free(t->slots[i].word);
     free(t->slots);
     t->slots = NULL;

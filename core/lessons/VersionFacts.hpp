@@ -3,7 +3,8 @@
 // lesson (never from what the program says about itself): how spawn's helpers were created,
 // whether the parent printed 3.12's fork DeprecationWarning, whether the resource tracker's leak
 // warning names the leak or only counts it, and which method started the child a lesson started
-// without choosing one, and what the parent wrote into a child's data pipe. Plus what is documented but cannot be observed on this machine.
+// without choosing one, and what the parent wrote into a child's data pipe. Plus what is documented
+// but cannot be observed on this machine.
 #include "core/trace/Trace.hpp"
 
 #include <string>

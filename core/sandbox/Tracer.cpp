@@ -194,7 +194,7 @@ void Tracer::resume(Task& t) {
     }
     t.held = false;
     int req = t.resumeToSyscallExit || watchClones_ || pipes_.watching(t.tgid) ? PTRACE_SYSCALL
-                                                                                : PTRACE_CONT;
+                                                                               : PTRACE_CONT;
     // A task the kernel will not let listen (EIO: not in a group stop) goes on instead.
     if (!t.groupStopped || ptrace(PTRACE_LISTEN, t.tid, 0, 0) != 0)
         ptrace(__ptrace_request(req), t.tid, 0, t.resumeSig);

@@ -184,10 +184,10 @@ struct RunEnd {
 
 } // namespace ev
 
-using Payload = std::variant<ev::RunStart, ev::Proc, ev::Fork, ev::Exec, ev::Exit, ev::ThreadExit,
-                             ev::Snapshot, ev::Output, ev::Deadlock, ev::Shm, ev::Leak, ev::Kill,
-                             ev::Marker, ev::KilledBySandbox, ev::RunEnd, ev::Annotation,
-                             ev::PipeWrite, ev::CloneRefused>;
+using Payload =
+    std::variant<ev::RunStart, ev::Proc, ev::Fork, ev::Exec, ev::Exit, ev::ThreadExit, ev::Snapshot,
+                 ev::Output, ev::Deadlock, ev::Shm, ev::Leak, ev::Kill, ev::Marker,
+                 ev::KilledBySandbox, ev::RunEnd, ev::Annotation, ev::PipeWrite, ev::CloneRefused>;
 
 // The `kind` names of the trace file, one per payload, plus shm_create/shm_unlink sharing ev::Shm.
 enum class EventKind : uint8_t {

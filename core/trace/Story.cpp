@@ -2,11 +2,11 @@
 #include "core/base/HexBytes.hpp"
 #include "core/base/Text.hpp"
 
-#include "PipeWrites.hpp"
-#include "StackText.hpp"
 #include "Names.hpp"
+#include "PipeWrites.hpp"
 #include "Refusal.hpp"
 #include "Roles.hpp"
+#include "StackText.hpp"
 #include "World.hpp"
 #include "core/probe/Deadlock.hpp"
 
