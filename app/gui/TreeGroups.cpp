@@ -9,12 +9,12 @@
 
 namespace forklab::gui {
 
-std::string stateWords(const TreeNode& n) {
+std::string stateWords(const TreeNode& n, bool compact) {
     const ProcessView& p = *n.proc;
     if (n.stateHidden) return "?";
     switch (n.state) {
     case ProcState::Exited:
-        return "exit " + std::to_string(p.status.exitCode());
+        return (compact ? "exit " : "exited, code ") + std::to_string(p.status.exitCode());
     case ProcState::Killed:
         if (p.killedBySandbox) return "\u2717 killed at teardown";
         return "\u2717 killed by " +
@@ -22,7 +22,7 @@ std::string stateWords(const TreeNode& n) {
     case ProcState::Deadlocked:
         return "\u26A0 DEADLOCKED";
     case ProcState::Blocked:
-        return "blocked (futex)";
+        return compact ? "blocked (futex)" : "blocked in a futex wait";
     case ProcState::Running:
         return "running";
     }

@@ -26,7 +26,8 @@ void drawGroupCard(Pane& pane, const CursorWorld& w, const TreeNode& group, ImVe
 // On the first card of an opened group: a button that folds the group again.
 void drawGroupFoldButton(Pane& pane, const TreeNode& first, ImVec2 centre, float radius,
                          float line);
-// The state in a few words ("exit 0", "killed by SIGKILL", "?" while a lesson hides it).
-std::string stateWords(const TreeNode& n);
+// The state in a few words ("killed by SIGKILL", "?" while a lesson hides it): compact for a
+// list row or a group ("exit 3"), else as a card says it ("exited, code 3").
+std::string stateWords(const TreeNode& n, bool compact = true);
 
 } // namespace forklab::gui

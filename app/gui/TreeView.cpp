@@ -101,26 +101,6 @@ std::string threadsText(const Trace& trace, const TreeNode& node) {
     return n == 1 ? "1 thread" : std::to_string(n) + " threads";
 }
 
-std::string stateShort(const TreeNode& n) {
-    const ProcessView& p = *n.proc;
-    if (n.stateHidden) return "?";
-    switch (n.state) {
-    case ProcState::Exited:
-        return "exited, code " + std::to_string(p.status.exitCode());
-    case ProcState::Killed:
-        if (p.killedBySandbox) return "\u2717 killed at teardown";
-        return "\u2717 killed by " +
-               (p.status.signaled() ? signalName(p.status.termSignal()) : std::string("a signal"));
-    case ProcState::Deadlocked:
-        return "\u26A0 DEADLOCKED";
-    case ProcState::Blocked:
-        return "blocked in a futex wait";
-    case ProcState::Running:
-        return "running";
-    }
-    return {};
-}
-
 void tooltip(const App& app, const CursorWorld& w, const TreeNode& n) {
     const ProcessView& p = *n.proc;
     if (n.groupSize > 0) {
@@ -434,7 +414,7 @@ void drawTreeView(App& app, Pane& pane, const CursorWorld& w, ImVec2 size, bool 
 
         // Line 3: its state, in words, never by colour alone.
         cur = ImVec2(tx, pos.y + m.em * 2.75f);
-        const std::string state = stateShort(n);
+        const std::string state = stateWords(n, /*compact=*/false);
         if (n.stateHidden) {
             dl->AddText(ImVec2(cur.x, cur.y + m.em * 0.08f), pal.textDim, "state: ?");
         } else if (deadlocked &&
