@@ -9,6 +9,7 @@
 #include "core/lessons/VersionFacts.hpp"
 #include "core/trace/PipeWrites.hpp"
 #include "core/trace/TraceFile.hpp"
+#include "core/trace/TraceIndex.hpp"
 #include "core/trace/TraceReader.hpp"
 
 #include <nlohmann/json.hpp>
@@ -55,6 +56,18 @@ void checkWhatCrossed(const Run& r, StartMethod m) {
     REQUIRE(child != parent.pid);
     CHECK(outputOf(r, child).find(kGlobal + " - " + kLocal + "\n") != std::string::npos);
     const std::vector<PipeData> crossed = pipeWrites(*r.trace);
+    { // what a frame reads (from the index, not a scan) is the same
+        TraceIndex index;
+        index.update(*r.trace);
+        const auto indexed = pipeWrites(*r.trace, index.pipeWrites());
+        REQUIRE(indexed.size() == crossed.size());
+        for (size_t i = 0; i < crossed.size(); ++i) {
+            CHECK(indexed[i].pid == crossed[i].pid);
+            CHECK(indexed[i].target == crossed[i].target);
+            CHECK(indexed[i].bytes == crossed[i].bytes);
+            CHECK(indexed[i].length == crossed[i].length);
+        }
+    }
     if (m == StartMethod::Fork) {
         // A copy of the parent's memory: nothing is written for the child to read.
         CHECK(crossed.empty());

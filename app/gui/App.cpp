@@ -364,8 +364,9 @@ void drawSingle(App& app, Pane& pane) {
     const ImGuiStyle& style = ImGui::GetStyle();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     // The timeline shows the whole run (every process ever seen), the tree the cursor's world.
-    const TreeLayout tracks = layoutTree(s.trace(), s.headWorld(), pane.collapsed,
-                                         app.settings.showSandbox, false, pane.openGroups);
+    relayoutTree(pane.tracks, pane.tracksMadeFrom, s.trace(), s.headWorld(), pane.collapsed,
+                 app.settings.showSandbox, false, pane.openGroups);
+    const TreeLayout& tracks = pane.tracks;
     // A narrow window (a big display scale) keeps the tree and the narration large and folds
     // the timeline away until asked for.
     const bool narrow = avail.x / em < 60.0f;
@@ -405,7 +406,7 @@ void drawSingle(App& app, Pane& pane) {
     ImGui::BeginChild("side", ImVec2(0, topH), false);
     const float sideH = ImGui::GetContentRegionAvail().y;
     // A lesson shares the side with its program (the Source panel) and the details below.
-    const float lessonShare = !app.lessonMode() ? 0.42f : narrow ? 0.48f : 0.46f;
+    const float lessonShare = !app.lessonMode() ? 0.42f : narrow ? 0.36f : 0.46f;
     ImGui::BeginChild("lesson", ImVec2(0, std::floor(sideH * lessonShare)), true);
     drawLessonView(app, pane);
     ImGui::EndChild();
@@ -487,8 +488,9 @@ void drawApp(App& app) {
     // (the old world's processes are gone then).
     auto layout = [&app] {
         for (auto& p : app.panes)
-            p.tree = layoutTree(p.session->trace(), p.session->world(), p.collapsed,
-                                app.settings.showSandbox, app.settings.hideExited, p.openGroups);
+            relayoutTree(p.tree, p.treeMadeFrom, p.session->trace(), p.session->world(),
+                         p.collapsed, app.settings.showSandbox, app.settings.hideExited,
+                         p.openGroups);
         for (auto& p : app.panes) updateSpoilers(app, p);
         // Compare mode: the columns stand at the same step, the first says the tab.
         for (auto& p : app.panes) followStepFocus(app, p);

@@ -53,6 +53,9 @@ struct Pane {
     TimelineState timeline;
     // Per frame: the tree at the cursor (the views share it), and what it may not show yet.
     TreeLayout tree;
+    TreeLayoutInputs treeMadeFrom; // made again only when these change
+    TreeLayout tracks;             // the timeline's: every process seen (the head's world)
+    TreeLayoutInputs tracksMadeFrom;
     Spoilers spoilers;
     // Where the tree panel and its cards were drawn (screen pixels), for the test mode's dump.
     struct Rect {

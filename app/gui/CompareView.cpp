@@ -74,7 +74,7 @@ std::string keyFact(const App& app, Pane& pane) {
     }
     // What crossed to the child, as the recorder caught it in the data pipe.
     if (app.lesson == "python-arguments") {
-        const auto crossed = pipeWrites(s.trace(), w.world.upto);
+        const auto crossed = pipeWrites(s.trace(), s.index().pipeWrites(), w.world.upto);
         if (crossed.empty()) add("nothing written into a data pipe");
         for (auto& d : crossed)
             add(std::to_string(d.length) + " bytes into the data pipe: " + hexHead(d.bytes, 4));

@@ -60,7 +60,7 @@ const PickleReading& readingOf(const Trace& trace, const PipeData& d) {
 // (CPython's data pipe): above the table, since it is the fact a lesson asks about.
 void drawPipeWrites(const App& app, Pane& pane, const CursorWorld& w, pid_t pid, const FdTable& t) {
     const Trace& trace = pane.session->trace();
-    for (const PipeData& d : pipeWrites(trace, w.world.upto)) {
+    for (const PipeData& d : pipeWrites(trace, pane.session->index().pipeWrites(), w.world.upto)) {
         bool holds = d.pid == pid;
         for (auto& r : t.rows) holds |= r.entry.target == d.target;
         if (!holds) continue;

@@ -2,7 +2,6 @@
 
 #include "app/gui/LessonSource.hpp"
 #include "core/probe/Deadlock.hpp"
-#include "core/trace/ForklabSetUp.hpp"
 #include "core/trace/Refusal.hpp"
 #include "core/trace/Roles.hpp"
 
@@ -24,7 +23,7 @@ const char* label(StartKind k) {
     case StartKind::Spawn:
         return toString(Role::SpawnChild);
     case StartKind::PosixSpawn:
-        return "posix_spawn";
+        return "vfork + exec"; // the kernel saw vfork (posix_spawn is one): not which call
     case StartKind::Server:
         return toString(Role::Forkserver);
     case StartKind::ForkserverChild:
@@ -48,7 +47,8 @@ const char* explanation(StartKind k) {
     case StartKind::Spawn:
         return roleMeaning(Role::SpawnChild);
     case StartKind::PosixSpawn:
-        return "created by vfork()/posix_spawn() and exec'd: the parent waits until the exec";
+        return "created by vfork() (glibc's posix_spawn is one) and exec'd: the parent waits until "
+               "the exec";
     case StartKind::Server:
         return roleMeaning(Role::Forkserver);
     case StartKind::ForkserverChild:
@@ -262,11 +262,12 @@ FdTable fdTable(const Trace& trace, const CursorWorld& w, pid_t pid,
         }
     }
     const ProcessSnapshot* first = h.firstSnap != kNoSnap ? &trace.snapshot(h.firstSnap) : nullptr;
-    // The run's first process starts with what forklab's launcher set up before its exec
-    // (stdio, /dev/null under --quiet-program): those are forklab's, not opened by the program.
+    // The run's first process starts with what forklab's launcher set up before its first exec
+    // (stdio, /dev/null under --quiet-program): the table right after that exec is forklab's,
+    // not opened by the program (no program code has run yet).
     const ProcessView* parent = w.world.find(p->parent);
-    if (parent && parent->role == Role::Sandbox) {
-        SnapId setUp = forklabSetUpTable(trace, pid);
+    if (parent && parent->role == Role::Sandbox && h.firstExec != ProcessHistory::kNone) {
+        const SnapId setUp = trace[h.firstExec].as<ev::Exec>().after;
         if (setUp != kNoSnap && setUp < trace.snapshotCount()) {
             first = &trace.snapshot(setUp);
             t.setUp = true;

@@ -80,6 +80,24 @@ ProcState procState(const Trace& trace, const CursorWorld& w, const ProcessView&
 TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<pid_t>& collapsed,
                       bool showSandbox, bool hideExited = false,
                       const std::set<pid_t>& openGroups = {});
+
+// What a TreeLayout was made from. A frame asks for the same layout several times (before and
+// after the keys move the cursor; every pane), and 2,000 processes take a millisecond to lay out:
+// it is made again only when one of these changed. The trace's length counts because the
+// process states read snapshots beside the world.
+struct TreeLayoutInputs {
+    const CursorWorld* world = nullptr;
+    uint64_t stamp = 0;
+    size_t traceSize = 0;
+    std::set<pid_t> collapsed, openGroups;
+    bool showSandbox = false, hideExited = false;
+    bool operator==(const TreeLayoutInputs&) const = default;
+};
+// layoutTree into `out` unless `made` says `out` is already that layout; true if it was made.
+// (The spoiler masks in TreeNode are set again each frame, so a kept layout stays right.)
+bool relayoutTree(TreeLayout& out, TreeLayoutInputs& made, const Trace& trace, const CursorWorld& w,
+                  const std::set<pid_t>& collapsed, bool showSandbox, bool hideExited,
+                  const std::set<pid_t>& openGroups);
 // What a group row says: "2,000 × /bin/true, exit 0" ("?" for a state the lesson hides yet).
 std::string groupTitle(const TreeNode& group);
 // "2,000": counts a class reads at a glance.

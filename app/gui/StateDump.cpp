@@ -183,7 +183,7 @@ json paneState(App& app, Pane& pane) {
     }
     // The pipe writes the fd view shows for this process (hidden as it hides them).
     json writes = json::array();
-    for (const PipeData& d : pipeWrites(trace, w.world.upto)) {
+    for (const PipeData& d : pipeWrites(trace, s.index().pipeWrites(), w.world.upto)) {
         bool holds = d.pid == focus;
         for (auto& r : t.rows) holds |= r.entry.target == d.target;
         if (!holds) continue;

@@ -241,4 +241,14 @@ TreeLayout layoutTree(const Trace& trace, const CursorWorld& w, const std::set<p
     return out;
 }
 
+bool relayoutTree(TreeLayout& out, TreeLayoutInputs& made, const Trace& trace, const CursorWorld& w,
+                  const std::set<pid_t>& collapsed, bool showSandbox, bool hideExited,
+                  const std::set<pid_t>& openGroups) {
+    TreeLayoutInputs now{&w, w.stamp, trace.size(), collapsed, openGroups, showSandbox, hideExited};
+    if (now == made) return false;
+    out = layoutTree(trace, w, collapsed, showSandbox, hideExited, openGroups);
+    made = std::move(now);
+    return true;
+}
+
 } // namespace forklab::gui

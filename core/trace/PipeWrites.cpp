@@ -4,23 +4,38 @@
 
 namespace forklab {
 
+namespace {
+
+void join(std::vector<PipeData>& out, const Trace& t, size_t i, const ev::PipeWrite& w) {
+    const std::string target(t.str(w.target));
+    PipeData* d = nullptr;
+    for (auto& x : out)
+        if (x.pid == t[i].pid && x.target == target) d = &x;
+    if (!d) {
+        out.push_back({t[i].pid, w.fd, target, {}, 0, 0, t[i].t});
+        d = &out.back();
+    }
+    d->bytes += fromHexBytes(t.str(w.hex)).value_or(std::string());
+    d->length += w.length;
+    d->writes++;
+}
+
+} // namespace
+
 std::vector<PipeData> pipeWrites(const Trace& t, size_t upto) {
     std::vector<PipeData> out;
     upto = std::min(upto, t.size());
-    for (size_t i = 0; i < upto; ++i) {
-        const auto* w = t[i].get<ev::PipeWrite>();
-        if (!w) continue;
-        const std::string target(t.str(w->target));
-        PipeData* d = nullptr;
-        for (auto& x : out)
-            if (x.pid == t[i].pid && x.target == target) d = &x;
-        if (!d) {
-            out.push_back({t[i].pid, w->fd, target, {}, 0, 0, t[i].t});
-            d = &out.back();
-        }
-        d->bytes += fromHexBytes(t.str(w->hex)).value_or(std::string());
-        d->length += w->length;
-        d->writes++;
+    for (size_t i = 0; i < upto; ++i)
+        if (const auto* w = t[i].get<ev::PipeWrite>()) join(out, t, i, *w);
+    return out;
+}
+
+std::vector<PipeData> pipeWrites(const Trace& t, const std::vector<size_t>& events, size_t upto) {
+    std::vector<PipeData> out;
+    upto = std::min(upto, t.size());
+    for (size_t i : events) {
+        if (i >= upto) break;
+        if (const auto* w = t[i].get<ev::PipeWrite>()) join(out, t, i, *w);
     }
     return out;
 }

@@ -19,8 +19,12 @@ struct PipeData {
     int64_t firstT = 0;
 };
 
-// Up to event index `upto` (all of them by default).
+// Up to event index `upto` (all of them by default). Scans the trace.
 std::vector<PipeData> pipeWrites(const Trace& t, size_t upto = SIZE_MAX);
+// The same, from the pipe_write event indices (TraceIndex::pipeWrites(), in order): what a
+// frame calls, since it must not scan the trace.
+std::vector<PipeData> pipeWrites(const Trace& t, const std::vector<size_t>& events,
+                                 size_t upto = SIZE_MAX);
 
 // What the kernel ran for `pid` at its last exec before event `upto` (/proc/PID/exe), or "".
 std::string execedExe(const Trace& t, pid_t pid, size_t upto = SIZE_MAX);

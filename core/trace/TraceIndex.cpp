@@ -18,6 +18,7 @@ bool TraceIndex::update(const Trace& trace, size_t budget) {
             }
         }
         if (e.kind == EventKind::Annotation) annotations_.push_back(i);
+        if (e.kind == EventKind::PipeWrite) pipeWrites_.push_back(i);
         if (isStepEvent(e) || e.kind == EventKind::Output) {
             if (e.pid) tracks_[e.pid].push_back(i);
             // A fork also belongs on the child's track: it is where the child's life begins.

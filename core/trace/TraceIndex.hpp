@@ -29,6 +29,8 @@ class TraceIndex {
     const std::vector<size_t>& track(pid_t pid) const;
     // Names the program gave its objects (mutex addresses, fds), in order.
     const std::vector<size_t>& annotations() const { return annotations_; }
+    // The pipe_write events (what the recorder caught in watched pipes), in order.
+    const std::vector<size_t>& pipeWrites() const { return pipeWrites_; }
 
     // Number of steps at or before event `upto - 1` (the step the cursor `upto` shows, 1-based;
     // 0 before the first step).
@@ -40,7 +42,7 @@ class TraceIndex {
 
   private:
     size_t indexed_ = 0;
-    std::vector<size_t> steps_, markers_, annotations_;
+    std::vector<size_t> steps_, markers_, annotations_, pipeWrites_;
     std::optional<size_t> key_;
     std::unordered_map<pid_t, std::vector<size_t>> tracks_;
     int64_t endTime_ = 0;

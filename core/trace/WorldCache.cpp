@@ -1,8 +1,16 @@
 #include "WorldCache.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 namespace forklab {
+
+namespace {
+uint64_t nextStamp() {
+    static std::atomic<uint64_t> last{0};
+    return ++last;
+}
+} // namespace
 const ProcessHistory& CursorWorld::of(pid_t pid) const {
     static const ProcessHistory kEmpty;
     auto it = history.find(pid);
@@ -11,6 +19,7 @@ const ProcessHistory& CursorWorld::of(pid_t pid) const {
 
 // The world itself is World::apply's; what is added here is each process's history.
 void CursorWorld::apply(const Trace& trace, size_t i) {
+    stamp = nextStamp();
     const Event& e = trace[i];
     // A new process with an old pid (pids wrap): the old life and its history move to a key of
     // their own before the new life's history starts (at its fork, or at Proc without one).
@@ -44,7 +53,11 @@ void CursorWorld::apply(const Trace& trace, size_t i) {
         if (e.as<ev::Fork>().how != ForkKind::Thread) history[e.as<ev::Fork>().child].forkEvent = i;
         break;
     case EventKind::Exec:
-        if (world.find(e.pid)) history[e.pid].lastExec = i;
+        if (world.find(e.pid)) {
+            ProcessHistory& h = history[e.pid];
+            if (h.firstExec == ProcessHistory::kNone) h.firstExec = i;
+            h.lastExec = i;
+        }
         break;
     case EventKind::Snapshot: {
         if (!world.find(e.pid)) break;
@@ -80,7 +93,10 @@ const CursorWorld& WorldCache::at(const Trace& trace, size_t upto) {
     // Checkpoint k was taken before event k*every_ was applied, and the head is past upto.
     const size_t k = std::min(upto / every_, checkpoints_.size() - 1);
     const size_t base = checkpoints_[k].world.upto;
-    if (cur_.world.upto > upto || cur_.world.upto < base) cur_ = checkpoints_[k];
+    if (cur_.world.upto > upto || cur_.world.upto < base) {
+        cur_ = checkpoints_[k];
+        cur_.stamp = nextStamp(); // the same world, but a new copy
+    }
     for (size_t i = cur_.world.upto; i < upto; ++i) cur_.apply(trace, i);
     return cur_;
 }

@@ -21,6 +21,7 @@ struct ProcessHistory {
     size_t lastFullEvent = kNone; // the snapshot event of lastFull
     size_t lastSnapEvent = kNone; // the snapshot event of ProcessView::snap (its reason)
     size_t forkEvent = kNone;     // the parent's fork event that created it
+    size_t firstExec = kNone;     // its first exec event
     size_t lastExec = kNone;      // its newest exec event
     size_t lastEvent = kNone;     // its newest event of any kind
     // Its newest event that shows it ran (fork, exec, exit, output, a trapped syscall, a step):
@@ -31,6 +32,9 @@ struct ProcessHistory {
 struct CursorWorld {
     World world;
     std::unordered_map<pid_t, ProcessHistory> history;
+    // Changes whenever the world does, also when a copy replaces it (a jump back): a view keeps
+    // what it derived from the world (pointers into it) while the address and stamp stay.
+    uint64_t stamp = 0;
 
     const ProcessHistory& of(pid_t pid) const;
     // Applies event i (which must be event world.upto) the way World::at does, plus history.

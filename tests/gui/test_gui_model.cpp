@@ -121,6 +121,43 @@ TEST_CASE("WorldCache follows a trace that grows while it is read", "[gui][world
     }
 }
 
+TEST_CASE("a frame's tree layout is made again exactly when the world under it changes",
+          "[gui][world]") {
+    Trace trace;
+    makeSyntheticTrace(trace, SyntheticTraceSpec{40, 5000, 9});
+    WorldCache cache(256);
+    cache.extend(trace, trace.size());
+    TreeLayout tree;
+    TreeLayoutInputs made;
+    auto relayout = [&](const CursorWorld& w, const std::set<pid_t>& collapsed = {}) {
+        return relayoutTree(tree, made, trace, w, collapsed, false, false, {});
+    };
+    // Every node points into the world it was made from.
+    auto pointsInto = [&](const CursorWorld& w) {
+        for (const TreeNode& n : tree.nodes)
+            if (w.world.find(n.proc->pid) != n.proc) return false;
+        return !tree.nodes.empty();
+    };
+    const size_t a = 12 * 256, b = a + 100; // a is a checkpoint: at(a) is a copy of it
+    CHECK(relayout(cache.at(trace, a)));
+    CHECK(pointsInto(cache.at(trace, a)));
+    CHECK_FALSE(relayout(cache.at(trace, a))); // the same frame asking again
+    CHECK(relayout(cache.at(trace, b)));
+    CHECK_FALSE(relayout(cache.at(trace, b)));
+    CHECK(relayout(cache.at(trace, a)));
+    // To b and back to a with no layout between (another view moved the cursor): the world is
+    // the checkpoint copied again, at the same address and `upto` as the layout was made from,
+    // but a new copy: the old layout's pointers would dangle.
+    cache.at(trace, b);
+    const CursorWorld& back = cache.at(trace, a);
+    CHECK(relayout(back));
+    CHECK(pointsInto(back));
+    CHECK(relayout(back, {tree.nodes.front().proc->pid})); // folding a subtree
+    CHECK_FALSE(relayout(back, {tree.nodes.front().proc->pid}));
+    CHECK(relayout(cache.at(trace, trace.size()))); // the head
+    CHECK(pointsInto(cache.at(trace, trace.size())));
+}
+
 TEST_CASE("TraceIndex, fed in slices, lists the steps StepIndex::build finds", "[gui][index]") {
     Trace trace;
     makeSyntheticTrace(trace, SyntheticTraceSpec{100, 20000, 4});
