@@ -110,7 +110,9 @@ void drawLessonView(App& app, Pane& pane, bool perMethod) {
     if (!n.event.empty()) {
         ImGui::Spacing();
         ImGui::TextDisabled("The kernel shows:");
-        ImGui::SameLine();
+        // Beside its label only where the text keeps a wide column (a wrapped item's lines
+        // start where its first did: at scale 3 that left three words a line).
+        if (ImGui::GetContentRegionAvail().x / ImGui::GetFontSize() > 40.0f) ImGui::SameLine();
         ImGui::TextWrapped("%s", n.event.c_str());
     }
     if (!app.lessonMode()) drawStepList(pane);

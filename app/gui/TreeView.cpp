@@ -496,7 +496,12 @@ void drawTreeView(App& app, Pane& pane, const CursorWorld& w, ImVec2 size, bool 
     const float depthExtent =
         m.pad * 2 + float(tree.maxDepth + 1) * m.depthStep() - m.depthGap + m.em * 1.4f;
     const float rowExtent = m.pad * 2 + float(tree.rows) * m.rowStep() - m.rowGap;
-    ImGui::Dummy(m.vertical ? ImVec2(rowExtent, depthExtent) : ImVec2(depthExtent, rowExtent));
+    // (less the child window's own padding, which ImGui adds around the content: with it, a
+    // tree that fits showed two scrollbars at display scale 2 and 3)
+    const ImVec2 wp = ImGui::GetStyle().WindowPadding;
+    const ImVec2 extent =
+        m.vertical ? ImVec2(rowExtent, depthExtent) : ImVec2(depthExtent, rowExtent);
+    ImGui::Dummy(ImVec2(std::max(0.0f, extent.x - 2 * wp.x), std::max(0.0f, extent.y - 2 * wp.y)));
     drawTreeStyleToggle(app,
                         ImVec2(winPos.x + winSize.x - ImGui::GetStyle().ScrollbarSize - m.em * 0.3f,
                                winPos.y + m.em * 0.3f));
