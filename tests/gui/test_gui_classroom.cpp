@@ -46,9 +46,11 @@ std::vector<std::string> answersShown(const json& pane, const json& facts) {
 
 } // namespace
 
-TEST_CASE("no spoilers: at the key step no view shows the lesson's declared answer and Next "
-          "reveals it with the key step's process and the answer's tab in view",
-          "[gui][xvfb][spoilers]") {
+namespace {
+
+// At the key step no view shows the lesson's declared answer and Next reveals it with the key
+// step's process and the answer's tab in view: every lesson that asks, under one method.
+void checkNoSpoilers(const char* method) {
     // Every lesson that asks a question (its file has "## question").
     std::vector<std::string> lessonIds;
     for (auto& e :
@@ -61,52 +63,67 @@ TEST_CASE("no spoilers: at the key step no view shows the lesson's declared answ
     std::sort(lessonIds.begin(), lessonIds.end());
     REQUIRE(lessonIds.size() >= 19);
     for (const std::string& id : lessonIds) {
-        for (const char* method : {"fork", "spawn", "forkserver"}) {
-            CAPTURE(id, method);
-            std::vector<std::string> args = {"--scenario",  id,   "--method", method,
-                                             "--goto-step", "key"};
-            if (id == "launch-latency") args.insert(args.end(), {"--variant", "3"});
-            const Shown before = show("spoil_" + id + "_" + method, args, "", 2);
-            if (id.rfind("python-", 0) == 0 && before.exitCode == 2) {
-                WARN("no CPython for " << id);
-                continue;
-            }
-            REQUIRE(before.exitCode == 0);
-            const json& p = before.state["panes"][0];
-            const json& facts = p["spoilers"]["hidden"];
-            CHECK(p["spoilers"]["pending"] == true);
-            CHECK(p["narration"]["reveal"] == "");
-            CAPTURE(answersShown(p, facts));
-            CHECK(answersShown(p, facts).empty());
-            // A lesson that declares no answer facts asks before the processes it is about
-            // exist: the tree holds the program's root alone (a child, a worker, a server or a
-            // tracker would show the answer).
-            if (facts.empty()) {
-                int started = 0;
-                for (auto& n : p["tree"]) started += n["start"] != "sandbox";
-                CHECK(started == 1);
-            }
-
-            // Next, as the teacher presses it at the key step.
-            args.insert(args.end(), {"--actions", "1:next"});
-            const Shown after = show("reveal_" + id + "_" + method, args, "", 4);
-            REQUIRE(after.exitCode == 0);
-            const json& q = after.state["panes"][0];
-            CHECK(q["spoilers"]["pending"] == false);
-            CHECK(q["spoilers"]["hidden"].empty());
-            CHECK(!q["narration"]["reveal"].get<std::string>().empty());
-            CHECK(!q["narration"]["per_method"].get<std::string>().empty());
-            for (auto& n : q["tree"]) {
-                CHECK(n["threads"] != "?");
-                CHECK(n["state"] != "?");
-            }
-            // The key step's process is in view, on the tab that holds the answer.
-            if (has(facts, "ledger") || has(facts, "verdict"))
-                CHECK(after.state["tab"] == "sync");
-            else if (has(facts, "output") || has(facts, "timings"))
-                CHECK(after.state["tab"] == "output");
+        CAPTURE(id, method);
+        std::vector<std::string> args = {"--scenario",  id,   "--method", method,
+                                         "--goto-step", "key"};
+        if (id == "launch-latency") args.insert(args.end(), {"--variant", "3"});
+        const Shown before = show("spoil_" + id + "_" + method, args, "", 2);
+        if (id.rfind("python-", 0) == 0 && before.exitCode == 2) {
+            WARN("no CPython for " << id);
+            continue;
         }
+        REQUIRE(before.exitCode == 0);
+        const json& p = before.state["panes"][0];
+        const json& facts = p["spoilers"]["hidden"];
+        CHECK(p["spoilers"]["pending"] == true);
+        CHECK(p["narration"]["reveal"] == "");
+        CAPTURE(answersShown(p, facts));
+        CHECK(answersShown(p, facts).empty());
+        // A lesson that declares no answer facts asks before the processes it is about
+        // exist: the tree holds the program's root alone (a child, a worker, a server or a
+        // tracker would show the answer).
+        if (facts.empty()) {
+            int started = 0;
+            for (auto& n : p["tree"]) started += n["start"] != "sandbox";
+            CHECK(started == 1);
+        }
+
+        // Next, as the teacher presses it at the key step.
+        args.insert(args.end(), {"--actions", "1:next"});
+        const Shown after = show("reveal_" + id + "_" + method, args, "", 4);
+        REQUIRE(after.exitCode == 0);
+        const json& q = after.state["panes"][0];
+        CHECK(q["spoilers"]["pending"] == false);
+        CHECK(q["spoilers"]["hidden"].empty());
+        CHECK(!q["narration"]["reveal"].get<std::string>().empty());
+        CHECK(!q["narration"]["per_method"].get<std::string>().empty());
+        for (auto& n : q["tree"]) {
+            CHECK(n["threads"] != "?");
+            CHECK(n["state"] != "?");
+        }
+        // The key step's process is in view, on the tab that holds the answer.
+        if (has(facts, "ledger") || has(facts, "verdict"))
+            CHECK(after.state["tab"] == "sync");
+        else if (has(facts, "output") || has(facts, "timings"))
+            CHECK(after.state["tab"] == "output");
     }
+}
+
+} // namespace
+
+// One test per method: each opens some forty windows, and a test is given at most 180 s.
+TEST_CASE("no spoilers under fork: at the key step no view shows the lesson's declared answer "
+          "and Next reveals it with the key step's process and the answer's tab in view",
+          "[gui][xvfb][spoilers]") {
+    checkNoSpoilers("fork");
+}
+
+TEST_CASE("no spoilers under spawn: the same", "[gui][xvfb][spoilers]") {
+    checkNoSpoilers("spawn");
+}
+
+TEST_CASE("no spoilers under forkserver: the same", "[gui][xvfb][spoilers]") {
+    checkNoSpoilers("forkserver");
 }
 
 TEST_CASE("global-state's reveal shows the child's printed value without a click",
