@@ -116,6 +116,9 @@ sources_of() {
         SOURCES=(
             tests/fuzz/fuzz_trace_reader.cpp
             core/trace/TraceReader.cpp
+            core/trace/LineReader.cpp
+            core/trace/Roles.cpp
+            core/trace/Names.cpp
             core/trace/TraceStackField.cpp
             core/trace/StackText.cpp
             core/probe/FrameName.cpp

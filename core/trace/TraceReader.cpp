@@ -1,5 +1,7 @@
 #include "TraceReader.hpp"
 
+#include "JsonScan.hpp"
+#include "LineReader.hpp"
 #include "StackText.hpp"
 #include "TraceFile.hpp"
 #include "TraceJsonFields.hpp"
@@ -30,108 +32,9 @@ using nlohmann::json;
 namespace {
 using namespace tracefile;
 
-// A walk through a JSON text that knows, at `pos`, the nesting depth and whether it is inside a
-// string, without parsing it: exact for valid JSON (and the reader trusts what it finds only
-// once the line parsed).
-struct Scan {
-    size_t pos = 0;
-    int depth = 0;
-    bool inString = false;
-
-    // Walks on to the next "key": of the text's own object; returns where its value starts.
-    std::optional<size_t> findKey(std::string_view s, std::string_view key) {
-        return walk(s,
-                    [&](size_t p, char c) {
-                        return c == '"' && depth == 1 && s.size() - p > key.size() + 2 &&
-                               s[p + 1] == key[0] && s.compare(p + 1, key.size(), key) == 0 &&
-                               s.compare(p + 1 + key.size(), 2, "\":") == 0;
-                    })
-                   ? std::optional<size_t>(pos + key.size() + 3)
-                   : std::nullopt;
-    }
-    // Whether the text nests deeper than `limit` anywhere.
-    bool deeperThan(std::string_view s, int limit) {
-        return walk(s, [&](size_t, char) { return depth > limit; });
-    }
-
-  private:
-    static constexpr std::array<bool, 256> kMatters = [] {
-        std::array<bool, 256> m{};
-        for (char c : std::string_view("\"\\{}[]")) m[uint8_t(c)] = true;
-        return m;
-    }();
-    // Walks on until `stop(pos, c)` says so, asked at each '"' that opens a string (before it is
-    // entered) and after each '{' or '['; returns whether it stopped.
-    template <class Stop>
-    bool walk(std::string_view s, Stop stop) {
-        for (size_t n = s.size(); pos < n; ++pos) {
-            char c = s[pos];
-            if (!kMatters[uint8_t(c)]) continue; // most bytes: one table look-up
-            if (inString) {
-                if (c == '\\')
-                    ++pos; // the escaped character is skipped
-                else if (c == '"')
-                    inString = false;
-            } else if (c == '"') {
-                if (stop(pos, c)) return true;
-                inString = true;
-            } else if (c == '{' || c == '[') {
-                ++depth;
-                if (stop(pos, c)) return true;
-            } else if (c == '}' || c == ']') {
-                --depth;
-            }
-        }
-        return false;
-    }
-};
-
 bool tooDeep(std::string_view s) {
     return Scan().deeperThan(s, kMaxDepth);
 }
-
-// Splits a stream into lines through a fixed buffer, so no line can grow past the cap.
-class LineReader {
-  public:
-    enum Result { Line, End, TooLong, ReadError };
-    explicit LineReader(std::istream& in) : in_(in), buf_(64 * 1024) {}
-
-    // The next line without its '\n'; *newline says whether it had one (else the file ended).
-    Result next(std::string& line, bool* newline) {
-        line.clear();
-        for (;;) {
-            if (pos_ == len_) {
-                if (eof_) {
-                    *newline = false;
-                    return line.empty() ? End : Line;
-                }
-                in_.read(buf_.data(), std::streamsize(buf_.size()));
-                if (in_.bad()) return ReadError;
-                len_ = size_t(in_.gcount());
-                pos_ = 0;
-                eof_ = len_ < buf_.size();
-                continue;
-            }
-            const char* start = buf_.data() + pos_;
-            auto* nl = static_cast<const char*>(memchr(start, '\n', len_ - pos_));
-            size_t n = nl ? size_t(nl - start) : len_ - pos_;
-            if (line.size() + n > kMaxTraceLineBytes) return TooLong;
-            line.append(start, n);
-            pos_ += n;
-            if (nl) {
-                ++pos_;
-                *newline = true;
-                return Line;
-            }
-        }
-    }
-
-  private:
-    std::istream& in_;
-    std::vector<char> buf_;
-    size_t pos_ = 0, len_ = 0;
-    bool eof_ = false;
-};
 
 // One kind of snapshot table for the reader: those already read, by their text, and what
 // Reader::preRead found in the line at hand.
