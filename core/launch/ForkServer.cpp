@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <map>
 #include <poll.h>
+#include <stdio_ext.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -168,6 +169,25 @@ void onSigchld(int) {
     char c = 0;
     (void)!write(g_sigW, &c, 1);
 }
+
+// A library function is bound at its first call through the PLT: the dynamic linker runs and
+// writes the GOT. A function the server never called was bound again in every child
+// (LD_DEBUG=bindings showed memchr, strtoul, fflush and _exit), a dozen page faults per launch:
+// the linker's code and data and the GOT page are the child's to fault in or copy each time.
+// The child's path is bound once here instead.
+using ExitFn = void (*)(int);
+ExitFn g_exit = nullptr;
+
+void bindChildPath() {
+    CallView call;
+    decodeCall(encodeCall("bind", {"{fd0}"}), &call);
+    substituteFds({"{fd0}"}, {0});
+    (void)!__fpending(stdout);
+    fflush(stdout); // the server has written nothing: flushes nothing
+    // Its address, taken through the GOT, is resolved at load time: a call through it binds
+    // nothing (the function itself cannot be called here to bind it).
+    g_exit = &_exit;
+}
 } // namespace
 
 int forkServerMain(int listenFd, int aliveFd) {
@@ -181,6 +201,7 @@ int forkServerMain(int listenFd, int aliveFd) {
     sigaction(SIGCHLD, &sa, nullptr);
     nameFd(listenFd, "forkserver listening socket");
     nameFd(aliveFd, "forkserver alive pipe (read end)");
+    bindChildPath();
 
     std::map<pid_t, int> statusFd; // child -> write end of its status pipe
     for (;;) {
@@ -244,14 +265,13 @@ int forkServerMain(int listenFd, int aliveFd) {
             setTrackerFd(trackerW);
             nameFd(aliveW, "forkserver alive pipe (write end)");
             nameFd(trackerW, "tracker pipe (write end)");
-            std::string target;
-            Args args;
-            if (!readCall(childR, &target, &args)) _exit(120);
-            close(childR);
-            args = substituteFds(args, std::vector<int>(fds.begin() + 4, fds.end()));
-            int code = runTarget(target, args);
-            fflush(nullptr); // then leave like a forked child: no atexit handlers of the server
-            _exit(code);
+            int code = runCall(childR, std::vector<int>(fds.begin() + 4, fds.end()));
+            // Then leave like CPython's child: the standard streams flushed
+            // (util._flush_std_streams), no atexit handlers of the server. Only a stream with
+            // bytes pending is flushed: flushing takes its lock, a write to a shared page.
+            for (FILE* f : {stdout, stderr})
+                if (__fpending(f) > 0) fflush(f);
+            g_exit(code);
         }
         int64_t pid64 = pid;
         writeAll(childW, &pid64, sizeof pid64);
