@@ -213,8 +213,11 @@ int forkServerMain(int listenFd, int aliveFd) {
     for (;;) {
         pollfd p[3] = {{listenFd, POLLIN, 0}, {aliveFd, POLLIN, 0}, {sig[0], POLLIN, 0}};
         if (poll(p, 3, -1) < 0) {
-            if (errno == EINTR) continue;
-            return 1;
+            if (errno != EINTR) return 1;
+            // Interrupted by SIGCHLD: its handler has written the signal pipe already, so it
+            // is read now rather than after one more poll (a connection waits for the next).
+            p[0].revents = p[1].revents = 0;
+            p[2].revents = POLLIN;
         }
         if (p[1].revents) return 0; // EOF on alive: the parent and all its children are gone
         if (p[2].revents) {
