@@ -226,7 +226,8 @@ int forkServerMain(int listenFd, int aliveFd) {
             }
             int st;
             pid_t done;
-            while ((done = waitpid(-1, &st, WNOHANG)) > 0) {
+            // Every child of the server is in statusFd: none left, none to wait for (ECHILD).
+            while (!statusFd.empty() && (done = waitpid(-1, &st, WNOHANG)) > 0) {
                 auto it = std::find_if(statusFd.begin(), statusFd.end(),
                                        [&](auto& e) { return e.first == done; });
                 if (it == statusFd.end()) continue;
