@@ -166,6 +166,7 @@ Run addBench(CLI::App& app) {
     auto launches = std::make_shared<int>(200), pyLaunches = std::make_shared<int>(50);
     auto python = std::make_shared<std::string>();
     auto launchJson = std::make_shared<std::string>();
+    auto launchRounds = std::make_shared<int>(6);
     CLI::App* launch = sub->add_subcommand(
         "launch",
         "start()+join() latency per method: forklab (untraced, traced), OS floor, CPython");
@@ -174,6 +175,11 @@ Run addBench(CLI::App& app) {
         ->capture_default_str();
     launch->add_option("--python-launches", *pyLaunches, "Launches for CPython (0: skip it)")
         ->check(CLI::Range(0, 100000))
+        ->capture_default_str();
+    launch
+        ->add_option("--rounds", *launchRounds,
+                     "Interleaved rounds of the floors and forklab untraced (median reported)")
+        ->check(CLI::Range(1, 100))
         ->capture_default_str();
     launch->add_option("--json", *launchJson, "Also write the numbers as JSON to FILE");
     launch->add_option("--python", *python, "CPython to compare with (default: python3 on PATH)");
@@ -234,7 +240,7 @@ Run addBench(CLI::App& app) {
         if (tracer->parsed()) return benchTracer(*rounds, *json);
         if (launch->parsed()) {
             choosePython(*python);
-            return benchLaunch(*launches, *pyLaunches, *launchJson);
+            return benchLaunch(*launches, *pyLaunches, *launchRounds, *launchJson);
         }
         return kExitUsage;
     };

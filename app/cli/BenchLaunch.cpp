@@ -1,6 +1,6 @@
 // `forklab bench launch`: launch-to-exit latency per start method, for forklab's runtime
 // (untraced and under the recorder), beside the OS floor and CPython's multiprocessing, all
-// measured in the same run.
+// measured in the same run; the floors and forklab's untraced runs in the same rounds.
 #include "BenchLaunch.hpp"
 #include "core/base/CaptureStdout.hpp"
 
@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,10 +33,46 @@ Latency parse(const std::string& out) {
     return l;
 }
 
-Latency middle(std::vector<Latency> rounds) {
-    std::sort(rounds.begin(), rounds.end(),
-              [](const Latency& a, const Latency& b) { return a.median < b.median; });
-    return rounds[rounds.size() / 2];
+double medianOf(std::vector<double> v) {
+    if (v.empty()) return -1;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+// One contender over several rounds: the median of the rounds' medians, and their range.
+struct Series {
+    std::vector<Latency> rounds;
+    bool ok() const {
+        return !rounds.empty() &&
+               std::all_of(rounds.begin(), rounds.end(), [](const Latency& l) { return l.ok(); });
+    }
+    std::vector<double> medians() const {
+        std::vector<double> v;
+        for (auto& l : rounds) v.push_back(l.median);
+        return v;
+    }
+    Latency middle() const {
+        if (!ok()) return {};
+        std::vector<double> p90;
+        for (auto& l : rounds) p90.push_back(l.p90);
+        return {medianOf(medians()), medianOf(p90)};
+    }
+    double lo() const { return std::min_element(rounds.begin(), rounds.end(), byMedian)->median; }
+    double hi() const { return std::max_element(rounds.begin(), rounds.end(), byMedian)->median; }
+    static bool byMedian(const Latency& a, const Latency& b) { return a.median < b.median; }
+};
+
+// Ratios to a floor measured in the same rounds: each round's ratio, then their median and range.
+struct Ratio {
+    double median = -1, lo = -1, hi = -1;
+};
+Ratio ratioTo(const Series& s, const Series& floor) {
+    if (!s.ok() || !floor.ok() || s.rounds.size() != floor.rounds.size()) return {};
+    std::vector<double> r;
+    for (size_t i = 0; i < s.rounds.size(); ++i)
+        r.push_back(s.rounds[i].median / floor.rounds[i].median);
+    return {medianOf(r), *std::min_element(r.begin(), r.end()),
+            *std::max_element(r.begin(), r.end())};
 }
 
 Latency traced(const std::vector<std::string>& argv, bool isolate = false) {
@@ -52,7 +89,7 @@ Latency traced(const std::vector<std::string>& argv, bool isolate = false) {
 
 } // namespace
 
-int benchLaunch(int n, int pythonN, const std::string& jsonPath) {
+int benchLaunch(int n, int pythonN, int rounds, const std::string& jsonPath) {
     const std::string lessons = lessonsProgram();
     auto cmd = [&](const std::string& how, int count) {
         return std::vector<std::string>{lessons, "--bench-launch", how, std::to_string(count)};
@@ -65,75 +102,101 @@ int benchLaunch(int n, int pythonN, const std::string& jsonPath) {
     };
     printf("forklab bench launch: start()+join() per launch, %d launches (CPython: %d), µs\n", n,
            pythonN);
+    printf("floors and forklab untraced: %d interleaved rounds (floor, fork, forkserver, spawn "
+           "floor, spawn), median of the rounds [their range]; each ratio is to the floor of the "
+           "same round\n",
+           rounds);
     if (py)
         printf("CPython %s: %s (untraced and traced alternate, 3 rounds, middle round)\n",
                py->version.c_str(), py->path.c_str());
     printf("\n");
-    printf("%-11s %-22s %10s %10s %9s\n", "method", "contender", "median", "p90", "vs floor");
+    // The floors and forklab's untraced launches alternate within every round, so a load that
+    // comes and goes (a shared machine) falls on all of them, not on one measured alone.
+    const std::vector<std::string> order = {"floor-fork", "fork", "forkserver", "floor-spawn",
+                                            "spawn"};
+    std::map<std::string, Series> untraced;
+    for (int round = 0; round < rounds; ++round)
+        for (auto& how : order) untraced[how].rounds.push_back(parse(captureStdout(cmd(how, n))));
+    printf("%-11s %-24s %9s %17s %9s %9s %13s\n", "method", "contender", "median", "[range]", "p90",
+           "vs floor", "[range]");
     nlohmann::json report = nlohmann::json::object();
-    Latency forkFloor = parse(captureStdout(cmd("floor-fork", n)));
-    Latency spawnFloor = parse(captureStdout(cmd("floor-spawn", n)));
+    report["rounds"] = rounds;
     for (StartMethod m : kAllMethods) {
         const char* name = toString(m);
         bool isSpawn = m == StartMethod::Spawn;
-        Latency floor = isSpawn ? spawnFloor : forkFloor;
-        Latency untraced = parse(captureStdout(cmd(name, n)));
+        const Series& floor = untraced[isSpawn ? "floor-spawn" : "floor-fork"];
+        const Series& forklab = untraced[name];
         // Plain and isolated alternate for three rounds, so load is shared between them.
-        std::vector<Latency> plainRounds, isolatedRounds;
+        Series plain, isolated;
         for (int round = 0; round < 3; ++round) {
-            plainRounds.push_back(traced(cmd(name, n)));
-            isolatedRounds.push_back(traced(cmd(name, n), true));
+            plain.rounds.push_back(traced(cmd(name, n)));
+            isolated.rounds.push_back(traced(cmd(name, n), true));
         }
-        Latency underRecorder = middle(plainRounds);
-        Latency isolated = middle(isolatedRounds);
         // CPython runs for seconds: on a shared machine one slow moment skews one run, so
         // untraced and traced alternate for three rounds and the middle round counts.
-        Latency cpython, cpythonTraced;
-        if (py) {
-            std::vector<Latency> plain, recorded;
+        Series cpython, cpythonTraced;
+        if (py)
             for (int round = 0; round < 3; ++round) {
-                plain.push_back(parse(captureStdout(pyCmd(name))));
-                recorded.push_back(traced(pyCmd(name)));
+                cpython.rounds.push_back(parse(captureStdout(pyCmd(name))));
+                cpythonTraced.rounds.push_back(traced(pyCmd(name)));
             }
-            cpython = middle(plain);
-            cpythonTraced = middle(recorded);
-        }
-        auto row = [&](const char* who, const Latency& l) {
+        const Latency floorMid = floor.middle();
+        auto row = [&](const char* who, const Series& s, bool sameRounds) {
+            const Latency l = s.middle();
             if (!l.ok()) {
-                printf("%-11s %-22s %10s\n", name, who, "n/a");
+                printf("%-11s %-24s %9s\n", name, who, "n/a");
                 return;
             }
-            printf("%-11s %-22s %10.1f %10.1f %8.2fx\n", name, who, l.median, l.p90,
-                   l.median / floor.median);
+            char range[64], ratio[64] = "";
+            snprintf(range, sizeof range, "[%.1f-%.1f]", s.lo(), s.hi());
+            Ratio r = sameRounds ? ratioTo(s, floor) : Ratio{};
+            if (r.median > 0)
+                snprintf(ratio, sizeof ratio, "%8.2fx [%.2f-%.2f]", r.median, r.lo, r.hi);
+            else if (floorMid.ok())
+                snprintf(ratio, sizeof ratio, "%8.2fx", l.median / floorMid.median);
+            printf("%-11s %-24s %9.1f %17s %9.1f %s\n", name, who, l.median, range, l.p90, ratio);
         };
-        row(isSpawn ? "floor: posix_spawn+exec" : "floor: fork+_exit", floor);
-        row("forklab", untraced);
-        row("forklab, traced", underRecorder);
-        row("forklab, traced+isolate", isolated);
-        row("CPython multiprocessing", cpython);
-        row("CPython, traced", cpythonTraced);
-        if (isolated.ok() && underRecorder.ok())
+        row(isSpawn ? "floor: posix_spawn+exec" : "floor: fork+_exit", floor, true);
+        row("forklab", forklab, true);
+        row("forklab, traced", plain, false);
+        row("forklab, traced+isolate", isolated, false);
+        row("CPython multiprocessing", cpython, false);
+        row("CPython, traced", cpythonTraced, false);
+        const Latency plainMid = plain.middle(), isolatedMid = isolated.middle();
+        const Latency forklabMid = forklab.middle(), cpythonMid = cpython.middle();
+        const Latency cpythonTracedMid = cpythonTraced.middle();
+        if (isolatedMid.ok() && plainMid.ok())
             printf("%-11s isolation (--isolate, as lessons run) costs %.3fx per launch\n", "",
-                   isolated.median / underRecorder.median);
-        if (cpython.ok() && untraced.ok())
+                   isolatedMid.median / plainMid.median);
+        if (cpythonMid.ok() && forklabMid.ok())
             printf("%-11s forklab is %.0fx faster than CPython's %s\n", "",
-                   cpython.median / untraced.median, name);
-        if (cpython.ok() && cpythonTraced.ok())
+                   cpythonMid.median / forklabMid.median, name);
+        if (cpythonMid.ok() && cpythonTracedMid.ok())
             printf("%-11s recording CPython costs %.2fx per launch (traced / untraced)\n", "",
-                   cpythonTraced.median / cpython.median);
+                   cpythonTracedMid.median / cpythonMid.median);
         printf("\n");
-        auto j = [](const Latency& l) {
-            return l.ok() ? nlohmann::json{{"median_us", l.median}, {"p90_us", l.p90}}
+        auto j = [](const Series& s) {
+            const Latency l = s.middle();
+            return l.ok() ? nlohmann::json{{"median_us", l.median},
+                                           {"p90_us", l.p90},
+                                           {"range_us", {s.lo(), s.hi()}}}
                           : nlohmann::json(nullptr);
         };
+        const Ratio r = ratioTo(forklab, floor);
         report[name] = {{"floor", j(floor)},
-                        {"forklab", j(untraced)},
-                        {"forklab_traced", j(underRecorder)},
+                        {"forklab", j(forklab)},
+                        {"forklab_vs_floor", r.median > 0 ? nlohmann::json{{"median", r.median},
+                                                                           {"range", {r.lo, r.hi}}}
+                                                          : nlohmann::json(nullptr)},
+                        {"forklab_traced", j(plain)},
                         {"forklab_traced_isolated", j(isolated)},
                         {"cpython", j(cpython)},
                         {"cpython_traced", j(cpythonTraced)}};
     }
     if (pythonN > 0 && !py) printf("(CPython not measured: %s)\n", whyNoPython.c_str());
+    // The fork floor's child runs no dynamic linker: the lessons binary takes _exit's address
+    // (core/launch/ForkServer.cpp), so _exit is bound at load time, not lazily in each child
+    // (that binding cost every floor child ~20 µs, as it did every forkserver child).
     printf("floors: fork = fork()+_exit()+waitpid(); spawn = posix_spawn() of the same lessons "
            "binary, which exits at once, + waitpid().\n");
     if (!jsonPath.empty()) {

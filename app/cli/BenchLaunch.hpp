@@ -3,6 +3,7 @@
 
 namespace forklab::cli {
 
-int benchLaunch(int launches, int pythonLaunches, const std::string& jsonPath);
+// The floors and forklab's untraced launches are measured in `rounds` interleaved rounds.
+int benchLaunch(int launches, int pythonLaunches, int rounds, const std::string& jsonPath);
 
 } // namespace forklab::cli

@@ -5,6 +5,7 @@
 #include "SemaphoreTracker.hpp"
 #include "SpawnSelf.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -13,13 +14,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <map>
 #include <poll.h>
+#include <stdio_ext.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 namespace forklab::launch {
 namespace {
@@ -168,6 +171,25 @@ void onSigchld(int) {
     char c = 0;
     (void)!write(g_sigW, &c, 1);
 }
+
+// A library function is bound at its first call through the PLT: the dynamic linker runs and
+// writes the GOT. A function the server never called was bound again in every child
+// (LD_DEBUG=bindings showed memchr, strtoul, fflush and _exit), a dozen page faults per launch:
+// the linker's code and data and the GOT page are the child's to fault in or copy each time.
+// The child's path is bound once here instead.
+using ExitFn = void (*)(int);
+ExitFn g_exit = nullptr;
+
+void bindChildPath() {
+    CallView call;
+    decodeCall(encodeCall("bind", {"{fd0}"}), &call);
+    substituteFds({"{fd0}"}, {0});
+    (void)!__fpending(stdout);
+    fflush(stdout); // the server has written nothing: flushes nothing
+    // Its address, taken through the GOT, is resolved at load time: a call through it binds
+    // nothing (the function itself cannot be called here to bind it).
+    g_exit = &_exit;
+}
 } // namespace
 
 int forkServerMain(int listenFd, int aliveFd) {
@@ -181,13 +203,21 @@ int forkServerMain(int listenFd, int aliveFd) {
     sigaction(SIGCHLD, &sa, nullptr);
     nameFd(listenFd, "forkserver listening socket");
     nameFd(aliveFd, "forkserver alive pipe (read end)");
+    bindChildPath();
 
-    std::map<pid_t, int> statusFd; // child -> write end of its status pipe
+    // Child -> write end of its status pipe. Flat and reserved once: after a fork every page the
+    // server writes is a copy-on-write fault while the child lives, and a map node is a malloc
+    // (its arena and its chunk: two pages more than the vector's one).
+    std::vector<std::pair<pid_t, int>> statusFd;
+    statusFd.reserve(256);
     for (;;) {
         pollfd p[3] = {{listenFd, POLLIN, 0}, {aliveFd, POLLIN, 0}, {sig[0], POLLIN, 0}};
         if (poll(p, 3, -1) < 0) {
-            if (errno == EINTR) continue;
-            return 1;
+            if (errno != EINTR) return 1;
+            // Interrupted by SIGCHLD: its handler has written the signal pipe already, so it
+            // is read now rather than after one more poll (a connection waits for the next).
+            p[0].revents = p[1].revents = 0;
+            p[2].revents = POLLIN;
         }
         if (p[1].revents) return 0; // EOF on alive: the parent and all its children are gone
         if (p[2].revents) {
@@ -196,13 +226,16 @@ int forkServerMain(int listenFd, int aliveFd) {
             }
             int st;
             pid_t done;
-            while ((done = waitpid(-1, &st, WNOHANG)) > 0) {
-                auto it = statusFd.find(done);
+            // Every child of the server is in statusFd: none left, none to wait for (ECHILD).
+            while (!statusFd.empty() && (done = waitpid(-1, &st, WNOHANG)) > 0) {
+                auto it = std::find_if(statusFd.begin(), statusFd.end(),
+                                       [&](auto& e) { return e.first == done; });
                 if (it == statusFd.end()) continue;
                 int64_t code = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
                 writeAll(it->second, &code, sizeof code);
                 close(it->second);
-                statusFd.erase(it);
+                *it = statusFd.back();
+                statusFd.pop_back();
             }
         }
         if (!p[0].revents) continue;
@@ -218,15 +251,15 @@ int forkServerMain(int listenFd, int aliveFd) {
         msg.msg_controllen = sizeof control;
         ssize_t r = recvmsg(conn, &msg, 0); // new fd numbers, inheritable, as in CPython
         close(conn);
-        std::vector<int> fds;
+        int fds[64]; // on the stack, as the control buffer: no heap page to copy after the fork
+        size_t nfds = 0;
         for (cmsghdr* c = CMSG_FIRSTHDR(&msg); r == 1 && c; c = CMSG_NXTHDR(&msg, c)) {
             if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-            size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            fds.resize(n);
-            memcpy(fds.data(), CMSG_DATA(c), n * sizeof(int));
+            nfds = std::min<size_t>((c->cmsg_len - CMSG_LEN(0)) / sizeof(int), 64);
+            memcpy(fds, CMSG_DATA(c), nfds * sizeof(int));
         }
-        if (fds.size() < 4) {
-            for (int fd : fds) close(fd);
+        if (nfds < 4) {
+            for (size_t i = 0; i < nfds; ++i) close(fds[i]);
             continue;
         }
         int childR = fds[0], childW = fds[1], aliveW = fds[2], trackerW = fds[3];
@@ -244,22 +277,24 @@ int forkServerMain(int listenFd, int aliveFd) {
             setTrackerFd(trackerW);
             nameFd(aliveW, "forkserver alive pipe (write end)");
             nameFd(trackerW, "tracker pipe (write end)");
-            std::string target;
-            Args args;
-            if (!readCall(childR, &target, &args)) _exit(120);
-            close(childR);
-            args = substituteFds(args, std::vector<int>(fds.begin() + 4, fds.end()));
-            int code = runTarget(target, args);
-            fflush(nullptr); // then leave like a forked child: no atexit handlers of the server
-            _exit(code);
+            int code = runCall(childR, std::vector<int>(fds + 4, fds + nfds));
+            // Then leave like CPython's child: the standard streams flushed
+            // (util._flush_std_streams), no atexit handlers of the server. Only a stream with
+            // bytes pending is flushed: flushing takes its lock, a write to a shared page.
+            for (FILE* f : {stdout, stderr})
+                if (__fpending(f) > 0) fflush(f);
+            g_exit(code);
         }
         int64_t pid64 = pid;
         writeAll(childW, &pid64, sizeof pid64);
-        statusFd[pid] = childW;
+        if (pid > 0)
+            statusFd.emplace_back(pid, childW);
+        else
+            close(childW); // the parent sees EOF instead of a pid
         close(childR);
         close(aliveW);
         close(trackerW);
-        for (size_t i = 4; i < fds.size(); ++i) close(fds[i]);
+        for (size_t i = 4; i < nfds; ++i) close(fds[i]);
     }
 }
 

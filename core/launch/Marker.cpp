@@ -10,9 +10,10 @@
 namespace forklab::launch {
 namespace {
 
-void mark(const char* label, unsigned flags, uint64_t value, const char* file = "") {
+void mark(std::string_view label, unsigned flags, uint64_t value, std::string_view file = {}) {
     // Outside forklab the number is unknown to the kernel: ENOSYS, nothing else happens.
-    syscall(kMarkerSyscall, label, strlen(label), flags, value, file, strlen(file));
+    syscall(kMarkerSyscall, label.data(), label.size(), flags, value,
+            file.empty() ? "" : file.data(), file.size());
 }
 
 void markStep(const char* label, unsigned flags, const std::source_location& where) {
@@ -30,7 +31,7 @@ void keyStep(const char* label, std::source_location where) {
 void nameMutex(const char* name, const void* addr) {
     mark(name, kMarkerNameAddr, reinterpret_cast<uint64_t>(addr));
 }
-void nameFd(int fd, const char* role) {
+void nameFd(int fd, std::string_view role) {
     mark(role, kMarkerNameFd, uint64_t(fd));
 }
 

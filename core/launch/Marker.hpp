@@ -3,6 +3,7 @@
 // annotations, never facts: the recorder reads them through a trapped syscall (no fd, no shared
 // memory in the observed process) and shows them beside what the kernel showed.
 #include <source_location>
+#include <string_view>
 
 namespace forklab::launch {
 
@@ -12,6 +13,8 @@ void step(const char* label, std::source_location where = std::source_location::
 // The lesson's key moment (`--goto-step key`).
 void keyStep(const char* label, std::source_location where = std::source_location::current());
 void nameMutex(const char* name, const void* addr);
-void nameFd(int fd, const char* role); // e.g. "sentinel", "data pipe", "tracker pipe"
+// e.g. "sentinel", "data pipe", "tracker pipe". A view, so a literal's length is known where it
+// is written: a forkserver child names its fds without reading the strings (no page to fault in).
+void nameFd(int fd, std::string_view role);
 
 } // namespace forklab::launch

@@ -3,6 +3,7 @@
 #include "ForkServer.hpp"
 #include "SemaphoreTracker.hpp"
 
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -13,8 +14,8 @@
 namespace forklab::launch {
 namespace {
 
-std::map<std::string, TargetFn>& targets() {
-    static std::map<std::string, TargetFn> t;
+std::map<std::string, TargetFn, std::less<>>& targets() {
+    static std::map<std::string, TargetFn, std::less<>> t;
     return t;
 }
 
@@ -39,14 +40,29 @@ bool hasArg(int argc, char** argv, const char* flag) {
 int spawnChildMain(int argc, char** argv) {
     setTrackerFd(argFd(argc, argv, "tracker"));
     int data = argFd(argc, argv, "data");
-    std::string target;
-    Args args;
-    if (data < 0 || !readCall(data, &target, &args)) {
-        fprintf(stderr, "forklab spawn child: no valid call on the data pipe\n");
-        return 120;
+    if (data < 0) return 120;
+    return runCall(data, {}); // the parent substituted the fds: they keep their numbers
+}
+
+// "123" then `term` at *at: the number, *at past the terminator. At most 7 digits.
+bool number(std::string_view d, size_t* at, char term, size_t* out) {
+    size_t v = 0, i = *at;
+    for (; i < d.size() && d[i] >= '0' && d[i] <= '9'; ++i) {
+        if (i - *at >= 7) return false;
+        v = v * 10 + size_t(d[i] - '0');
     }
-    close(data);
-    return runTarget(target, args);
+    if (i == *at || i >= d.size() || d[i] != term) return false;
+    *out = v;
+    *at = i + 1;
+    return true;
+}
+
+bool field(std::string_view d, size_t* at, std::string_view* out) {
+    size_t len = 0;
+    if (!number(d, at, ':', &len) || len >= d.size() - *at || d[*at + len] != '\n') return false;
+    *out = d.substr(*at, len);
+    *at += len + 1;
+    return true;
 }
 
 } // namespace
@@ -55,10 +71,10 @@ void registerTarget(const std::string& name, TargetFn fn) {
     targets()[name] = fn;
 }
 
-int runTarget(const std::string& name, const Args& args) {
+int runTarget(std::string_view name, const Args& args) {
     auto it = targets().find(name);
     if (it == targets().end()) {
-        fprintf(stderr, "forklab: no target named %s\n", name.c_str());
+        fprintf(stderr, "forklab: no target named %.*s\n", int(name.size()), name.data());
         return 121;
     }
     return it->second(args);
@@ -97,43 +113,47 @@ std::string encodeCall(const std::string& target, const Args& args) {
     return out;
 }
 
-bool decodeCall(const std::string& data, std::string* target, Args* args) {
-    size_t at = 0;
-    auto line = [&](std::string* out) {
-        size_t nl = data.find('\n', at);
-        if (nl == std::string::npos) return false;
-        *out = data.substr(at, nl - at);
-        at = nl + 1;
-        return true;
-    };
-    auto field = [&](std::string* out) {
-        size_t colon = data.find(':', at);
-        if (colon == std::string::npos) return false;
-        size_t len = strtoul(data.c_str() + at, nullptr, 10);
-        if (colon + 1 + len + 1 > data.size() || data[colon + 1 + len] != '\n') return false;
-        *out = data.substr(colon + 1, len);
-        at = colon + 1 + len + 1;
-        return true;
-    };
-    std::string magic, count;
-    if (!line(&magic) || magic != "forklab-call 1" || !field(target) || !line(&count)) return false;
-    size_t n = strtoul(count.c_str(), nullptr, 10);
-    if (n > 1024) return false;
-    args->resize(n);
-    for (auto& a : *args)
-        if (!field(&a)) return false;
+bool decodeCall(std::string_view data, CallView* call) {
+    constexpr std::string_view magic = "forklab-call 1\n";
+    if (data.substr(0, magic.size()) != magic) return false;
+    size_t at = magic.size(), n = 0;
+    if (!field(data, &at, &call->target) || !number(data, &at, '\n', &n) || n > 1024) return false;
+    call->args.resize(n);
+    for (auto& a : call->args)
+        if (!field(data, &at, &a)) return false;
     return at == data.size();
 }
 
-bool readCall(int fd, std::string* target, Args* args) {
-    std::string data;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) {
-        data.append(buf, size_t(n));
-        if (data.size() > (1u << 20)) return false;
+int runCall(int fd, const std::vector<int>& fds) {
+    // The call is read into the stack, the heap only for a long one: a forked child that
+    // allocates writes its parent's heap and malloc's state, each page a copy-on-write fault.
+    char small[512];
+    std::string large;
+    size_t got = 0;
+    for (;;) {
+        char* to = large.empty() ? small + got : large.data() + got;
+        size_t room = (large.empty() ? sizeof small : large.size()) - got;
+        if (room == 0) {
+            if (got >= (1u << 20)) return 120;
+            if (large.empty()) large.assign(small, got);
+            large.resize(got * 2);
+            continue;
+        }
+        ssize_t r = read(fd, to, room);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return 120;
+        if (r == 0) break;
+        got += size_t(r);
     }
-    return decodeCall(data, target, args);
+    close(fd);
+    CallView call;
+    if (!decodeCall(std::string_view(large.empty() ? small : large.data(), got), &call)) {
+        fprintf(stderr, "forklab child: no valid call on the data pipe\n");
+        return 120;
+    }
+    Args args(call.args.begin(), call.args.end());
+    if (!fds.empty()) args = substituteFds(args, fds);
+    return runTarget(call.target, args);
 }
 
 int dispatchHelperModes(int argc, char** argv) {

@@ -3,6 +3,7 @@
 // as CPython's interpreter does: the lesson itself, a spawn child (the program re-executed in
 // child mode, reading its target from a pipe), the forkserver, and the semaphore tracker.
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace forklab::launch {
@@ -12,7 +13,7 @@ using TargetFn = int (*)(const Args&); // what a child runs; returns its exit co
 
 // Targets are found by name in a child, the analogue of pickling a function by reference.
 void registerTarget(const std::string& name, TargetFn fn);
-int runTarget(const std::string& name, const Args& args);
+int runTarget(std::string_view name, const Args& args);
 
 struct TargetRegistrar {
     TargetRegistrar(const char* name, TargetFn fn) { registerTarget(name, fn); }
@@ -37,9 +38,16 @@ Args substituteFds(const Args& args, const std::vector<int>& fds);
 
 // Serialised target + args: the "pickle" sent through the data pipe.
 std::string encodeCall(const std::string& target, const Args& args);
-bool decodeCall(const std::string& data, std::string* target, Args* args);
-// Reads a whole encoded call from fd (until EOF); false if malformed.
-bool readCall(int fd, std::string* target, Args* args);
+// A decoded call, pointing into the encoded bytes. Bounded: false if malformed.
+struct CallView {
+    std::string_view target;
+    std::vector<std::string_view> args;
+};
+bool decodeCall(std::string_view data, CallView* call);
+// A child's part: reads a whole encoded call from fd (until EOF), substitutes `fds` ("{fd0}"...)
+// and runs the target. Returns its exit code, 120 if the call is malformed. A call without
+// arguments runs without touching the heap.
+int runCall(int fd, const std::vector<int>& fds);
 
 // Helper-mode flags on the command line; core/sandbox recognises processes by them.
 constexpr const char* kSpawnChildFlag = "--forklab-spawn-child";
