@@ -194,9 +194,9 @@ int benchLaunch(int n, int pythonN, int rounds, const std::string& jsonPath) {
                         {"cpython_traced", j(cpythonTraced)}};
     }
     if (pythonN > 0 && !py) printf("(CPython not measured: %s)\n", whyNoPython.c_str());
-    // The fork floor's child runs no dynamic linker: the lessons binary takes _exit's address
-    // (core/launch/ForkServer.cpp), so _exit is bound at load time, not lazily in each child
-    // (that binding cost every floor child ~20 µs, as it did every forkserver child).
+    // The fork floor's child runs no dynamic linker: the lessons binary is linked with
+    // -z now (scenarios/CMakeLists.txt), so _exit is bound at load time, not lazily in each
+    // child (that binding cost every floor child ~20 µs, as it did every forkserver child).
     printf("floors: fork = fork()+_exit()+waitpid(); spawn = posix_spawn() of the same lessons "
            "binary, which exits at once, + waitpid().\n");
     if (!jsonPath.empty()) {

@@ -172,24 +172,6 @@ void onSigchld(int) {
     (void)!write(g_sigW, &c, 1);
 }
 
-// A library function is bound at its first call through the PLT: the dynamic linker runs and
-// writes the GOT. A function the server never called was bound again in every child
-// (LD_DEBUG=bindings showed memchr, strtoul, fflush and _exit), a dozen page faults per launch:
-// the linker's code and data and the GOT page are the child's to fault in or copy each time.
-// The child's path is bound once here instead.
-using ExitFn = void (*)(int);
-ExitFn g_exit = nullptr;
-
-void bindChildPath() {
-    CallView call;
-    decodeCall(encodeCall("bind", {"{fd0}"}), &call);
-    substituteFds({"{fd0}"}, {0});
-    (void)!__fpending(stdout);
-    fflush(stdout); // the server has written nothing: flushes nothing
-    // Its address, taken through the GOT, is resolved at load time: a call through it binds
-    // nothing (the function itself cannot be called here to bind it).
-    g_exit = &_exit;
-}
 } // namespace
 
 int forkServerMain(int listenFd, int aliveFd) {
@@ -203,7 +185,6 @@ int forkServerMain(int listenFd, int aliveFd) {
     sigaction(SIGCHLD, &sa, nullptr);
     nameFd(listenFd, "forkserver listening socket");
     nameFd(aliveFd, "forkserver alive pipe (read end)");
-    bindChildPath();
 
     // Child -> write end of its status pipe. Flat and reserved once: after a fork every page the
     // server writes is a copy-on-write fault while the child lives, and a map node is a malloc
@@ -283,7 +264,7 @@ int forkServerMain(int listenFd, int aliveFd) {
             // bytes pending is flushed: flushing takes its lock, a write to a shared page.
             for (FILE* f : {stdout, stderr})
                 if (__fpending(f) > 0) fflush(f);
-            g_exit(code);
+            _exit(code);
         }
         int64_t pid64 = pid;
         writeAll(childW, &pid64, sizeof pid64);
