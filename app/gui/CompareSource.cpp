@@ -1,7 +1,8 @@
 // Compare mode's Source panel (SourceView.hpp): one listing of the lesson's program shared by the
 // columns, one highlight per column in the column's colour with its name, since columns stepped
-// together may stand at different lines (under fork mutex-after-fork's parent gives up on its
-// child; under spawn it never has to). On a projector's scale, each column's line alone.
+// together may stand at different lines (mutex-after-fork's fork parent gives up on its
+// deadlocked child, a step spawn's parent never reaches). On a projector's scale, each column's
+// line alone.
 #include "app/gui/App.hpp"
 #include "app/gui/CompareView.hpp"
 #include "app/gui/SourceView.hpp"
@@ -19,8 +20,8 @@ bool moved(const CompareSource& cs, const std::vector<uint32_t>& lines, size_t i
 }
 
 // Narrow: one band per line a column stands at, the columns' names on it, then that line of
-// code, wrapped. Returns per band whether it is wholly on screen; brings the first band that
-// moved into view.
+// code, wrapped. Records each highlight drawn and whether its band is wholly on screen; brings
+// the first band that moved into view.
 void drawLines(App& app, const SourceFile& f, const std::vector<SourceMark>& marks, bool fold,
                bool news, CompareSource& cs, const std::vector<uint32_t>& lines) {
     const Palette& pal = palette();
@@ -187,6 +188,7 @@ void drawCompareSource(App& app) {
             }
     }
     if (cs.lines) {
+        cs.firstVisible = cs.lastVisible = 0; // (a listing's)
         drawLines(app, f, marks, fold, news, cs, lines);
     } else {
         ImGui::BeginChild("listing", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
