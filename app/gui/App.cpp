@@ -351,7 +351,8 @@ void drawWelcome(App& app) {
     ImGui::TextDisabled("Keys: Space or PgDn next step \u00b7 \u2190/\u2192 or PgUp back/forward "
                         "\u00b7 Home/End first/last \u00b7 R restart \u00b7 1/2/3 tabs \u00b7 P "
                         "presentation \u00b7 B blank \u00b7 C tree as list/boxes \u00b7 Z "
-                        "timeline zoom to the step \u00b7 Ctrl+O open a recorded trace. "
+                        "timeline zoom to the step \u00b7 S source in compare mode \u00b7 "
+                        "Ctrl+O open a recorded trace. "
                         "Display\u2026 sets the scale and colours for a projector.");
     if (!app.glInfo.empty()) ImGui::TextDisabled("%s", app.glInfo.c_str());
     ImGui::PopTextWrapPos();

@@ -9,6 +9,7 @@
 #include "core/trace/PipeWrites.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <imgui.h>
 
 namespace forklab::gui {
@@ -92,10 +93,57 @@ std::string columnTitle(const Pane& pane) {
     return pane.method >= 0 ? kMethodNames[pane.method] : pane.session->title();
 }
 
+namespace {
+
+// A column's place in the Source panel, in one line: its colour, and the line it stands at
+// (hover: the line's code, or why there is none; click: the panel shows that line).
+void lineReference(App& app, size_t i, const SourceShown& src) {
+    const float em = ImGui::GetFontSize();
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    const float side = ImGui::GetTextLineHeight();
+    ImGui::GetWindowDrawList()->AddRectFilled(at, ImVec2(at.x + 0.6f * em, at.y + side),
+                                              paneColour(app, i), 0.15f * em);
+    ImGui::Dummy(ImVec2(0.6f * em, side));
+    ImGui::SameLine(0, 0.3f * em);
+    const std::string text = src.line ? "line " + std::to_string(src.line) : "no line";
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    const bool clicked = ImGui::Selectable((text + "##line").c_str(), false, 0,
+                                           ImVec2(ImGui::CalcTextSize(text.c_str()).x, 0));
+    ImGui::PopStyleColor();
+    if (ImGui::IsItemHovered() && !app.file.capturing)
+        ImGui::SetTooltip("%s", src.line ? (src.file + ":" + std::to_string(src.line) + "  " +
+                                            src.text + "\n(click, or S: the Source panel)")
+                                               .c_str()
+                                         : ("No line: " + src.why).c_str());
+    // The listing comes to the line; on a projector (each column's line alone) a click shows or
+    // hides the panel, as S does.
+    if (clicked && compareSourceNarrow(app))
+        app.compareSource.shown = !compareSourceShown(app);
+    else if (clicked && src.line) {
+        app.compareSource.shown = true;
+        app.compareSource.scrollTo = src.line;
+    }
+}
+
+} // namespace
+
+uint32_t paneColour(const App& app, size_t i) {
+    const Pane& pane = app.panes[i];
+    constexpr StartKind kinds[3] = {StartKind::Fork, StartKind::Spawn, StartKind::Server};
+    if (pane.version.empty() && pane.method >= 0 && pane.method < 3 && !app.compareVersions)
+        return startColour(kinds[pane.method]);
+    return columnColour(i);
+}
+
 void drawCompareView(App& app) {
     const Palette& pal = palette();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float narrationH = avail.y * 0.30f;
+    // The Source panel shares the narration's band (S shows or hides it): the columns keep
+    // their room.
+    const bool lesson = app.lessonMode();
+    const bool source = lesson && compareSourceShown(app);
+    app.compareSource.drawn = false;
     // Three methods fill the width; more columns (one per CPython) keep a readable width and
     // scroll sideways.
     const float n = float(std::max<size_t>(app.panes.size(), 1));
@@ -117,6 +165,13 @@ void drawCompareView(App& app) {
         ImGui::PushFont(app.fonts.heading);
         ImGui::TextUnformatted(columnTitle(pane).c_str());
         ImGui::PopFont();
+        // Its colour and line in the Source panel.
+        if (lesson) {
+            ImGui::SameLine(0, ImGui::GetFontSize());
+            ImGui::SetCursorPosY(ImGui::GetCursorPosY() +
+                                 (ImGui::GetItemRectSize().y - ImGui::GetTextLineHeight()) * 0.5f);
+            lineReference(app, i, sourceAt(app, pane));
+        }
         const size_t procs = pane.tree.nodes.size();
         const std::string count =
             pane.spoilers.processCount
@@ -203,10 +258,25 @@ void drawCompareView(App& app) {
         ImGui::PopID();
     }
     if (scroll) ImGui::EndChild();
-    // The shared narration, from the first column.
-    ImGui::BeginChild("narration", ImVec2(0, 0), true);
-    if (!app.panes.empty()) drawLessonView(app, app.panes.front(), false);
-    ImGui::EndChild();
+    // The shared narration, from the first column; the Source beside it, or on a projector in
+    // its place (S again brings the narration back).
+    const bool instead = source && compareSourceNarrow(app);
+    if (!instead) {
+        const float w = source ? std::floor(ImGui::GetContentRegionAvail().x * 0.5f) : 0.0f;
+        ImGui::BeginChild("narration", ImVec2(w, 0), true);
+        if (!app.panes.empty()) drawLessonView(app, app.panes.front(), false);
+        ImGui::EndChild();
+    }
+    if (source) {
+        if (!instead) ImGui::SameLine();
+        ImGui::BeginChild("source", ImVec2(0, 0), !instead); // its lines have their own frames
+        drawCompareSource(app);
+        if (instead && !app.panes.empty()) { // the narration follows the lines
+            ImGui::Spacing();
+            drawLessonView(app, app.panes.front(), false);
+        }
+        ImGui::EndChild();
+    }
 }
 
 } // namespace forklab::gui

@@ -15,6 +15,10 @@ std::string paneStatus(const Pane& pane);
 bool paneFailed(const Pane& pane);
 // "fork", or "CPython 3.11.7" when comparing versions.
 std::string columnTitle(const Pane& pane);
+// Column i's colour (its header's swatch, its Source highlight): a method's column takes the
+// colour the tree gives that method's children (fork, spawn, the forkserver), so a colour means
+// one thing across the views; the columns of compare versions take Theme's column colours.
+uint32_t paneColour(const App& app, size_t i);
 // What answers the lesson's question in this column, once revealed (the child's printed value,
 // the verdict, the semaphore's fate, the process count, the launch times): "?" before.
 std::string keyFact(const App& app, Pane& pane);

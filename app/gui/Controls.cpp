@@ -119,6 +119,9 @@ void handleKeys(App& app) {
         case 'C': // the process tree as boxes or as one row per process
             app.compactTree = !app.compactTree;
             break;
+        case 'S': // compare mode: the Source panel with every column's line
+            if (app.columns()) app.compareSource.shown = !compareSourceShown(app);
+            break;
         case 'Z': // the timeline shows the current step's span
             for (auto& p : app.panes) p.timeline.zoomToStep = true;
             break;

@@ -4,8 +4,10 @@
 #include "app/gui/Theme.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <imgui.h>
+#include <utility>
 
 namespace forklab::gui {
 namespace {
@@ -145,7 +147,9 @@ SourceShown sourceAt(App& app, Pane& pane) {
     const TraceIndex& index = session.index();
     const size_t markers = index.markersBefore(session.cursor());
     if (markers == 0) {
-        s.why = "before the first step";
+        s.why = !session.error().empty() ? "it could not start: " + session.error()
+                : index.markers().empty() && session.live() ? "no step reached yet"
+                                                            : "before the first step";
         return s;
     }
     const auto& m = trace[index.markers()[markers - 1]].as<ev::Marker>();
@@ -170,49 +174,145 @@ SourceShown sourceAt(App& app, Pane& pane) {
     return s;
 }
 
-void drawSourceView(App& app, Pane& pane) {
+float drawSourceChip(float x, float y, const SourceMark& m) {
     const Palette& pal = palette();
+    const float em = ImGui::GetFontSize();
+    const float pad = 0.3f * em;
+    const float w = ImGui::CalcTextSize(m.label.c_str()).x + 2 * pad;
+    const ImVec2 a(x, y), b(x + w, y + ImGui::GetTextLineHeight());
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(a, b, m.colour, 0.25f * em);
+    if (pal.line > 2.0f) // high contrast: every shape outlined in black
+        dl->AddRect(a, b, pal.text, 0.25f * em, 0, std::max(1.0f, em * 0.08f) * 2.0f);
+    dl->AddText(ImVec2(x + pad, y), textOn(m.colour), m.label.c_str());
+    return w;
+}
+
+// The listing: every line of f, numbered; a band on each marked line (one mark: its colour;
+// several columns at one line: neutral, with each column's slot in the gutter and its label).
+// Brings the first of `spans` (first..last line) that fits into view, in the middle (none fits:
+// the last one's first line near the top). Returns the lines wholly in view.
+std::pair<uint32_t, uint32_t>
+drawSourceListing(App& app, const SourceFile& f, const std::vector<SourceMark>& marks,
+                  size_t gutter, bool fold,
+                  const std::vector<std::pair<uint32_t, uint32_t>>& spans) {
+    const Palette& pal = palette();
+    const float lineH = ImGui::GetTextLineHeightWithSpacing();
+    const float em = ImGui::GetFontSize();
+    const float slotW = std::floor(0.45f * em);
+    const float gutterW = gutter ? float(gutter) * slotW + 0.4f * em : 0.0f;
+    const float thick = std::max(1.0f, em * 0.08f) * (pal.line > 2.0f ? 2.0f : 1.0f);
+    ImGui::PushFont(app.fonts.mono ? app.fonts.mono : app.fonts.body);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float y0 = ImGui::GetCursorPosY();
+    ImGuiListClipper clipper;
+    clipper.Begin(int(f.lines.size()), lineH);
+    // Lines numbered to the width of the last one.
+    const int digits = int(std::to_string(f.lines.size()).size());
+    std::vector<const SourceMark*> here;
+    while (clipper.Step()) {
+        for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+            here.clear();
+            for (const SourceMark& m : marks)
+                if (m.line == uint32_t(i + 1)) here.push_back(&m);
+            const ImVec2 at = ImGui::GetCursorScreenPos();
+            if (!here.empty()) { // a tinted band: the text stays readable
+                const ImVec2 end(at.x + ImGui::GetContentRegionAvail().x + ImGui::GetScrollX(),
+                                 at.y + lineH);
+                const ImU32 edge =
+                    here.size() == 1 && pal.line <= 2.0f ? here[0]->colour : pal.text;
+                dl->AddRectFilled(at, end,
+                                  here.size() == 1 ? withAlpha(here[0]->colour, 0.22f)
+                                                   : withAlpha(pal.text, 0.10f));
+                dl->AddRect(at, end, edge, 0, 0, thick);
+                // Each column has its own slot in the gutter: the same place at every line.
+                for (const SourceMark* m : here) {
+                    if (!gutter) break;
+                    const float x = at.x + float(m->column) * slotW;
+                    dl->AddRectFilled(ImVec2(x + 1, at.y + 1), ImVec2(x + slotW - 1, end.y - 1),
+                                      m->colour);
+                }
+            }
+            if (gutter) ImGui::SetCursorScreenPos(ImVec2(at.x + gutterW, at.y));
+            ImGui::TextDisabled("%*d", digits, i + 1);
+            ImGui::SameLine();
+            const std::string text = shownLine(f, size_t(i), fold);
+            if (f.comment[size_t(i)] && here.empty())
+                ImGui::TextDisabled("%s", text.c_str());
+            else
+                ImGui::TextUnformatted(text.c_str());
+            // The columns' names after the code, kept inside the visible width. Names that
+            // would cover the code fold into one ("all 6", "2 columns"; hover for them): the
+            // gutter still has each column's colour in its slot.
+            float labelsW = 0;
+            std::string names;
+            for (const SourceMark* m : here) {
+                if (m->label.empty()) continue;
+                labelsW += ImGui::CalcTextSize(m->label.c_str()).x + 0.85f * em;
+                names += (names.empty() ? "" : ", ") + m->label;
+            }
+            if (labelsW > 0) {
+                const float right = dl->GetClipRectMax().x - 0.2f * em;
+                const float after = ImGui::GetItemRectMax().x + em;
+                std::vector<SourceMark> shownMarks;
+                if (after + labelsW > right && here.size() > 1) {
+                    const std::string n = std::to_string(here.size());
+                    shownMarks.push_back({here[0]->line, pal.text,
+                                          here.size() == marks.size() ? "all " + n : n + " columns",
+                                          0});
+                    labelsW = ImGui::CalcTextSize(shownMarks[0].label.c_str()).x + 0.85f * em;
+                } else {
+                    for (const SourceMark* m : here) shownMarks.push_back(*m);
+                }
+                float x = std::max(std::min(after, right - labelsW), at.x + gutterW);
+                for (const SourceMark& m : shownMarks)
+                    if (!m.label.empty()) x += drawSourceChip(x, at.y, m) + 0.25f * em;
+                if (ImGui::IsMouseHoveringRect(at, ImVec2(right, at.y + lineH)) &&
+                    !app.file.capturing)
+                    ImGui::SetTooltip("Line %d: %s", i + 1, names.c_str());
+            }
+        }
+    }
+    ImGui::PopFont();
+    // Lines wholly in the child's visible height (content coordinates: y0 is line 1's top).
+    const float viewH = ImGui::GetWindowHeight() -
+                        (ImGui::GetScrollMaxX() > 0 ? ImGui::GetStyle().ScrollbarSize : 0.0f);
+    const float top = ImGui::GetScrollY() - y0;
+    const auto first = uint32_t(std::max(0.0f, std::ceil(top / lineH))) + 1;
+    // (a line's band is its text plus the spacing below it, which the last line does not have)
+    const float textH = ImGui::GetTextLineHeight();
+    const auto last = uint32_t(
+        std::clamp(std::floor((top + viewH - textH) / lineH) + 1, 0.0f, float(f.lines.size())));
+    if (!spans.empty()) {
+        float y = (float(spans.back().first) - 2.0f) * lineH;
+        for (auto [lo, hi] : spans) {
+            const float span = float(hi - lo + 1) * lineH;
+            if (span > viewH - 2 * lineH) continue;
+            y = float(lo - 1) * lineH + span * 0.5f - viewH * 0.5f;
+            break;
+        }
+        ImGui::SetScrollY(std::max(0.0f, std::floor(y0 + y))); // whole pixels: crisp text
+    }
+    return {first, std::max(first - 1, last)};
+}
+
+void drawSourceView(App& app, Pane& pane) {
     const SourceFile& f = lessonSource(app);
     const SourceShown shown = sourceAt(app, pane);
     if (!f.error.empty()) {
         ImGui::TextDisabled("%s", f.error.c_str());
         return;
     }
-    const float lineH = ImGui::GetTextLineHeightWithSpacing();
-    ImGui::PushFont(app.fonts.mono ? app.fonts.mono : app.fonts.body);
-    ImGuiListClipper clipper;
-    clipper.Begin(int(f.lines.size()), lineH);
-    // Lines numbered to the width of the last one.
-    const int digits = int(std::to_string(f.lines.size()).size());
-    while (clipper.Step()) {
-        for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-            const bool here = shown.line == uint32_t(i + 1);
-            const ImVec2 at = ImGui::GetCursorScreenPos();
-            if (here) { // a tinted band with the key step's colour: the text stays readable
-                const ImVec2 end(at.x + ImGui::GetContentRegionAvail().x + ImGui::GetScrollX(),
-                                 at.y + lineH);
-                ImDrawList* dl = ImGui::GetWindowDrawList();
-                dl->AddRectFilled(at, end, withAlpha(pal.keyMarker, 0.22f));
-                dl->AddRect(at, end, pal.keyMarker, 0, 0,
-                            std::max(1.0f, ImGui::GetFontSize() * 0.08f));
-            }
-            ImGui::TextDisabled("%*d", digits, i + 1);
-            ImGui::SameLine();
-            const std::string text = shownLine(f, size_t(i), shown.commentsFolded);
-            if (f.comment[size_t(i)] && !here)
-                ImGui::TextDisabled("%s", text.c_str());
-            else
-                ImGui::TextUnformatted(text.c_str());
-        }
-    }
-    ImGui::PopFont();
+    std::vector<SourceMark> marks;
+    if (shown.line) marks.push_back({shown.line, palette().keyMarker, {}, 0});
     // A new step brings its line into view (in the middle), once: the reader may scroll away.
     const size_t step = pane.session->index().markersBefore(pane.session->cursor());
+    std::vector<std::pair<uint32_t, uint32_t>> spans;
     if (shown.line && pane.sourceScrolledAt != step) {
         pane.sourceScrolledAt = step;
-        const float y = float(shown.line - 1) * lineH;
-        ImGui::SetScrollY(std::max(0.0f, y - (ImGui::GetWindowHeight() - lineH) * 0.5f));
+        spans.emplace_back(shown.line, shown.line);
     }
+    drawSourceListing(app, f, marks, 0, shown.commentsFolded, spans);
 }
 
 void drawSourceStrip(App& app, Pane& pane) {

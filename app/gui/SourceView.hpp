@@ -4,7 +4,9 @@
 // tree change. The line comes from the step's marker, which the program sends like its label: it
 // is highlighted only when the marker names the lesson's own file and that file has the line.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace forklab::gui {
@@ -35,6 +37,27 @@ struct SourceShown {
     bool commentsFolded = false; // a question is open: commentary is folded
 };
 
+// Compare mode (DESIGN §7): one listing shared by the columns, one highlight per column, in the
+// column's colour and labelled with its name (columns stepped together may stand at different
+// lines: other methods run other code). S shows or hides it.
+struct SourceMark {
+    uint32_t line = 0;   // 1-based; 0: this column highlights nothing
+    uint32_t colour = 0; // ImU32
+    std::string label;   // "fork", "3.11.7"; "" for single mode's one highlight
+    size_t column = 0;   // its slot in the listing's gutter
+};
+struct CompareSource {
+    std::optional<bool> shown;         // S; unset: shown when the window is wide enough
+    std::vector<uint32_t> scrolledFor; // the columns' lines the panel last scrolled to
+    uint32_t scrollTo = 0;             // a column's line asked for (its reference clicked)
+    // What the last frame drew, for the test mode's dump.
+    bool drawn = false;
+    bool lines = false;                         // the narrow form: each column's line alone
+    uint32_t firstVisible = 0, lastVisible = 0; // the listing's lines wholly in view
+    std::vector<SourceMark> marks;              // the highlights drawn
+    std::vector<bool> inView;                   // per drawn highlight: wholly on screen
+};
+
 // The file for the app's current lesson (reads it when the lesson changed).
 const SourceFile& lessonSource(App& app);
 // Reads and classifies a source file (bounded); exposed for tests.
@@ -43,6 +66,26 @@ SourceFile readSourceFile(const std::string& path, const std::string& lesson);
 std::string shownLine(const SourceFile& f, size_t index, bool foldComments);
 SourceShown sourceAt(App& app, Pane& pane);
 void drawSourceView(App& app, Pane& pane);
+// The listing (single and compare mode): every line of f, numbered, a band on each marked line
+// (several columns at one line: each in its gutter slot, 0..gutter-1, and its name chip). Brings
+// the first of `spans` (first..last line) that fits into view, in the middle (none fits: the last
+// one's first line near the top). Returns the lines wholly in view.
+std::pair<uint32_t, uint32_t>
+drawSourceListing(App& app, const SourceFile& f, const std::vector<SourceMark>& marks,
+                  size_t gutter, bool fold,
+                  const std::vector<std::pair<uint32_t, uint32_t>>& spans);
+// A column's name in its colour at (x, y) on screen, one text line high; returns its width.
+float drawSourceChip(float x, float y, const SourceMark& m);
+// The columns' highlights: column i's line is sourceAt(app, panes[i]).line.
+std::vector<SourceMark> compareMarks(App& app);
+// A projector's scale (the window is narrow for its font): compare mode's Source is hidden until
+// S, then takes the narration's place with each column's line alone (a listing would show two).
+bool compareSourceNarrow(const App& app);
+// Shown in compare mode: S's choice, else when the window is wide for its font.
+bool compareSourceShown(const App& app);
+// Compare mode's Source (CompareSource.cpp): the listing with every column's highlight, or on a
+// narrow window each column's line alone (in the current child).
+void drawCompareSource(App& app);
 // Narrow windows (a projector): the step's line alone, wrapped, in a highlighted band.
 void drawSourceStrip(App& app, Pane& pane);
 

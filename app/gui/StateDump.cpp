@@ -6,9 +6,11 @@
 #include "app/gui/OutputView.hpp"
 #include "app/gui/SourceView.hpp"
 #include "app/gui/Spoilers.hpp"
+#include "app/gui/Theme.hpp"
 #include "app/gui/TreeView.hpp"
 #include "core/trace/StackText.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <imgui.h>
 #include <nlohmann/json.hpp>
@@ -254,6 +256,49 @@ json paneState(App& app, Pane& pane) {
     return j;
 }
 
+// Compare mode's Source panel: per column, the line it highlights (file:line) or why none, as
+// the last frame drew it.
+json compareSourceState(App& app) {
+    const CompareSource& cs = app.compareSource;
+    bool folded = false;
+    json columns = json::array();
+    for (size_t i = 0; i < app.panes.size(); ++i) {
+        Pane& p = app.panes[i];
+        const SourceShown src = sourceAt(app, p);
+        folded |= src.commentsFolded;
+        bool drawn = false, inView = false;
+        for (size_t k = 0; k < cs.marks.size(); ++k)
+            if (cs.marks[k].column == i && cs.marks[k].line == src.line) {
+                drawn = true;
+                inView = k < cs.inView.size() && cs.inView[k];
+            }
+        const ImU32 c = paneColour(app, i);
+        char colour[8];
+        std::snprintf(colour, sizeof colour, "#%02x%02x%02x", (c >> IM_COL32_R_SHIFT) & 0xff,
+                      (c >> IM_COL32_G_SHIFT) & 0xff, (c >> IM_COL32_B_SHIFT) & 0xff);
+        columns.push_back({{"title", columnTitle(p)},
+                           {"marker", p.session->index().markersBefore(p.session->cursor())},
+                           {"highlight", src.line ? src.file + ":" + std::to_string(src.line) : ""},
+                           {"line", src.line},
+                           {"text", src.text},
+                           {"marker_file", src.markerFile},
+                           {"marker_line", src.markerLine},
+                           {"why", src.why},
+                           {"colour", colour},
+                           {"drawn", drawn},
+                           {"in_view", inView}});
+    }
+    return {{"shown", compareSourceShown(app)},
+            {"drawn", cs.drawn},
+            {"form", cs.lines ? "lines" : "listing"},
+            {"file", lessonSource(app).name},
+            {"path", lessonSource(app).path},
+            {"first_visible", cs.firstVisible},
+            {"last_visible", cs.lastVisible},
+            {"comments_folded", folded},
+            {"columns", columns}};
+}
+
 } // namespace
 
 json stateOf(App& app) {
@@ -274,6 +319,7 @@ json stateOf(App& app) {
     json panes = json::array();
     for (auto& p : app.panes) panes.push_back(paneState(app, p));
     j["panes"] = panes;
+    if (app.columns() && app.lessonMode()) j["compare_source"] = compareSourceState(app);
     if (!app.message.empty()) j["message"] = app.message;
     // Open…, Export…, PNG: the fields and what the last of them did (the line under the bar).
     const FileState& f = app.file;

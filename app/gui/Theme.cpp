@@ -1,5 +1,8 @@
 #include "app/gui/Theme.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace forklab::gui {
 namespace {
 
@@ -17,6 +20,19 @@ const Palette& palette() {
 
 ImU32 startColour(StartKind k) {
     return g_palette.start[size_t(k)];
+}
+
+ImU32 columnColour(size_t i) {
+    return g_palette.column[i % std::size(g_palette.column)];
+}
+
+ImU32 textOn(ImU32 fill) {
+    // Relative luminance, roughly (WCAG weights on the gamma-encoded channels): black text on
+    // light fills, white on dark ones.
+    const float r = float((fill >> IM_COL32_R_SHIFT) & 0xff) / 255.0f;
+    const float g = float((fill >> IM_COL32_G_SHIFT) & 0xff) / 255.0f;
+    const float b = float((fill >> IM_COL32_B_SHIFT) & 0xff) / 255.0f;
+    return 0.2126f * r + 0.7152f * g + 0.0722f * b > 0.45f ? IM_COL32_BLACK : IM_COL32_WHITE;
 }
 
 ImU32 withAlpha(ImU32 c, float alpha) {
@@ -70,6 +86,19 @@ void applyTheme(Theme theme, bool colourBlindSafe, float scale) {
         p.deadlock = rgb(0xD62728);
         p.blocked = rgb(0xFFBF00);
         p.good = rgb(0x2CA02C);
+    }
+    // Compare columns, in every theme: Okabe & Ito's colours without vermillion (deadlocks) and
+    // black (text), so a column's highlight is told apart under the common colour-vision
+    // deficiencies too; each highlight also carries its column's name.
+    {
+        const ImU32 c[7] = {light ? rgb(0x2A8FCF) : rgb(0x56B4E9), // sky blue
+                            rgb(0xE69F00),                         // orange
+                            rgb(0xCC79A7),                         // reddish purple
+                            rgb(0x009E73),                         // bluish green
+                            light ? rgb(0xB8A800) : rgb(0xF0E442), // yellow
+                            light ? rgb(0x0072B2) : rgb(0x4A9AD8), // blue
+                            rgb(0x999999)};
+        std::copy(std::begin(c), std::end(c), p.column);
     }
     if (theme == Theme::Dark) {
         p.text = rgb(0xF2F2F2);

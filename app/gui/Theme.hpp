@@ -18,12 +18,16 @@ struct Palette {
     ImU32 canvas, card, cardDim, cardBorder, selection;
     ImU32 grid, cursor, marker, keyMarker, lifeline;
     ImU32 markerText; // the step number on a timeline flag
+    ImU32 column[7];  // compare mode's columns (their Source highlights): Okabe & Ito
     float line;       // base line thickness in pixels at scale 1
     bool light;       // light background
 };
 
 const Palette& palette();
 ImU32 startColour(StartKind k);
+// Compare column i's colour (its swatch and its Source highlight), and a text colour on it.
+ImU32 columnColour(size_t i);
+ImU32 textOn(ImU32 fill);
 // Sets the ImGui style (colours, sizes scaled by `scale`) and the palette.
 void applyTheme(Theme theme, bool colourBlindSafe, float scale);
 ImU32 withAlpha(ImU32 c, float alpha);
