@@ -276,7 +276,14 @@ void App::back() {
 
 void App::forward() {
     const bool markers = columns();
-    for (auto& p : panes) p.session->stepForward(markers);
+    for (auto& p : panes) {
+        Session& s = *p.session;
+        const size_t before = s.cursor();
+        s.stepForward(markers);
+        // A column past its own last step shows its end (its answer too), as the others go on:
+        // left at its key step it would keep its answer hidden beside revealed columns.
+        if (markers && s.cursor() == before && !s.following()) s.follow();
+    }
 }
 
 void App::first() {
@@ -301,7 +308,9 @@ void App::gotoStep(size_t n) {
     for (size_t i = 0; i < panes.size(); ++i) {
         Session& s = *panes[i].session;
         const auto& m = s.index().markers();
-        if (columns() && !m.empty())
+        if (columns() && !m.empty() && n > m.size())
+            s.follow(); // its lesson ended before step n: its end (as forward() does)
+        else if (columns() && !m.empty())
             s.setCursor(s.stepEnd(m[std::clamp<size_t>(n, 1, m.size()) - 1]));
         else if (i == 0 || !(compare || compareVersions))
             s.gotoStep(n);

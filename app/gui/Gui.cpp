@@ -104,7 +104,12 @@ bool recordAndPlace(App& app, const GuiOptions& o) {
                          paneStatus(p).c_str(), p.session->trace().size());
             return false;
         }
-        p.session->setCursor(p.session->stepEnd(*at));
+        // A column whose lesson has fewer steps than asked shows its end, as App::gotoStep does.
+        const size_t steps = p.session->index().gotoSteps().size();
+        if (app.columns() && std::strtoul(o.gotoStep.c_str(), nullptr, 10) > steps)
+            p.session->follow();
+        else
+            p.session->setCursor(p.session->stepEnd(*at));
     }
     return true;
 }

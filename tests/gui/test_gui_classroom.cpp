@@ -241,6 +241,41 @@ TEST_CASE("compare mode: each column says its status and after the reveal its ke
     }
 }
 
+TEST_CASE("compare mode: a column whose lesson has fewer steps shows its end, revealed with the "
+          "others, and Back hides it again",
+          "[gui][xvfb][compare]") {
+    // mutex-after-fork has a third step only under fork (the parent gives up on the stuck
+    // child): spawn's and forkserver's runs end after the key step.
+    for (const char* how : {"goto", "forward"}) {
+        CAPTURE(how);
+        std::vector<std::string> args = {"--scenario", "mutex-after-fork", "--compare"};
+        if (std::string(how) == "goto")
+            args.insert(args.end(), {"--goto-step", "3"});
+        else
+            args.insert(args.end(), {"--goto-step", "key", "--actions", "1:forward"});
+        const Shown s = show(std::string("compare_fewer_") + how, args, "", 4);
+        REQUIRE(s.exitCode == 0);
+        REQUIRE(s.state["panes"].size() == 3);
+        int third = 0;
+        for (auto& p : s.state["panes"]) {
+            CAPTURE(p["method"], p["narration"]["step"]);
+            CHECK(p["spoilers"]["pending"] == false);
+            CHECK(!p["narration"]["reveal"].get<std::string>().empty());
+            third += p["narration"]["step"].get<std::string>().rfind("Step 3 of 3", 0) == 0;
+        }
+        CHECK(third == 1); // fork's column alone has a third step; the others show their end
+    }
+    const Shown back = show(
+        "compare_fewer_back",
+        {"--scenario", "mutex-after-fork", "--compare", "--goto-step", "3", "--actions", "1:back"},
+        "", 4);
+    REQUIRE(back.exitCode == 0);
+    for (auto& p : back.state["panes"]) {
+        CAPTURE(p["method"]);
+        CHECK(p["spoilers"]["pending"] == true); // all at the key step again
+    }
+}
+
 TEST_CASE("a tree of a hundred processes: search finds a pid and the tree scrolls to it",
           "[gui][xvfb][search]") {
     const std::string file = kOut + "/hundred.forklab.jsonl";
