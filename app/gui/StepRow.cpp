@@ -3,6 +3,7 @@
 #include "app/gui/Spoilers.hpp"
 #include "app/gui/Theme.hpp"
 
+#include <cstdint>
 #include <imgui.h>
 
 namespace forklab::gui {
@@ -80,9 +81,9 @@ bool scrollRowNow(const RowFocus& f, const char* view) {
     const ImGuiID stepId = ImGui::GetID(view), frameId = stepId + 1;
     // A new scale or width lays the rows out again (the first frame may be before the fonts of a
     // projector's scale are built): scroll again then too.
-    const int key = int(f.step) * 65599 + int(f.pid) * 31 + int(ImGui::GetFontSize()) * 7919 +
-                    int(ImGui::GetWindowWidth()),
-              frame = ImGui::GetFrameCount();
+    const int key = int(uint32_t(f.step) * 65599u + uint32_t(f.pid) * 31u +
+                        uint32_t(ImGui::GetFontSize()) * 7919u + uint32_t(ImGui::GetWindowWidth()));
+    const int frame = ImGui::GetFrameCount();
     const int last = st->GetInt(frameId, -10);
     if (last == frame) return false; // the first of the step's rows only
     const bool again = st->GetInt(stepId, -1) != key || last != frame - 1;
