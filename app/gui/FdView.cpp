@@ -2,6 +2,7 @@
 
 #include "app/gui/Draw.hpp"
 #include "app/gui/Spoilers.hpp"
+#include "app/gui/StepRow.hpp"
 #include "app/gui/Theme.hpp"
 #include "core/lessons/PickleReading.hpp"
 #include "core/trace/PipeWrites.hpp"
@@ -147,30 +148,46 @@ void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
     constexpr ImGuiTableFlags kFlags =
         ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_BordersOuter |
         ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
-    if (!ImGui::BeginTable("fds", 5, kFlags, ImVec2(0, ImGui::GetContentRegionAvail().y))) return;
+    const RowFocus focusRow = stepRow(app, pane);
+    bool anyPointed = false;
+    for (const FdRow& r : t.rows) anyPointed |= rowIs(focusRow, pid, r);
     const float em = ImGui::GetFontSize();
+    // A narrow panel (a projector's scale): three columns, CLOEXEC beside how it got here, the
+    // other holders left out, so each row keeps to a line or two.
+    const bool narrow = ImGui::GetContentRegionAvail().x / em < 34.0f;
+    if (!ImGui::BeginTable("fds", narrow ? 3 : 5, kFlags,
+                           ImVec2(0, viewHeight(focusRow, anyPointed, "fd-view",
+                                                ImGui::GetContentRegionAvail().y))))
+        return;
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("fd", ImGuiTableColumnFlags_WidthFixed, 2.2f * em);
+    ImGui::TableSetupColumn("fd", ImGuiTableColumnFlags_WidthFixed, (narrow ? 2.9f : 3.4f) * em);
     ImGui::TableSetupColumn("what it refers to", ImGuiTableColumnFlags_WidthStretch, 1.6f);
     ImGui::TableSetupColumn("how it got here", ImGuiTableColumnFlags_WidthStretch, 1.1f);
-    ImGui::TableSetupColumn("CLOEXEC", ImGuiTableColumnFlags_WidthFixed, 5.0f * em);
-    ImGui::TableSetupColumn("also held by", ImGuiTableColumnFlags_WidthStretch, 1.5f);
+    if (!narrow) {
+        ImGui::TableSetupColumn("CLOEXEC", ImGuiTableColumnFlags_WidthFixed, 5.0f * em);
+        ImGui::TableSetupColumn("also held by", ImGuiTableColumnFlags_WidthStretch, 1.5f);
+    }
     ImGui::TableHeadersRow();
     for (const FdRow& r : t.rows) {
         const bool closed = r.status != FdRow::Status::Open;
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
+        // The row the step points at ("fd closed-by-exec"): marked and scrolled into view.
+        const bool pointed = rowIs(focusRow, pid, r);
+        if (pointed) markTableRow(focusRow, "fd-row");
+        const ImU32 struck = pointed ? pal.text : pal.textDim; // readable on the band
         ImGui::PushFont(app.fonts.mono);
         const std::string num = std::to_string(r.entry.fd);
         if (closed)
-            struckText(num.c_str(), pal.textDim);
+            struckText(num.c_str(), struck);
         else
             ImGui::TextUnformatted(num.c_str());
         ImGui::TableNextColumn();
         std::string what = r.entry.target + "  " + accessText(r.entry);
         if (!r.name.empty()) what += "  \u201c" + r.name + "\u201d"; // the program's own name
+        if (narrow && !r.name.empty()) what = r.name;
         if (closed)
-            struckText(what.c_str(), pal.textDim);
+            struckText(what.c_str(), struck);
         else
             ImGui::TextWrapped("%s", what.c_str());
         ImGui::PopFont();
@@ -195,6 +212,14 @@ void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
             else
                 colouredWrapped(pal.good, "opened here");
             break;
+        }
+        if (narrow) {
+            if (r.entry.cloexec) {
+                ImGui::PushFont(app.fonts.bold);
+                ImGui::TextUnformatted("CLOEXEC");
+                ImGui::PopFont();
+            }
+            continue;
         }
         ImGui::TableNextColumn();
         if (r.entry.cloexec) {

@@ -1,6 +1,7 @@
 #include "app/gui/OutputView.hpp"
 
 #include "app/gui/Spoilers.hpp"
+#include "app/gui/StepRow.hpp"
 #include "app/gui/Theme.hpp"
 
 #include <algorithm>
@@ -34,7 +35,11 @@ void drawOutputView(const App& app, Pane& pane, const CursorWorld& w) {
     ImGui::TextDisabled(
         "What %s wrote (fd 1 and 2, as the kernel saw the writes), up to this step:",
         who(w, pid).c_str());
-    ImGui::BeginChild("output", ImVec2(0, 0), true);
+    // The line the step points at (the child's printed value): filled, marked, scrolled to.
+    const RowFocus focusRow = stepRow(app, pane);
+    const int pointed = outputRowIndex(focusRow, pid, lines);
+    ImGui::BeginChild("output", ImVec2(0, viewHeight(focusRow, pointed >= 0, "output-view", 0)),
+                      true);
     ImGui::PushFont(app.fonts.mono);
     if (hidden)
         ImGui::TextDisabled("%s", kHiddenText);
@@ -60,7 +65,23 @@ void drawOutputView(const App& app, Pane& pane, const CursorWorld& w) {
         }
         if (shown == 0) ImGui::TextDisabled("nothing yet");
     }
-    for (auto& l : lines) {
+    for (size_t i = 0; i < lines.size(); ++i) {
+        const OutputLine& l = lines[i];
+        if (int(i) == pointed) {
+            const Palette& pal = palette();
+            const float em = ImGui::GetFontSize();
+            const ImVec2 p = ImGui::GetCursorScreenPos();
+            const float h = ImGui::CalcTextSize(l.text.c_str()).y;
+            ImDrawList* dl = ImGui::GetWindowDrawList();
+            dl->AddRectFilled(ImVec2(p.x - 0.3f * em, p.y - 1),
+                              ImVec2(p.x + ImGui::GetContentRegionAvail().x, p.y + h + 1),
+                              pal.focusFill);
+            dl->AddRectFilled(ImVec2(p.x - 0.3f * em, p.y - 1), ImVec2(p.x, p.y + h + 1),
+                              pal.focusLine);
+            ImGui::TextUnformatted(kRowMarker);
+            if (scrollRowNow(focusRow, "output-row")) ImGui::SetScrollHereY(0.5f); // its line
+            ImGui::SameLine(0, 0.3f * em);
+        }
         if (l.fd == 2)
             ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette().deadlock), "%s",
                                l.text.c_str());

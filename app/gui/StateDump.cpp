@@ -6,6 +6,7 @@
 #include "app/gui/OutputView.hpp"
 #include "app/gui/SourceView.hpp"
 #include "app/gui/Spoilers.hpp"
+#include "app/gui/StepRow.hpp"
 #include "app/gui/Theme.hpp"
 #include "app/gui/TreeView.hpp"
 #include "core/trace/StackText.hpp"
@@ -30,6 +31,61 @@ const char* statusName(FdRow::Status s) {
         return "closed_after_fork";
     }
     return "?";
+}
+
+// The row the step points at, looked up as the views look it up (StepRow.hpp) in the same
+// trace-derived tables: which rows match and what they say. Nothing while it is held.
+void addFocusRow(json& f, const App& app, Pane& pane) {
+    Session& s = *pane.session;
+    const RowFocus rf = stepRow(app, pane);
+    f["row"] = rf ? rf.row->words : "";
+    f["row_held"] = rf.held;
+    json items = json::array();
+    if (rf && !rf.held) {
+        const CursorWorld& w = s.world();
+        const auto& notes = s.index().annotations();
+        switch (rf.row->kind) {
+        case FocusRow::Kind::Fd:
+            for (const FdRow& r : fdTable(s.trace(), w, rf.pid, notes).rows)
+                if (rowIs(rf, rf.pid, r))
+                    items.push_back({{"fd", r.entry.fd},
+                                     {"target", r.entry.target},
+                                     {"cloexec", r.entry.cloexec},
+                                     {"status", statusName(r.status)}});
+            break;
+        case FocusRow::Kind::Semaphore:
+        case FocusRow::Kind::Verdict: {
+            SyncModel m = syncModel(s.trace(), w, notes);
+            maskSync(m, pane.spoilers);
+            for (const SemRow& r : m.semaphores)
+                if (rowIs(rf, rf.pid, r))
+                    items.push_back(
+                        {{"name", r.name},
+                         {"creator", r.creator},
+                         {"status", r.status},
+                         {"leaked", pane.spoilers.ledger ? json("?") : json(r.leaked)}});
+            for (const DeadlockRow& d : m.deadlocks)
+                if (rowIs(rf, rf.pid, d))
+                    items.push_back({{"pid", d.pid}, {"tid", d.tid}, {"headline", d.headline}});
+            break;
+        }
+        case FocusRow::Kind::Output: {
+            const auto lines = outputOf(s, rf.pid);
+            const int i = outputRowIndex(rf, rf.pid, lines);
+            if (i >= 0)
+                items.push_back({{"fd", lines[size_t(i)].fd}, {"text", lines[size_t(i)].text}});
+            break;
+        }
+        case FocusRow::Kind::None:
+            break;
+        }
+    }
+    f["row_found"] = !items.empty();
+    f["row_items"] = items;
+    // Whether the view on screen is the step's process's (the user may have picked another).
+    f["row_in_view"] = !items.empty() && (rf.row->kind == FocusRow::Kind::Semaphore ||
+                                          rf.row->kind == FocusRow::Kind::Verdict ||
+                                          focusPid(pane, s.world()) == rf.pid);
 }
 
 json paneState(App& app, Pane& pane) {
@@ -73,6 +129,7 @@ json paneState(App& app, Pane& pane) {
                      {"tab", it->second.tab},
                      {"pid", pane.stepFocus}};
         }
+        addFocusRow(f, app, pane);
         j["focus"] = f;
     }
     // The Source panel: the lesson's program and the line of the current step.
@@ -315,6 +372,8 @@ json stateOf(App& app) {
     j["blank"] = app.blank;
     j["theme"] = toString(app.settings.theme);
     j["colour_blind_safe"] = app.settings.colourBlindSafe;
+    // Lines of the lesson file that were ignored, with the reason (a malformed "## focus" line).
+    j["lesson_problems"] = app.narration ? json(app.narration->problems) : json::array();
     j["tab"] = app.tab == DetailTab::Fds ? "fds" : app.tab == DetailTab::Sync ? "sync" : "output";
     json panes = json::array();
     for (auto& p : app.panes) panes.push_back(paneState(app, p));

@@ -2,6 +2,7 @@
 
 #include "app/gui/Draw.hpp"
 #include "app/gui/Spoilers.hpp"
+#include "app/gui/StepRow.hpp"
 #include "app/gui/Theme.hpp"
 #include "core/trace/StackText.hpp"
 
@@ -53,8 +54,12 @@ void drawSyncView(const App& app, Pane& pane, const CursorWorld& w) {
     maskSync(m, pane.spoilers);
     const pid_t focus = focusPid(pane, w);
     const float em = ImGui::GetFontSize();
+    const RowFocus focusRow = stepRow(app, pane); // "verdict", "semaphore"
+    bool anyPointed = false;
+    for (const DeadlockRow& d : m.deadlocks) anyPointed |= rowIs(focusRow, focus, d);
+    for (const SemRow& r : m.semaphores) anyPointed |= rowIs(focusRow, focus, r);
 
-    ImGui::BeginChild("sync", ImVec2(0, 0), false);
+    ImGui::BeginChild("sync", ImVec2(0, viewHeight(focusRow, anyPointed, "sync-view", 0)), false);
     section(app, "Deadlocks");
     if (pane.spoilers.verdict)
         ImGui::TextDisabled("Hidden until the reveal: predict first, then press Next.");
@@ -62,6 +67,7 @@ void drawSyncView(const App& app, Pane& pane, const CursorWorld& w) {
         ImGui::TextDisabled("No deadlock proven up to this step.");
     for (const DeadlockRow& d : m.deadlocks) {
         ImGui::PushID(int(d.event));
+        const bool pointed = rowIs(focusRow, focus, d);
         // A red box: the verdict in one sentence, the reason, then the recorder's evidence.
         ImDrawList* dl = ImGui::GetWindowDrawList();
         dl->ChannelsSplit(2);
@@ -70,9 +76,10 @@ void drawSyncView(const App& app, Pane& pane, const CursorWorld& w) {
         ImGui::Indent(em * 0.6f);
         ImGui::Dummy(ImVec2(0, em * 0.2f));
         ImGui::PushFont(app.fonts.bold);
-        colouredWrapped(pal.deadlock,
-                        std::string("\u26A0 Deadlock (") + d.rule + "): " + d.headline);
+        colouredWrapped(pal.deadlock, std::string(pointed ? std::string(kRowMarker) + " " : "") +
+                                          "\u26A0 Deadlock (" + d.rule + "): " + d.headline);
         ImGui::PopFont();
+        if (pointed && scrollRowNow(focusRow, "verdict-row")) ImGui::SetScrollHereY(0.1f);
         if (d.rule == 'a') {
             ImGui::TextUnformatted("Owner of the mutex:");
             ImGui::SameLine();
@@ -97,6 +104,7 @@ void drawSyncView(const App& app, Pane& pane, const CursorWorld& w) {
                           em * 0.3f);
         dl->AddRect(start, end, pal.deadlock, em * 0.3f, 0, d.pid == focus ? 3.0f : 1.5f);
         dl->ChannelsMerge();
+        if (pointed) outlineBlock(start, end); // the step's verdict: a second, thick frame
         ImGui::PopID();
         ImGui::Spacing();
     }
@@ -160,6 +168,8 @@ void drawSyncView(const App& app, Pane& pane, const CursorWorld& w) {
         for (const SemRow& s : m.semaphores) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
+            // The ledger row the step points at (its fate stays masked until the reveal).
+            if (rowIs(focusRow, focus, s)) markTableRow(focusRow, "semaphore-row");
             ImGui::PushFont(app.fonts.mono);
             ImGui::TextUnformatted(s.name.c_str());
             ImGui::PopFont();

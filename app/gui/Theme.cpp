@@ -115,6 +115,8 @@ void applyTheme(Theme theme, bool colourBlindSafe, float scale) {
         p.keyMarker = rgb(0xF0E442);
         p.lifeline = rgb(0x3A3E48);
         p.markerText = rgb(0x000000);
+        p.focusFill = withAlpha(rgb(0xF0E442), 0.30f);
+        p.focusLine = rgb(0xF0E442);
         p.primary = rgb(0xF0E442);
         p.textOnPrimary = rgb(0x000000);
         style.Colors[ImGuiCol_WindowBg] = ImGui::ColorConvertU32ToFloat4(rgb(0x15171B));
@@ -134,6 +136,8 @@ void applyTheme(Theme theme, bool colourBlindSafe, float scale) {
         p.keyMarker = rgb(0xB8A800);
         p.lifeline = rgb(0xD5D8DD);
         p.markerText = rgb(0x000000);
+        p.focusFill = withAlpha(rgb(0x56B4E9), 0.35f);
+        p.focusLine = rgb(0x0072B2);
         p.primary = rgb(0xE8D44D);
         p.textOnPrimary = rgb(0x000000);
         // Frames (radio buttons, inputs) must show on the white panels.
@@ -157,6 +161,8 @@ void applyTheme(Theme theme, bool colourBlindSafe, float scale) {
         p.keyMarker = rgb(0x000000);
         p.lifeline = rgb(0x777777);
         p.markerText = rgb(0xFFFFFF);
+        p.focusFill = rgb(0xFFE600);
+        p.focusLine = rgb(0x000000);
         p.primary = rgb(0x000000);
         p.textOnPrimary = rgb(0xFFFFFF);
         p.line = 2.5f;

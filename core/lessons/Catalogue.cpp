@@ -236,14 +236,14 @@ std::optional<Narration> loadNarration(const std::string& lessonId, std::string*
                 if (l.rfind("- ", 0) == 0) n.spoilers.push_back(trim(l.substr(2)));
         } else if (section == "focus") {
             std::istringstream q(t);
-            std::string l;
+            std::string l, why;
             while (std::getline(q, l)) {
-                if (l.rfind("- ", 0) != 0) continue;
-                const size_t a = l.find(" | "),
-                             b = a == std::string::npos ? a : l.find(" | ", a + 3);
-                if (b == std::string::npos) continue;
-                n.focus[trim(l.substr(2, a - 2))] = {trim(l.substr(a + 3, b - a - 3)),
-                                                     trim(l.substr(b + 3))};
+                if (l.rfind("- ", 0) != 0) continue; // the section's prose
+                if (auto f = parseFocusLine(l, &why))
+                    n.focus[f->label] = std::move(f->focus);
+                else
+                    n.problems.push_back("## focus: '" + l.substr(0, 80) + "': " + why +
+                                         " (line ignored)");
             }
         } else if (section == "fork")
             n.perMethod[0] = t;

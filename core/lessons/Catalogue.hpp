@@ -2,6 +2,7 @@
 // The lesson catalogue (DESIGN §5): which lessons exist, how to run one under a start method in
 // the sandbox, and its narration from assets/lessons/<id>.md.
 #include "core/launch/StartMethod.hpp"
+#include "core/lessons/LessonFocus.hpp"
 #include "core/sandbox/Sandbox.hpp"
 
 #include <map>
@@ -53,15 +54,16 @@ struct Narration {
     // (deadlock verdicts, blocked states, futex waits), exit (how they ended), output (what
     // they wrote), ledger (a semaphore's fate in /dev/shm), process-count, timings.
     std::vector<std::string> spoilers;
-    // What each step is about ("## focus": "- LABEL | PROCESS | TAB" a line): the views select
-    // that process and tab when the step is reached. PROCESS: parent (the program's root), child
-    // (the first process it started that is not a helper), forkserver, tracker, or marker (the
-    // process that marked the step); TAB: fds, sync or output.
-    struct Focus {
-        std::string process;
-        std::string tab;
-    };
+    // What each step is about ("## focus": "- LABEL | PROCESS | TAB [| ROW]" a line, see
+    // LessonFocus.hpp): the views select that process and tab, and point at the row, when the
+    // step is reached. PROCESS: parent (the program's root), child (the first process it started
+    // that is not a helper), forkserver, tracker, or marker (the process that marked the step);
+    // TAB: fds, sync or output; ROW: fd N|closed-by-exec|cloexec|PATH, semaphore [/NAME],
+    // verdict or output [TEXT], optionally per method ("fork: ...; spawn: ...").
+    using Focus = StepFocusSpec;
     std::map<std::string, Focus> focus; // marker label -> focus
+    // Lines of the file that were ignored, each with its reason ("focus: '- x | y': ...").
+    std::vector<std::string> problems;
 };
 // Empty optional (and *error set) if the file is missing or malformed.
 std::optional<Narration> loadNarration(const std::string& lessonId, std::string* error = nullptr);

@@ -2,6 +2,7 @@
 // virtual X server: the highlighted line is the step marker's line in the lesson's shipped source
 // (live and replayed), a marker that names another file or a line past the end highlights
 // nothing, and at every step of every lesson the selected process and tab are the step's focus.
+#include "FocusRows.hpp"
 #include "XvfbRunner.hpp"
 
 #include <regex>
@@ -166,6 +167,7 @@ TEST_CASE("at every step of every lesson the selected process and tab are the st
         if (e.path().extension() == ".md") ids.push_back(e.path().stem().string());
     std::sort(ids.begin(), ids.end());
     REQUIRE(ids.size() >= 19);
+    const DeclaredRows rows = declaredRows(kSource + "/assets/lessons");
     for (const std::string& id : ids) {
         for (const char* method : {"fork", "spawn", "forkserver"}) {
             CAPTURE(id, method);
@@ -179,6 +181,7 @@ TEST_CASE("at every step of every lesson the selected process and tab are the st
             }
             REQUIRE(code == 0);
             std::set<int> seen;
+            int rowsDeclared = 0, rowsFound = 0;
             for (const json& d : dumps) {
                 REQUIRE(d.is_object());
                 const json& p = d["panes"][0];
@@ -208,8 +211,19 @@ TEST_CASE("at every step of every lesson the selected process and tab are the st
                 CHECK(expected != 0);
                 CHECK(f["pid"] == expected);
                 CHECK(p["selected"] == expected);
+                // The row the step points at, when the lesson declares one (FocusRows.hpp).
+                auto lesson = rows.find(id);
+                if (lesson == rows.end()) continue;
+                auto step = lesson->second.find(stepLabel(p));
+                if (step == lesson->second.end()) continue;
+                const std::string& words = step->second[size_t(methodIndex(method))];
+                if (words.empty()) continue;
+                rowsFound += checkFocusRow(p, id, method, words);
+                ++rowsDeclared;
             }
             CHECK(seen.size() == dumps.back()["panes"][0]["cursor"]["markers"].get<size_t>());
+            // A row held back while the question is open is pointed at later in the run.
+            CHECK((rowsDeclared == 0 || rowsFound > 0));
         }
     }
 }
