@@ -416,23 +416,29 @@ void drawSingle(App& app, Pane& pane) {
     ImGui::BeginChild("side", ImVec2(0, topH), false);
     const float sideH = ImGui::GetContentRegionAvail().y;
     // A lesson shares the side with its program (the Source panel) and the details below.
-    const float lessonShare = !app.lessonMode() ? 0.42f : narrow ? 0.36f : 0.46f;
-    ImGui::BeginChild("lesson", ImVec2(0, std::floor(sideH * lessonShare)), true);
+    const float lessonShare = !app.lessonMode() ? 0.42f : 0.46f;
+    // Narrow (a projector), the details keep a heading and six lines (a step's row,
+    // StepRow.hpp) and the Source strip its step line, without scrolling the side: the
+    // narration, which scrolls in its own box, gets the rest, at least three lines.
+    const float lineH = ImGui::GetTextLineHeightWithSpacing();
+    const float reserved =
+        ImGui::GetFrameHeightWithSpacing() + 8.5f * lineH + (app.lessonMode() ? 1.5f * lineH : 0);
+    const float lessonH = narrow ? std::max(3.5f * lineH + 2 * style.WindowPadding.y,
+                                            std::min(sideH * lessonShare, sideH - reserved))
+                                 : sideH * lessonShare;
+    ImGui::BeginChild("lesson", ImVec2(0, std::floor(lessonH)), true);
     drawLessonView(app, pane);
     ImGui::EndChild();
     if (app.lessonMode()) {
         const SourceFile& src = lessonSource(app);
-        panelTitle(app, "Source");
-        ImGui::SameLine();
-        ImGui::TextDisabled(
-            "%s", narrow ? src.name.c_str()
-                         : (src.name + " \u00b7 the highlighted line made this step").c_str());
         // Wide: a listing around the step's line. Narrow (a projector): the step's line alone,
-        // so the narration and the details keep their room.
+        // named by its file, so the narration and the details keep their room.
         if (narrow) {
-            drawSourceStrip(app, pane);
+            drawSourceStrip(app, pane, src.name);
         } else {
-            const float lineH = ImGui::GetTextLineHeightWithSpacing();
+            panelTitle(app, "Source");
+            ImGui::SameLine();
+            ImGui::TextDisabled("%s \u00b7 the highlighted line made this step", src.name.c_str());
             const float srcH =
                 std::max(3.0f * lineH + 2 * style.WindowPadding.y,
                          std::floor(sideH * 0.24f) - ImGui::GetFrameHeightWithSpacing());

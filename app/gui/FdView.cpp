@@ -142,12 +142,6 @@ void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
     if (closedAfterFork)
         summary += " " + std::to_string(closedAfterFork) + " inherited fd" +
                    (closedAfterFork == 1 ? " was" : "s were") + " closed by the program itself.";
-    ImGui::TextWrapped("%s", summary.c_str());
-    drawPipeWrites(app, pane, w, pid, t);
-
-    constexpr ImGuiTableFlags kFlags =
-        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_BordersOuter |
-        ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
     const RowFocus focusRow = stepRow(app, pane);
     bool anyPointed = false;
     for (const FdRow& r : t.rows) anyPointed |= rowIs(focusRow, pid, r);
@@ -155,6 +149,19 @@ void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
     // A narrow panel (a projector's scale): three columns, CLOEXEC beside how it got here, the
     // other holders left out, so each row keeps to a line or two.
     const bool narrow = ImGui::GetContentRegionAvail().x / em < 34.0f;
+    if (narrow && anyPointed) {
+        // The step's row needs the height more: the summary on one line, whole on hover.
+        const std::string cut = ellipsize(summary, ImGui::GetContentRegionAvail().x);
+        ImGui::TextUnformatted(cut.c_str());
+        if (cut != summary && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", summary.c_str());
+    } else {
+        ImGui::TextWrapped("%s", summary.c_str());
+    }
+    drawPipeWrites(app, pane, w, pid, t);
+
+    constexpr ImGuiTableFlags kFlags =
+        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_BordersOuter |
+        ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
     if (!ImGui::BeginTable("fds", narrow ? 3 : 5, kFlags,
                            ImVec2(0, viewHeight(focusRow, anyPointed, "fd-view",
                                                 ImGui::GetContentRegionAvail().y))))

@@ -1,6 +1,7 @@
 #include "app/gui/SourceView.hpp"
 
 #include "app/gui/App.hpp"
+#include "app/gui/Draw.hpp"
 #include "app/gui/Theme.hpp"
 
 #include <algorithm>
@@ -315,7 +316,7 @@ void drawSourceView(App& app, Pane& pane) {
     drawSourceListing(app, f, marks, 0, shown.commentsFolded, spans);
 }
 
-void drawSourceStrip(App& app, Pane& pane) {
+void drawSourceStrip(App& app, Pane& pane, const std::string& file) {
     const Palette& pal = palette();
     const SourceShown shown = sourceAt(app, pane);
     if (!shown.line) {
@@ -327,15 +328,17 @@ void drawSourceStrip(App& app, Pane& pane) {
     const float pad = ImGui::GetStyle().FramePadding.x;
     const float w = ImGui::GetContentRegionAvail().x;
     const ImVec2 at = ImGui::GetCursorScreenPos();
-    const ImVec2 size = ImGui::CalcTextSize(text.c_str(), nullptr, false, w - 2 * pad);
-    const ImVec2 end(at.x + w, at.y + size.y + 2 * pad);
+    // One line, cut with an ellipsis (the whole line on hover): on a projector the narration
+    // and the step's row below need the height more than the end of the call.
+    const std::string cut = ellipsize(text, w - 2 * pad);
+    const ImVec2 end(at.x + w, at.y + ImGui::GetFontSize() + 2 * pad);
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddRectFilled(at, end, withAlpha(pal.keyMarker, 0.22f));
     dl->AddRect(at, end, pal.keyMarker, 0, 0, std::max(1.0f, ImGui::GetFontSize() * 0.08f));
     ImGui::SetCursorScreenPos(ImVec2(at.x + pad, at.y + pad));
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + w - 2 * pad);
-    ImGui::TextUnformatted(text.c_str());
-    ImGui::PopTextWrapPos();
+    ImGui::TextUnformatted(cut.c_str());
+    if (ImGui::IsItemHovered()) // the file, and the whole line if it was cut
+        ImGui::SetTooltip("%s%s", file.empty() ? "" : (file + ", line ").c_str(), text.c_str());
     ImGui::SetCursorScreenPos(ImVec2(at.x, end.y));
     ImGui::Dummy(ImVec2(w, ImGui::GetStyle().ItemSpacing.y));
     ImGui::PopFont();

@@ -86,7 +86,8 @@ bool compareSourceShown(const App& app);
 // Compare mode's Source (CompareSource.cpp): the listing with every column's highlight, or on a
 // narrow window each column's line alone (in the current child).
 void drawCompareSource(App& app);
-// Narrow windows (a projector): the step's line alone, wrapped, in a highlighted band.
-void drawSourceStrip(App& app, Pane& pane);
+// Narrow windows (a projector): the step's line alone, wrapped, in a highlighted band. The line is
+// named by `file` ("x.cpp:27") when given.
+void drawSourceStrip(App& app, Pane& pane, const std::string& file = {});
 
 } // namespace forklab::gui

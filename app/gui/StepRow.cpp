@@ -1,5 +1,7 @@
 #include "app/gui/StepRow.hpp"
 
+#include <algorithm>
+
 #include "app/gui/Spoilers.hpp"
 #include "app/gui/Theme.hpp"
 
@@ -101,20 +103,20 @@ void markTableRow(const RowFocus& f, const char* view) {
     ImGui::GetWindowDrawList()->AddRectFilled(
         ImVec2(left, p.y - 1), ImVec2(left + 0.28f * em, p.y + em * 1.15f), pal.focusLine);
     ImGui::TextUnformatted(kRowMarker);
-    // After an item of the row: SetScrollHereY goes to the last item's line. Near the top, so
-    // the rows below it show too.
-    if (scrollRowNow(f, view)) ImGui::SetScrollHereY(0.15f);
+    // After an item of the row: SetScrollHereY goes to the last item's line. Above the middle,
+    // so the rows below it show too, and clear of the frozen header in a table of a few lines.
+    if (scrollRowNow(f, view)) ImGui::SetScrollHereY(0.4f);
     ImGui::SameLine(0, 0.3f * em);
 }
 
 float viewHeight(const RowFocus& f, bool pointed, const char* view, float otherwise) {
     const float avail = ImGui::GetContentRegionAvail().y;
     const float least = 6.0f * ImGui::GetTextLineHeightWithSpacing();
+    (void)f, (void)view;
+    // (the side panel keeps room for it on a projector: App.cpp; it is not scrolled to make
+    // room, which hid the narration with the answer at the reveal)
     if (!pointed || avail >= least) return otherwise;
-    if (scrollRowNow(f, view)) // the view's bottom at the panel's: as much above it as fits
-        ImGui::SetScrollFromPosY(ImGui::GetCursorScreenPos().y - ImGui::GetWindowPos().y + least,
-                                 1.0f);
-    return least;
+    return std::max(avail, 3.0f * ImGui::GetTextLineHeightWithSpacing());
 }
 
 void outlineBlock(ImVec2 start, ImVec2 end) {
