@@ -11,14 +11,18 @@
 #include "core/probe/ProcDir.hpp"
 #include "core/probe/ProcessProbe.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
+#include <optional>
 #include <pthread.h>
 #include <string>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -132,6 +136,27 @@ pid_t stoppedChild(int threads) {
     return pid;
 }
 
+// status without its SigQ: line, which counts the signals queued for the whole user (the
+// storm's own among them), not anything of the stopped child's.
+std::optional<std::string> withoutSigQ(std::optional<std::string> text) {
+    if (!text) return text;
+    size_t at = text->find("\nSigQ:");
+    if (at != std::string::npos) text->erase(at + 1, text->find('\n', at + 1) - at);
+    return text;
+}
+
+// The first line where two texts differ, both ways, for a failure message.
+std::string firstDifference(const std::string& want, const std::optional<std::string>& got) {
+    if (!got) return "not read";
+    size_t at = 0;
+    while (at < want.size() && at < got->size() && want[at] == (*got)[at]) ++at;
+    size_t from = want.rfind('\n', at);
+    from = from == std::string::npos ? 0 : from + 1;
+    auto line = [from](const std::string& s) { return s.substr(from, s.find('\n', from) - from); };
+    return "\"" + line(want) + "\" read as \"" + line(*got) + "\" (" + std::to_string(got->size()) +
+           " bytes of " + std::to_string(want.size()) + ")";
+}
+
 } // namespace
 
 TEST_CASE("fd and task listings are whole while signals keep interrupting the reader",
@@ -236,4 +261,80 @@ TEST_CASE("a traced run's stop snapshots list every fd while signals keep waking
     INFO(firstShort);
     CHECK(looked >= 600); // each /bin/true's fork and exec stops at least
     CHECK(short_ == 0);
+}
+
+TEST_CASE("single-show files come whole in one read, listings past one buffer, under signals",
+          "[probe][live][signals]") {
+    // Wide fd table: more entries than one 16 KiB getdents64 buffer holds (24 bytes each).
+    rlimit nofile{};
+    getrlimit(RLIMIT_NOFILE, &nofile);
+    rlimit raised = nofile;
+    raised.rlim_cur = std::min<rlim_t>(nofile.rlim_max, 4096);
+    setrlimit(RLIMIT_NOFILE, &raised);
+    std::vector<int> opened;
+    // An epoll watching 200 pipes: its fdinfo is one show() of over 8 KiB (a line per watch).
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    REQUIRE(ep >= 0);
+    opened.push_back(ep);
+    for (int i = 0; i < 200; ++i) {
+        int p[2];
+        REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = p[0];
+        REQUIRE(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == 0);
+        opened.push_back(p[0]);
+        opened.push_back(p[1]);
+    }
+    while (opened.size() < raised.rlim_cur - 16) {
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) break;
+        opened.push_back(fd);
+    }
+    pid_t pid = forkChild([] {
+        raise(SIGSTOP);
+        for (;;) pause();
+    });
+    for (int fd : opened) close(fd);
+    setrlimit(RLIMIT_NOFILE, &nofile);
+    REQUIRE(pid > 0);
+    ChildGuard child(pid);
+    int st = 0;
+    REQUIRE(waitpid(pid, &st, WUNTRACED) == pid);
+    REQUIRE(WIFSTOPPED(st));
+
+    auto dir = ProcDir::open(pid);
+    REQUIRE(dir);
+    const std::vector<int> whole = listedByReaddir(pid, "fd");
+    CHECK(whole.size() >= std::min<size_t>(opened.size(), 1000));
+    const std::string epInfo = "fdinfo/" + std::to_string(ep);
+    std::vector<std::pair<std::string, std::string>> texts;
+    for (std::string rel : {"status", "stat", "wchan", "syscall", "fdinfo/0", epInfo.c_str()}) {
+        auto plain = dir->readFile(rel.c_str());
+        REQUIRE(plain);
+        texts.emplace_back(rel, *withoutSigQ(plain));
+    }
+    CHECK(texts.back().second.size() > 8192);
+
+    size_t wrong = 0;
+    std::string firstWrong;
+    {
+        SignalStorm storm(true);
+        for (int round = 0; round < 200; ++round) {
+            auto fds = dir->listNumbers("fd");
+            if (!fds || *fds != whole) {
+                if (!wrong++) firstWrong = "fd: " + std::to_string(fds ? fds->size() : 0);
+            }
+            for (auto& [rel, plain] : texts) {
+                auto fast = withoutSigQ(dir->readShown(rel.c_str()));
+                if (!fast || *fast != plain) {
+                    if (!wrong++) firstWrong = rel + ": " + firstDifference(plain, fast);
+                }
+            }
+        }
+    }
+    INFO(firstWrong);
+    CHECK(wrong == 0);
+    CHECK_FALSE(dir->listNumbers("no-such-dir"));
+    CHECK_FALSE(dir->readShown("no-such-file"));
 }

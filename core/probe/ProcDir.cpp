@@ -61,11 +61,37 @@ std::optional<std::string> ProcDir::readFile(const char* rel) const {
     }
 }
 
+std::optional<std::string> ProcDir::readShown(const char* rel) const {
+    ScopedFd f(::openat(fd(), rel, O_RDONLY | O_CLOEXEC));
+    if (!f) return std::nullopt;
+    char buf[8192];
+    ssize_t n;
+    while ((n = ::read(f.get(), buf, sizeof buf)) < 0 && errno == EINTR) {
+    }
+    if (n < 0) return std::nullopt; // ESRCH: the task went away between open and read
+    std::string out(buf, size_t(n));
+    if (size_t(n) < sizeof buf) return out; // one show(), all of it
+    for (;;) {                              // longer than the buffer: read on to the end
+        n = ::read(f.get(), buf, sizeof buf);
+        if (n > 0) {
+            out.append(buf, size_t(n));
+        } else if (n == 0) {
+            return out;
+        } else if (errno != EINTR) {
+            return std::nullopt;
+        }
+    }
+}
+
 std::optional<std::string> ProcDir::readLink(const char* rel) const {
-    // /proc/PID/fd/N links report st_size 0, so grow the buffer until the target fits.
-    for (size_t size = 256; size <= 65536; size *= 2) {
+    // /proc/PID/fd/N links report st_size 0: try a stack buffer, then grow until the target fits.
+    char first[4096];
+    ssize_t n = ::readlinkat(fd(), rel, first, sizeof first);
+    if (n < 0) return std::nullopt;
+    if (size_t(n) < sizeof first) return std::string(first, size_t(n));
+    for (size_t size = 2 * sizeof first; size <= 65536; size *= 2) {
         std::string buf(size, '\0');
-        ssize_t n = ::readlinkat(fd(), rel, buf.data(), size);
+        n = ::readlinkat(fd(), rel, buf.data(), size);
         if (n < 0) return std::nullopt;
         if (size_t(n) < size) {
             buf.resize(size_t(n));
