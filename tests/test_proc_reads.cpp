@@ -9,6 +9,7 @@
 #include "SandboxHelpers.hpp"
 
 #include "core/probe/ProcDir.hpp"
+#include "core/probe/ProcStatus.hpp"
 #include "core/probe/ProcessProbe.hpp"
 
 #include <algorithm>
@@ -337,4 +338,71 @@ TEST_CASE("single-show files come whole in one read, listings past one buffer, u
     CHECK(wrong == 0);
     CHECK_FALSE(dir->listNumbers("no-such-dir"));
     CHECK_FALSE(dir->readShown("no-such-file"));
+}
+
+TEST_CASE("a stop snapshot's threads are task/'s listing, also when one thread spares it",
+          "[probe][live]") {
+    auto sorted = [](std::vector<int> v) {
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    auto snapshotTids = [](pid_t pid) {
+        ProcessSnapshot s = snapshotProcess(pid, SnapshotDepth::Stop);
+        CHECK_FALSE(s.partial);
+        std::vector<int> tids;
+        for (const ThreadState& t : s.threads) tids.push_back(t.tid);
+        REQUIRE_FALSE(tids.empty());
+        CHECK(tids[0] == pid); // the leader first
+        std::sort(tids.begin(), tids.end());
+        return tids;
+    };
+    // Stopped, with one, two and three threads.
+    for (int threads : {1, 2, 3}) {
+        ChildGuard child(stoppedChild(threads));
+        INFO(threads << " threads");
+        auto listed = listedByReaddir(child.pid(), "task");
+        CHECK(listed.size() == size_t(threads));
+        CHECK(snapshotTids(child.pid()) == sorted(listed));
+    }
+    // A leader that exited alone (as pthread_exit() does) while another thread runs on: the
+    // leader is a zombie, both are listed.
+    {
+        ChildGuard child(forkChild([] {
+            pthread_t t;
+            pthread_create(
+                &t, nullptr,
+                [](void*) -> void* {
+                    for (;;) pause();
+                },
+                nullptr);
+            syscall(SYS_exit, 0); // this thread only, no unwinding into Catch2
+        }));
+        bool leaderGone = false;
+        for (int i = 0; i < 100'000 && !leaderGone; ++i) {
+            auto dir = ProcDir::open(child.pid());
+            auto st = dir ? readProcStatus(*dir) : std::nullopt;
+            leaderGone = st && st->state == 'Z' && st->threads == 2;
+            if (!leaderGone) usleep(100);
+        }
+        REQUIRE(leaderGone);
+        auto listed = listedByReaddir(child.pid(), "task");
+        CHECK(listed.size() == 2);
+        ProcessSnapshot s = snapshotProcess(child.pid(), SnapshotDepth::Stop);
+        std::vector<int> tids;
+        for (const ThreadState& t : s.threads) tids.push_back(t.tid);
+        CHECK(sorted(tids) == listed);
+    }
+    // A zombie process: exited, not reaped (waitid with WNOWAIT leaves it so).
+    {
+        pid_t pid = forkChild([] { _exit(3); });
+        REQUIRE(pid > 0);
+        ChildGuard child(pid);
+        siginfo_t info{};
+        REQUIRE(waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == 0);
+        ProcessSnapshot s = snapshotProcess(pid, SnapshotDepth::Stop);
+        CHECK(s.state == 'Z');
+        std::vector<int> tids;
+        for (const ThreadState& t : s.threads) tids.push_back(t.tid);
+        CHECK(sorted(tids) == listedByReaddir(pid, "task"));
+    }
 }

@@ -7,6 +7,7 @@
 #include "Threads.hpp"
 
 #include <optional>
+#include <vector>
 
 namespace forklab {
 
@@ -22,11 +23,13 @@ ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
         return snap;
     }
     bool partial = false;
+    int threads = 0; // status's Threads: 1 spares the listing of task/ below
     auto st = readProcStatus(*dir);
     if (st) {
         snap.nspid = st->innermostPid();
         snap.ppid = st->ppid;
         snap.state = st->state;
+        threads = st->threads;
     } else {
         partial = true;
     }
@@ -49,7 +52,15 @@ ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
     const bool zombie = snap.state == 'Z' && !liveThread;
     if (!snap.full) {
         if (!zombie) snap.fds = readFdTable(files, &partial, false);
-        for (pid_t tid : listThreads(*dir)) {
+        // One thread and the leader alive: task/ lists exactly the leader. The kernel counts and
+        // lists a thread group's threads together (nr_threads and the thread list change under
+        // one lock, at clone and at release), and a leader that is not a zombie is listed.
+        std::vector<pid_t> tids;
+        if (threads == 1 && snap.state != 'Z' && snap.state != 'X')
+            tids = {pid};
+        else
+            tids = listThreads(*dir);
+        for (pid_t tid : tids) {
             ThreadState t;
             t.tid = tid;
             t.nstid = tid == pid ? snap.nspid : 0; // other threads' inner tids: full snapshots
