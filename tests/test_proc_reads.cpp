@@ -47,7 +47,7 @@ class SignalStorm {
   public:
     explicit SignalStorm(bool threadDirected) {
         struct sigaction sa {};
-        sa.sa_handler = [](int) { stormHits.fetch_add(1, std::memory_order_relaxed); };
+        sa.sa_handler = handler_;
         sigemptyset(&sa.sa_mask);
         sa.sa_flags = 0; // no SA_RESTART, like WakeTimer's
         REQUIRE(sigaction(kStormSignal, &sa, &old_) == 0);
@@ -69,10 +69,16 @@ class SignalStorm {
     SignalStorm& operator=(const SignalStorm&) = delete;
     ~SignalStorm() {
         timer_delete(timer_);
-        sigaction(kStormSignal, &old_, nullptr);
+        // Put the former handler back only over ours: WakeTimer installs its handler once per
+        // process, and if it did so during the storm, the SIG_DFL found before would leave
+        // every later recorder thread deaf to its wake-up ticks (its waitpid would never end).
+        struct sigaction now {};
+        sigaction(kStormSignal, nullptr, &now);
+        if (now.sa_handler == handler_) sigaction(kStormSignal, &old_, nullptr);
     }
 
   private:
+    static void handler_(int) { stormHits.fetch_add(1, std::memory_order_relaxed); }
     timer_t timer_{};
     struct sigaction old_ {};
 };
