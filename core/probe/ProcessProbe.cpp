@@ -12,16 +12,22 @@
 namespace forklab {
 
 ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
+    // Everything reads through this one handle: once pid is reaped every read fails, even if
+    // the number is reused meanwhile.
+    if (auto dir = ProcDir::open(pid)) return snapshotProcess(*dir, depth);
     ProcessSnapshot snap;
     snap.pid = pid;
     snap.full = depth == SnapshotDepth::Full;
-    // Everything below reads through this one handle: once pid is reaped every read fails,
-    // even if the number is reused meanwhile.
-    auto dir = ProcDir::open(pid);
-    if (!dir) {
-        snap.partial = true;
-        return snap;
-    }
+    snap.partial = true;
+    return snap;
+}
+
+ProcessSnapshot snapshotProcess(const ProcDir& handle, SnapshotDepth depth) {
+    const pid_t pid = handle.pid();
+    const ProcDir* dir = &handle;
+    ProcessSnapshot snap;
+    snap.pid = pid;
+    snap.full = depth == SnapshotDepth::Full;
     bool partial = false;
     int threads = 0; // status's Threads: 1 spares the listing of task/ below
     auto st = readProcStatus(*dir);
