@@ -412,3 +412,18 @@ TEST_CASE("a stop snapshot's threads are task/'s listing, also when one thread s
         CHECK(sorted(tids) == listedByReaddir(pid, "task"));
     }
 }
+
+TEST_CASE("a held /proc/PID handle reads nothing once its process is reaped", "[probe][live]") {
+    ChildGuard child(stoppedChild(1));
+    auto dir = ProcDir::open(child.pid());
+    REQUIRE(dir);
+    ProcessSnapshot before = snapshotProcess(*dir, SnapshotDepth::Stop);
+    CHECK_FALSE(before.partial);
+    CHECK(before == snapshotProcess(child.pid(), SnapshotDepth::Stop)); // the same reads
+    child.killAndReap();
+    // The number may be reused at any time now; the handle still names the reaped process.
+    ProcessSnapshot after = snapshotProcess(*dir, SnapshotDepth::Stop);
+    CHECK(after.partial);
+    CHECK(after.fds.empty());
+    CHECK(after.threads.empty());
+}
