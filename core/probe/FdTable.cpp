@@ -75,7 +75,7 @@ std::vector<FdEntry> readFdTable(const ProcDir& dir, bool* partial, bool fileIno
         FdEntry e;
         e.fd = n;
         auto target = dir.readLink(link.c_str());
-        auto info = dir.readFile(("fdinfo/" + num).c_str());
+        auto info = dir.readShown(("fdinfo/" + num).c_str());
         if (!target || !info || !parseFdInfoFlags(*info, &e.flags)) {
             if (partial) *partial = true; // closed (or the process left) since the listing
             continue;

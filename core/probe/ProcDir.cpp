@@ -3,16 +3,26 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <dirent.h>
+#include <cstdint>
 #include <fcntl.h>
 #include <string>
 #include <string_view>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace forklab {
 
 namespace {
+
+// The kernel's record for getdents64 (glibc declares no type for it).
+struct linux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[256]; // really d_reclen - 19 bytes, NUL-terminated
+};
 
 int openDir(const std::string& path) {
     return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -51,11 +61,37 @@ std::optional<std::string> ProcDir::readFile(const char* rel) const {
     }
 }
 
+std::optional<std::string> ProcDir::readShown(const char* rel) const {
+    ScopedFd f(::openat(fd(), rel, O_RDONLY | O_CLOEXEC));
+    if (!f) return std::nullopt;
+    char buf[8192];
+    ssize_t n;
+    while ((n = ::read(f.get(), buf, sizeof buf)) < 0 && errno == EINTR) {
+    }
+    if (n < 0) return std::nullopt; // ESRCH: the task went away between open and read
+    std::string out(buf, size_t(n));
+    if (size_t(n) < sizeof buf) return out; // one show(), all of it
+    for (;;) {                              // longer than the buffer: read on to the end
+        n = ::read(f.get(), buf, sizeof buf);
+        if (n > 0) {
+            out.append(buf, size_t(n));
+        } else if (n == 0) {
+            return out;
+        } else if (errno != EINTR) {
+            return std::nullopt;
+        }
+    }
+}
+
 std::optional<std::string> ProcDir::readLink(const char* rel) const {
-    // /proc/PID/fd/N links report st_size 0, so grow the buffer until the target fits.
-    for (size_t size = 256; size <= 65536; size *= 2) {
+    // /proc/PID/fd/N links report st_size 0: try a stack buffer, then grow until the target fits.
+    char first[4096];
+    ssize_t n = ::readlinkat(fd(), rel, first, sizeof first);
+    if (n < 0) return std::nullopt;
+    if (size_t(n) < sizeof first) return std::string(first, size_t(n));
+    for (size_t size = 2 * sizeof first; size <= 65536; size *= 2) {
         std::string buf(size, '\0');
-        ssize_t n = ::readlinkat(fd(), rel, buf.data(), size);
+        n = ::readlinkat(fd(), rel, buf.data(), size);
         if (n < 0) return std::nullopt;
         if (size_t(n) < size) {
             buf.resize(size_t(n));
@@ -66,39 +102,40 @@ std::optional<std::string> ProcDir::readLink(const char* rel) const {
 }
 
 std::optional<std::vector<int>> ProcDir::listNumbers(const char* rel) const {
-    int dfd = ::openat(fd(), rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return std::nullopt;
-    DIR* d = ::fdopendir(dfd);
-    if (!d) {
-        ::close(dfd);
-        return std::nullopt;
-    }
+    // getdents64 into a stack buffer, not opendir (which fcntl()s, fstat()s and mallocs 32 KiB).
+    // It reads on until getdents64 returns 0: a short return is no end of the listing, since
+    // the kernel stops filling early when the caller has a signal pending (fs/readdir.c,
+    // filldir64), and the tracer thread takes a periodic wake-up signal.
+    ScopedFd dir(::openat(fd(), rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return std::nullopt;
+    const int dfd = dir.get();
+    alignas(8) char buf[16384];
     std::vector<int> out;
-    bool failed = false;
     for (;;) {
-        errno = 0;
-        dirent* e = ::readdir(d);
-        if (!e) {
-            failed = errno != 0; // ENOENT once the task is gone
-            break;
+        long got = ::syscall(SYS_getdents64, dfd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return std::nullopt; // ENOENT once the task is gone
+        if (got == 0) break;
+        for (long at = 0; at < got;) {
+            auto* e = reinterpret_cast<const linux_dirent64*>(buf + at);
+            if (e->d_reclen == 0 || e->d_reclen > got - at) return std::nullopt; // never
+            at += e->d_reclen;
+            std::string_view name(e->d_name);
+            int n = 0;
+            auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
+            if (ec != std::errc() || end != name.data() + name.size()) continue;
+            // Listing our own fd table shows the descriptor doing the listing: leave it out.
+            if (n == dfd) {
+                struct stat self = {};
+                struct stat entry = {};
+                std::string path = std::string(rel) + "/" + std::string(name);
+                if (::fstat(dfd, &self) == 0 && ::fstatat(fd(), path.c_str(), &entry, 0) == 0 &&
+                    self.st_dev == entry.st_dev && self.st_ino == entry.st_ino)
+                    continue;
+            }
+            out.push_back(n);
         }
-        std::string_view name(e->d_name);
-        int n = 0;
-        auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
-        if (ec != std::errc() || end != name.data() + name.size()) continue;
-        // Listing our own fd table shows the descriptor doing the listing: leave it out.
-        if (n == dfd) {
-            struct stat self = {};
-            struct stat entry = {};
-            std::string path = std::string(rel) + "/" + std::string(name);
-            if (::fstat(dfd, &self) == 0 && ::fstatat(fd(), path.c_str(), &entry, 0) == 0 &&
-                self.st_dev == entry.st_dev && self.st_ino == entry.st_ino)
-                continue;
-        }
-        out.push_back(n);
     }
-    ::closedir(d);
-    if (failed) return std::nullopt;
     std::sort(out.begin(), out.end());
     return out;
 }

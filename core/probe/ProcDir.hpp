@@ -21,6 +21,12 @@ class ProcDir {
 
     // Whole file relative to this directory ("status", "fdinfo/3"); empty optional on error.
     std::optional<std::string> readFile(const char* rel) const;
+    // The same for a file the kernel makes with one show() call (single_open: "status", "stat",
+    // "fdinfo/N", "wchan", "syscall"): seq_read runs show() into a buffer it grows until the
+    // text fits and copies out as much as asked, with no signal check, so a read that leaves
+    // room in the buffer had the whole text and the read that would return 0 is saved (one
+    // syscall per file at every snapshot). Not for multi-record files ("maps", "mountinfo").
+    std::optional<std::string> readShown(const char* rel) const;
     std::optional<std::string> readLink(const char* rel) const;
     // Numeric entries of a subdirectory ("fd", "task"), sorted; empty optional on error.
     std::optional<std::vector<int>> listNumbers(const char* rel) const;

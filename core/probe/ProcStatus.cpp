@@ -69,13 +69,13 @@ std::optional<ProcStatus> parseProcStatus(const std::string& text) {
 }
 
 std::optional<ProcStatus> readProcStatus(const ProcDir& dir) {
-    auto text = dir.readFile("status");
+    auto text = dir.readShown("status");
     if (!text) return std::nullopt;
     return parseProcStatus(*text);
 }
 
 std::optional<uint64_t> readStartTime(const ProcDir& dir) {
-    auto text = dir.readFile("stat");
+    auto text = dir.readShown("stat");
     if (!text) return std::nullopt;
     // comm may contain spaces and ')': the fields start after the last ')'.
     size_t paren = text->rfind(')');

@@ -7,26 +7,35 @@
 #include "Threads.hpp"
 
 #include <optional>
+#include <vector>
 
 namespace forklab {
 
 ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
+    // Everything reads through this one handle: once pid is reaped every read fails, even if
+    // the number is reused meanwhile.
+    if (auto dir = ProcDir::open(pid)) return snapshotProcess(*dir, depth);
     ProcessSnapshot snap;
     snap.pid = pid;
     snap.full = depth == SnapshotDepth::Full;
-    // Everything below reads through this one handle: once pid is reaped every read fails,
-    // even if the number is reused meanwhile.
-    auto dir = ProcDir::open(pid);
-    if (!dir) {
-        snap.partial = true;
-        return snap;
-    }
+    snap.partial = true;
+    return snap;
+}
+
+ProcessSnapshot snapshotProcess(const ProcDir& handle, SnapshotDepth depth) {
+    const pid_t pid = handle.pid();
+    const ProcDir* dir = &handle;
+    ProcessSnapshot snap;
+    snap.pid = pid;
+    snap.full = depth == SnapshotDepth::Full;
     bool partial = false;
+    int threads = 0; // status's Threads: 1 spares the listing of task/ below
     auto st = readProcStatus(*dir);
     if (st) {
         snap.nspid = st->innermostPid();
         snap.ppid = st->ppid;
         snap.state = st->state;
+        threads = st->threads;
     } else {
         partial = true;
     }
@@ -49,7 +58,15 @@ ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
     const bool zombie = snap.state == 'Z' && !liveThread;
     if (!snap.full) {
         if (!zombie) snap.fds = readFdTable(files, &partial, false);
-        for (pid_t tid : listThreads(*dir)) {
+        // One thread and the leader alive: task/ lists exactly the leader. The kernel counts and
+        // lists a thread group's threads together (nr_threads and the thread list change under
+        // one lock, at clone and at release), and a leader that is not a zombie is listed.
+        std::vector<pid_t> tids;
+        if (threads == 1 && snap.state != 'Z' && snap.state != 'X')
+            tids = {pid};
+        else
+            tids = listThreads(*dir);
+        for (pid_t tid : tids) {
             ThreadState t;
             t.tid = tid;
             t.nstid = tid == pid ? snap.nspid : 0; // other threads' inner tids: full snapshots

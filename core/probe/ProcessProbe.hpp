@@ -1,5 +1,6 @@
 #pragma once
 // One consistent snapshot of a (stopped) process: status, fds, threads, /dev/shm mappings.
+#include "ProcDir.hpp"
 #include "Snapshot.hpp"
 
 namespace forklab {
@@ -11,5 +12,8 @@ enum class SnapshotDepth : uint8_t {
 
 // Never throws; a process that vanishes mid-read yields partial = true.
 ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth = SnapshotDepth::Full);
+// The same through a /proc/PID handle the caller holds (ProcDir::open(pid)): the same reads, less
+// the open and close of the directory.
+ProcessSnapshot snapshotProcess(const ProcDir& dir, SnapshotDepth depth);
 
 } // namespace forklab

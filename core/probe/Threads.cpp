@@ -80,7 +80,7 @@ std::vector<ThreadState> readThreads(const ProcDir& dir, bool* partial) {
     sortLeaderFirst(tids, dir.pid());
     for (pid_t tid : tids) {
         std::string base = "task/" + std::to_string(tid) + "/";
-        auto stat = dir.readFile((base + "stat").c_str());
+        auto stat = dir.readShown((base + "stat").c_str());
         if (!stat) {
             if (partial) *partial = true; // the thread exited since the listing
             continue;
@@ -89,9 +89,9 @@ std::vector<ThreadState> readThreads(const ProcDir& dir, bool* partial) {
         t.tid = tid;
         t.nstid = tid;
         t.state = parseStatState(*stat);
-        auto wchan = dir.readFile((base + "wchan").c_str());
-        auto sys = dir.readFile((base + "syscall").c_str());
-        auto status = dir.readFile((base + "status").c_str());
+        auto wchan = dir.readShown((base + "wchan").c_str());
+        auto sys = dir.readShown((base + "syscall").c_str());
+        auto status = dir.readShown((base + "status").c_str());
         auto st = status ? parseProcStatus(*status) : std::nullopt;
         // A zombie is in no syscall, and its syscall file needs ptrace rights over the dead
         // (root's): not having it leaves nothing unknown.

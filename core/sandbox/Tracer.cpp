@@ -257,8 +257,14 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
     // Children of the sandbox's launcher are the program; a forkserver's are its workers.
     p.role = pp ? roleAtFork(pp->role) : Role::Program;
     p.nspid = c.tid;
+    dropProcDir(p); // a former process with this number had one until its death
     std::string name;
-    if (auto dir = ProcDir::open(c.tid)) {
+    if (auto opened = ProcDir::open(c.tid)) {
+        auto dir = std::make_shared<const ProcDir>(std::move(*opened));
+        if (heldProcDirs_ < kHeldProcDirs) {
+            p.dir = dir;
+            ++heldProcDirs_;
+        }
         if (auto st = readProcStatus(*dir)) {
             p.nspid = st->innermostPid();
             name = st->name;
@@ -282,8 +288,22 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
     }
 }
 
+std::shared_ptr<const ProcDir> Tracer::procDir(pid_t pid) {
+    if (Proc* p = proc(pid); p && p->dir) return p->dir;
+    if (auto dir = ProcDir::open(pid)) return std::make_shared<const ProcDir>(std::move(*dir));
+    return nullptr;
+}
+
+void Tracer::dropProcDir(Proc& p) {
+    if (!p.dir) return;
+    p.dir.reset();
+    --heldProcDirs_;
+}
+
 SnapId Tracer::snapshot(pid_t pid, SnapReason why, const std::vector<std::string>& execArgv) {
-    SnapId id = trace_.addSnapshot(snapshotProcess(pid, SnapshotDepth::Stop));
+    auto dir = procDir(pid);
+    SnapId id = trace_.addSnapshot(dir ? snapshotProcess(*dir, SnapshotDepth::Stop)
+                                       : snapshotProcess(pid, SnapshotDepth::Stop));
     emit(pid, EventKind::Snapshot, ev::Snapshot{id, why});
     learnCPython(pid, why, id, execArgv);
     nameCPythonFds(pid, id);
@@ -326,7 +346,7 @@ void Tracer::onExec(Task& t, pid_t formerTid) {
     if (!p) return;
     std::string exe, argv;
     std::vector<std::string> args;
-    if (auto dir = ProcDir::open(pid)) {
+    if (auto dir = procDir(pid)) {
         exe = dir->readLink("exe").value_or("");
         args = readCmdline(*dir);
         for (auto& a : args) {
@@ -364,6 +384,7 @@ void Tracer::onDeath(pid_t tid, WaitStatus ws) {
     Proc* p = proc(tid);
     if (p && !t.isThread) {
         p->alive = false;
+        dropProcDir(*p); // reaped: nothing more to read through it
         pipes_.forget(tid);
         childExecOrDeath(tid, p->parent, nullptr, tid);
         noteUnreaped(tid);

@@ -38,6 +38,7 @@
 #include <linux/nsfs.h>
 #include <linux/seccomp.h>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sched.h>
 #include <set>
@@ -105,7 +106,16 @@ struct Proc {
     std::string execPath; // the filename execve was given, read at its stop
     std::string name;     // what it calls itself (Names.hpp): its children start with it
     bool exitSnapTaken = false;
+    // /proc/PID opened at the announcement and held until the death is reported, so each stop
+    // snapshot reads through it instead of opening and closing the directory (2 syscalls per
+    // stop). The handle names this process for good: once it is reaped every read through it
+    // fails, whoever gets the number next. Empty beyond kHeldProcDirs live processes.
+    std::shared_ptr<const ProcDir> dir;
 };
+
+// Held /proc/PID handles per run at most: the tracer's fd table stays small however many
+// processes live at once (the rest open the directory at each snapshot, as before).
+constexpr int kHeldProcDirs = 64;
 
 class Tracer {
   public:
@@ -179,6 +189,10 @@ class Tracer {
         auto it = procs_.find(pid);
         return it == procs_.end() ? nullptr : &it->second;
     }
+    // The live process's held /proc/PID handle, else a newly opened one (or none: it is gone).
+    std::shared_ptr<const ProcDir> procDir(pid_t pid);
+    void dropProcDir(Proc& p);
+    int heldProcDirs_ = 0;
     int liveProgramProcs() const;
     std::vector<pid_t> unrecordedProcs() const;
     int adoptUnrecorded();
