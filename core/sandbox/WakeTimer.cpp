@@ -1,7 +1,6 @@
 #include "WakeTimer.hpp"
 
 #include <csignal>
-#include <mutex>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,15 +14,15 @@ int wakeSignal() {
     return SIGURG;
 }
 
+// At every timer's start, not once per process: SIGURG's default action is to ignore it, so a
+// handler reset by anything else in the process (a test's signal storm did) would leave every
+// later recorder's waitpid uninterrupted.
 void installHandler() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        struct sigaction sa {};
-        sa.sa_handler = [](int) {};
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = 0; // no SA_RESTART: the point is to interrupt waitpid
-        sigaction(wakeSignal(), &sa, nullptr);
-    });
+    struct sigaction sa {};
+    sa.sa_handler = [](int) {};
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; // no SA_RESTART: the point is to interrupt waitpid
+    sigaction(wakeSignal(), &sa, nullptr);
 }
 
 } // namespace
