@@ -131,9 +131,9 @@ struct App {
     std::optional<Narration> narration;
     std::pair<std::string, std::optional<Narration>> preview; // the welcome page's lesson
     std::string narrationError;
-    SourceFile source;   // the lesson's program, for the Source panel (read once per lesson)
+    SourceFile source; // the lesson's program, for the Source panel (read once per lesson)
     CompareSource compareSource; // compare mode's shared Source panel (S shows or hides it)
-    std::string message; // the last thing that went wrong, shown under the controls
+    std::string message;         // the last thing that went wrong, shown under the controls
 
     // Predict-then-reveal.
     int predictChoice = -1;

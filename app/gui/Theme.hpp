@@ -18,7 +18,7 @@ struct Palette {
     ImU32 canvas, card, cardDim, cardBorder, selection;
     ImU32 grid, cursor, marker, keyMarker, lifeline;
     ImU32 markerText; // the step number on a timeline flag
-    ImU32 column[7]; // compare mode's columns (their Source highlights): Okabe & Ito
+    ImU32 column[7];  // compare mode's columns (their Source highlights): Okabe & Ito
     // The row a step points at (StepRow.hpp): a fill behind it and a bar beside it, visible on a
     // projector in every theme (yellow on dark, blue on light, black on yellow in high contrast).
     ImU32 focusFill, focusLine;
