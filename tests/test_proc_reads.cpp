@@ -120,19 +120,22 @@ size_t listedByOneCall(pid_t pid, const char* rel) {
     return n;
 }
 
+// In a forked child: one more thread, which waits in pause() until the child is killed.
+void startPausingThread() {
+    pthread_t t;
+    pthread_create(
+        &t, nullptr,
+        [](void*) -> void* {
+            for (;;) pause();
+        },
+        nullptr);
+}
+
 // A child stopped by SIGSTOP with `threads` threads (the others wait in pause()) and the fds
 // it inherits, killed and reaped by the guard.
 pid_t stoppedChild(int threads) {
     pid_t pid = forkChild([threads] {
-        for (int i = 1; i < threads; ++i) {
-            pthread_t t;
-            pthread_create(
-                &t, nullptr,
-                [](void*) -> void* {
-                    for (;;) pause();
-                },
-                nullptr);
-        }
+        for (int i = 1; i < threads; ++i) startPausingThread();
         raise(SIGSTOP);
         for (;;) pause();
     });
@@ -374,13 +377,7 @@ TEST_CASE("a stop snapshot's threads are task/'s listing, also when one thread s
     // leader is a zombie, both are listed.
     {
         ChildGuard child(forkChild([] {
-            pthread_t t;
-            pthread_create(
-                &t, nullptr,
-                [](void*) -> void* {
-                    for (;;) pause();
-                },
-                nullptr);
+            startPausingThread();
             syscall(SYS_exit, 0); // this thread only, no unwinding into Catch2
         }));
         bool leaderGone = false;

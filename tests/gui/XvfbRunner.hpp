@@ -83,4 +83,48 @@ inline bool pngWritten(const std::string& path) {
     return std::filesystem::file_size(path, ec) > 10000;
 }
 
+// A JSON file (a dump), or a discarded value if it is missing or broken.
+inline json readJson(const std::string& path) {
+    std::ifstream in(path);
+    return in ? json::parse(in, nullptr, false) : json();
+}
+
+inline std::vector<std::string> fileLines(const std::string& path) {
+    std::ifstream in(path);
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    return lines;
+}
+
+// "Step 2 of 3: the child locks log_lock" -> "the child locks log_lock"
+inline std::string stepLabel(const json& pane) {
+    const std::string s = pane["narration"]["step"];
+    const size_t colon = s.find(": ");
+    return colon == std::string::npos ? std::string() : s.substr(colon + 2);
+}
+
+// Runs the window from the first step, pressing Next `steps` times, and returns one dump per
+// step reached (more Nexts than the lesson has just repeat the end). `keys` ("1:...,") act in
+// frame 1; each Next comes in a frame and its dump in the frame after it: a tab or a scroll asked
+// for in a frame is on screen from the next (ImGui), as a teacher sees it.
+inline std::vector<json> stepDumps(const std::string& name, std::vector<std::string> args,
+                                   int steps, int* exitCode, const std::string& keys = "",
+                                   const std::string& screen = "1600x900") {
+    std::string actions = keys;
+    std::vector<std::string> paths;
+    for (int i = 0; i <= steps; ++i) {
+        const std::string path = kOut + "/" + name + "_step" + std::to_string(i) + ".json";
+        std::filesystem::remove(path);
+        paths.push_back(path);
+        if (i) actions += std::to_string(2 * i + 2) + ":next,";
+        actions += std::to_string(2 * i + 3) + ":dump=" + path + (i < steps ? "," : "");
+    }
+    args.insert(args.end(), {"--goto-step", "1", "--actions", actions});
+    const Shown s = show(name, args, "", 2 * steps + 4, screen);
+    *exitCode = s.exitCode;
+    std::vector<json> dumps;
+    for (auto& p : paths) dumps.push_back(readJson(p));
+    return dumps;
+}
+
 } // namespace forklab::guitest

@@ -13,47 +13,6 @@ namespace {
 
 const std::string kSource = FORKLAB_SOURCE_DIR;
 
-std::vector<std::string> linesOf(const std::string& path) {
-    std::ifstream in(path);
-    std::vector<std::string> lines;
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-    return lines;
-}
-
-json dumpAt(const std::string& path) {
-    std::ifstream in(path);
-    return in ? json::parse(in, nullptr, false) : json();
-}
-
-// "Step 2 of 3: the child locks log_lock" -> "the child locks log_lock"
-std::string stepLabel(const json& pane) {
-    const std::string s = pane["narration"]["step"];
-    const size_t colon = s.find(": ");
-    return colon == std::string::npos ? std::string() : s.substr(colon + 2);
-}
-
-// A compare run from the first step, `steps` Nexts, one dump per step (taken the frame after
-// the Next, when the listing has scrolled to the new lines). `keys` are pressed in frame 1.
-std::vector<json> compareSteps(const std::string& name, std::vector<std::string> args, int steps,
-                               const std::string& keys, int* exitCode,
-                               const std::string& screen = "1600x900") {
-    std::string actions = keys;
-    std::vector<std::string> paths;
-    for (int i = 0; i <= steps; ++i) {
-        const std::string path = kOut + "/" + name + "_step" + std::to_string(i) + ".json";
-        std::filesystem::remove(path);
-        paths.push_back(path);
-        if (i) actions += std::to_string(2 * i + 2) + ":next,";
-        actions += std::to_string(2 * i + 3) + ":dump=" + path + (i < steps ? "," : "");
-    }
-    args.insert(args.end(), {"--goto-step", "1", "--actions", actions});
-    const Shown s = show(name, args, "", 2 * steps + 4, screen);
-    *exitCode = s.exitCode;
-    std::vector<json> dumps;
-    for (auto& p : paths) dumps.push_back(dumpAt(p));
-    return dumps;
-}
-
 // Every column's highlight is its own current marker's line, and that line of the shipped file
 // holds the step call with the column's step label.
 void checkColumns(const json& d, const std::string& file) {
@@ -63,7 +22,7 @@ void checkColumns(const json& d, const std::string& file) {
     CHECK(cs["drawn"] == true);
     CHECK(cs["form"] == "listing");
     CHECK(cs["file"] == std::filesystem::path(file).filename().string());
-    const auto lines = linesOf(file);
+    const auto lines = fileLines(file);
     REQUIRE(cs["columns"].size() == d["panes"].size());
     std::set<std::string> colours;
     for (size_t i = 0; i < d["panes"].size(); ++i) {
@@ -111,8 +70,8 @@ TEST_CASE("compare mode's Source panel highlights each column's own marker line 
     for (const Case& c : cases) {
         CAPTURE(c.lesson);
         int code = -1;
-        const auto dumps = compareSteps(std::string("cmpsrc_") + c.lesson,
-                                        {"--scenario", c.lesson, "--compare"}, c.steps, "", &code);
+        const auto dumps = stepDumps(std::string("cmpsrc_") + c.lesson,
+                                     {"--scenario", c.lesson, "--compare"}, c.steps, &code);
         if (std::string(c.lesson).rfind("python-", 0) == 0 && code == 2) {
             WARN("no CPython for " << c.lesson);
             continue;

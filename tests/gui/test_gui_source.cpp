@@ -14,48 +14,6 @@ namespace {
 
 const std::string kSource = FORKLAB_SOURCE_DIR;
 
-std::vector<std::string> fileLines(const std::string& path) {
-    std::ifstream in(path);
-    std::vector<std::string> lines;
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-    return lines;
-}
-
-json readJson(const std::string& path) {
-    std::ifstream in(path);
-    return in ? json::parse(in, nullptr, false) : json();
-}
-
-// "Step 2 of 3: the child locks log_lock" -> "the child locks log_lock"
-std::string stepLabel(const json& pane) {
-    const std::string s = pane["narration"]["step"];
-    const size_t colon = s.find(": ");
-    return colon == std::string::npos ? std::string() : s.substr(colon + 2);
-}
-
-// Runs a lesson from its first step, pressing Next `steps` times, and returns the dump of each
-// frame (one per step reached; more than the lesson has just repeats the end).
-std::vector<json> everyStep(const std::string& name, std::vector<std::string> args, int steps,
-                            int* exitCode) {
-    std::string actions;
-    std::vector<std::string> paths;
-    // Next in one frame, the dump in the frame after it: a tab asked for in a frame is on
-    // screen from the next (ImGui's tab bar), as a teacher sees it.
-    for (int i = 0; i <= steps; ++i) {
-        const std::string path = kOut + "/" + name + "_step" + std::to_string(i) + ".json";
-        std::filesystem::remove(path);
-        paths.push_back(path);
-        if (i) actions += std::to_string(2 * i + 1) + ":next,";
-        actions += std::to_string(2 * i + 2) + ":dump=" + path + (i < steps ? "," : "");
-    }
-    args.insert(args.end(), {"--goto-step", "1", "--actions", actions});
-    const Shown s = show(name, args, "", 2 * steps + 3);
-    *exitCode = s.exitCode;
-    std::vector<json> dumps;
-    for (auto& p : paths) dumps.push_back(readJson(p));
-    return dumps;
-}
-
 // The line the step's marker names holds the step call with that label.
 void checkHighlight(const json& pane, const std::string& file) {
     const json& src = pane["source"];
@@ -92,7 +50,7 @@ TEST_CASE("the Source panel highlights the step marker's line at each step of "
     for (const Case& c : cases) {
         CAPTURE(c.lesson, c.method);
         int code = -1;
-        const auto dumps = everyStep(std::string("source_") + c.lesson + "_" + c.method,
+        const auto dumps = stepDumps(std::string("source_") + c.lesson + "_" + c.method,
                                      {"--scenario", c.lesson, "--method", c.method}, 3, &code);
         if (std::string(c.lesson).rfind("python-", 0) == 0 && code == 2) {
             WARN("no CPython for " << c.lesson);
@@ -174,7 +132,7 @@ TEST_CASE("at every step of every lesson the selected process and tab are the st
             std::vector<std::string> args = {"--scenario", id, "--method", method};
             if (id == "launch-latency") args.insert(args.end(), {"--variant", "3"});
             int code = -1;
-            const auto dumps = everyStep("focus_" + id + "_" + method, args, 6, &code);
+            const auto dumps = stepDumps("focus_" + id + "_" + method, args, 6, &code);
             if (id.rfind("python-", 0) == 0 && code == 2) {
                 WARN("no CPython for " << id);
                 continue;
