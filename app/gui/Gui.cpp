@@ -94,23 +94,28 @@ bool recordAndPlace(App& app, const GuiOptions& o) {
         }
     }
     if (o.gotoStep.empty()) return true;
+    std::vector<size_t> at; // each pane's step event
     for (auto& p : app.panes) {
         std::string error;
-        const auto at = p.session->index().stepIndex().resolve(o.gotoStep, &error);
-        if (!at) {
+        const auto e = p.session->index().stepIndex().resolve(o.gotoStep, &error);
+        if (!e) {
             // Say which run and how it ended: a column that failed to start is the news.
             std::fprintf(stderr, "forklab gui: --goto-step %s: %s (%s: %s, %zu events)\n",
                          o.gotoStep.c_str(), error.c_str(), p.session->title().c_str(),
                          paneStatus(p).c_str(), p.session->trace().size());
             return false;
         }
-        // A column whose lesson has fewer steps than asked shows its end, as App::gotoStep does.
-        const size_t steps = p.session->index().gotoSteps().size();
-        if (app.columns() && std::strtoul(o.gotoStep.c_str(), nullptr, 10) > steps)
-            p.session->follow();
-        else
-            p.session->setCursor(p.session->stepEnd(*at));
+        at.push_back(*e);
     }
+    // Columns stand at the same step as the window's goto puts them (a column whose lesson
+    // ended before step n shows its end).
+    if (const unsigned long n = std::strtoul(o.gotoStep.c_str(), nullptr, 10);
+        app.columns() && n > 0) {
+        app.gotoStep(n);
+        return true;
+    }
+    for (size_t i = 0; i < app.panes.size(); ++i)
+        app.panes[i].session->setCursor(app.panes[i].session->stepEnd(at[i]));
     return true;
 }
 
