@@ -8,6 +8,7 @@
 #include "app/gui/LessonView.hpp"
 #include "app/gui/OutputView.hpp"
 #include "app/gui/SourceView.hpp"
+#include "app/gui/StepRow.hpp"
 #include "app/gui/SyncView.hpp"
 #include "app/gui/Theme.hpp"
 #include "app/gui/TimelineView.hpp"
@@ -417,12 +418,12 @@ void drawSingle(App& app, Pane& pane) {
     const float sideH = ImGui::GetContentRegionAvail().y;
     // A lesson shares the side with its program (the Source panel) and the details below.
     const float lessonShare = !app.lessonMode() ? 0.42f : 0.46f;
-    // Narrow (a projector), the details keep a heading and six lines (a step's row,
+    // Narrow (a projector), the details keep a heading and kRowViewLines (a step's row,
     // StepRow.hpp) and the Source strip its step line, without scrolling the side: the
     // narration, which scrolls in its own box, gets the rest, at least three lines.
     const float lineH = ImGui::GetTextLineHeightWithSpacing();
-    const float reserved =
-        ImGui::GetFrameHeightWithSpacing() + 8.5f * lineH + (app.lessonMode() ? 1.5f * lineH : 0);
+    const float reserved = ImGui::GetFrameHeightWithSpacing() + (kRowViewLines + 2.5f) * lineH +
+                           (app.lessonMode() ? 1.5f * lineH : 0);
     const float lessonH = narrow ? std::max(3.5f * lineH + 2 * style.WindowPadding.y,
                                             std::min(sideH * lessonShare, sideH - reserved))
                                  : sideH * lessonShare;

@@ -163,8 +163,7 @@ void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
         ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_BordersOuter |
         ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
     if (!ImGui::BeginTable("fds", narrow ? 3 : 5, kFlags,
-                           ImVec2(0, viewHeight(focusRow, anyPointed, "fd-view",
-                                                ImGui::GetContentRegionAvail().y))))
+                           ImVec2(0, viewHeight(anyPointed, ImGui::GetContentRegionAvail().y))))
         return;
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("fd", ImGuiTableColumnFlags_WidthFixed, (narrow ? 2.9f : 3.4f) * em);

@@ -38,8 +38,7 @@ void drawOutputView(const App& app, Pane& pane, const CursorWorld& w) {
     // The line the step points at (the child's printed value): filled, marked, scrolled to.
     const RowFocus focusRow = stepRow(app, pane);
     const int pointed = outputRowIndex(focusRow, pid, lines);
-    ImGui::BeginChild("output", ImVec2(0, viewHeight(focusRow, pointed >= 0, "output-view", 0)),
-                      true);
+    ImGui::BeginChild("output", ImVec2(0, viewHeight(pointed >= 0, 0)), true);
     ImGui::PushFont(app.fonts.mono);
     if (hidden)
         ImGui::TextDisabled("%s", kHiddenText);

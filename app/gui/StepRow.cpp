@@ -109,14 +109,13 @@ void markTableRow(const RowFocus& f, const char* view) {
     ImGui::SameLine(0, 0.3f * em);
 }
 
-float viewHeight(const RowFocus& f, bool pointed, const char* view, float otherwise) {
+float viewHeight(bool pointed, float otherwise) {
+    const float line = ImGui::GetTextLineHeightWithSpacing();
     const float avail = ImGui::GetContentRegionAvail().y;
-    const float least = 6.0f * ImGui::GetTextLineHeightWithSpacing();
-    (void)f, (void)view;
-    // (the side panel keeps room for it on a projector: App.cpp; it is not scrolled to make
-    // room, which hid the narration with the answer at the reveal)
-    if (!pointed || avail >= least) return otherwise;
-    return std::max(avail, 3.0f * ImGui::GetTextLineHeightWithSpacing());
+    // (App.cpp keeps kRowViewLines for it on a projector; the side is not scrolled to make room,
+    // which hid the narration, answer and all, at the reveal)
+    if (!pointed || avail >= kRowViewLines * line) return otherwise;
+    return std::max(avail, 3.0f * line);
 }
 
 void outlineBlock(ImVec2 start, ImVec2 end) {

@@ -40,11 +40,13 @@ bool scrollRowNow(const RowFocus& f, const char* view);
 // In the first cell of a table row that is the step's row, before its content: the fill behind
 // the row, a bar at its left edge and the marker; scrolls it into view once per step.
 void markTableRow(const RowFocus& f, const char* view);
-// The height of a view (a table, a child window) about to be drawn at the cursor: what is left
-// of the panel, but when it holds the step's row at least a few lines, with the panel scrolled
-// (once per step) to show them — on a projector the details get little room.
-// `otherwise`: the height when it does not (0 for a child window: the rest of the panel).
-float viewHeight(const RowFocus& f, bool pointed, const char* view, float otherwise);
+// The height of a view (a table, a child window) about to be drawn at the cursor: `otherwise`
+// (0 for a child window: the rest of the panel), but at least three lines when it holds the
+// step's row and fewer than kRowViewLines are left.
+float viewHeight(bool pointed, float otherwise);
+// The lines a view holding the step's row is given when it can (App.cpp keeps them on a
+// projector).
+inline constexpr float kRowViewLines = 6.0f;
 // Around a block that is the step's row (a verdict box): a thick outline; `start` and `end` are
 // its corners in screen pixels.
 void outlineBlock(ImVec2 start, ImVec2 end);

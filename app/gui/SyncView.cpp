@@ -59,7 +59,7 @@ void drawSyncView(const App& app, Pane& pane, const CursorWorld& w) {
     for (const DeadlockRow& d : m.deadlocks) anyPointed |= rowIs(focusRow, focus, d);
     for (const SemRow& r : m.semaphores) anyPointed |= rowIs(focusRow, focus, r);
 
-    ImGui::BeginChild("sync", ImVec2(0, viewHeight(focusRow, anyPointed, "sync-view", 0)), false);
+    ImGui::BeginChild("sync", ImVec2(0, viewHeight(anyPointed, 0)), false);
     section(app, "Deadlocks");
     if (pane.spoilers.verdict)
         ImGui::TextDisabled("Hidden until the reveal: predict first, then press Next.");
