@@ -5,14 +5,6 @@
 #include <algorithm>
 
 namespace forklab {
-namespace {
-
-std::string basename(std::string_view p) {
-    auto slash = p.rfind('/');
-    return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
-}
-
-} // namespace
 
 World World::at(const Trace& trace, size_t upto) {
     World w;
