@@ -4,6 +4,7 @@
 #include "CliRunner.hpp"
 #include "HostCanaries.hpp"
 #include "SandboxHelpers.hpp"
+#include "core/trace/TraceReader.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -340,4 +341,52 @@ TEST_CASE("where the kernel refuses a user namespace forklab says so, -q too, an
     INFO(lesson);
     CHECK(code == 125);
     CHECK(lesson.find("must be isolated: it did not start") != std::string::npos);
+}
+
+TEST_CASE("a story reader that goes away ends the story, not the run: the program runs on and "
+          "the export is written",
+          "[host][cli][containment]") {
+    // `forklab trace --export F -- CMD 2>&1 | head -1`: head leaves after one line. Before,
+    // SIGPIPE ended forklab there: the program was killed with it, the export never written,
+    // and its pids cgroup stayed until the next forklab.
+    HostCanaries canaries;
+    const std::string dir = "/tmp/forklab-pipe-test-" + std::to_string(getpid());
+    REQUIRE(mkdir(dir.c_str(), 0700) == 0);
+    const std::string marker = dir + "/done", jsonl = dir + "/run.forklab.jsonl";
+    int p[2];
+    REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+    std::vector<std::string> args = {
+        FORKLAB_BINARY, "trace", "--export", jsonl,
+        "--",           "sh",    "-c",       "sleep 0.3; echo done > " + marker + "; exit 5"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t forklab = fork();
+    if (forklab == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(p[1], 2); // the story, into a pipe nobody reads any more
+        execv(argv[0], argv.data());
+        _exit(126);
+    }
+    close(p[1]);
+    close(p[0]); // the reader is gone before the first line: every story write fails
+    int st = 0;
+    REQUIRE(waitpid(forklab, &st, 0) == forklab);
+    INFO("forklab's wait status " << st);
+    REQUIRE(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 5); // the program's own status: it ran to its end
+    CHECK(access(marker.c_str(), F_OK) == 0);
+    Trace trace;
+    auto error = readJsonlFile(jsonl, trace);
+    INFO(error.value_or(""));
+    REQUIRE(!error);
+    REQUIRE(trace.size() > 0);
+    CHECK(trace[trace.size() - 1].as<ev::RunEnd>().reason == EndReason::AllExited);
+    CHECK(cgroupsOf(forklab).empty());
+    unlink(marker.c_str());
+    unlink(jsonl.c_str());
+    rmdir(dir.c_str());
+    canaries.requireIntact();
 }

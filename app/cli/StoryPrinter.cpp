@@ -18,6 +18,19 @@ std::atomic<bool> interrupted{false};
 
 int tellRun(SandboxOptions options, Trace& trace, std::ostream& out, const TellOptions& tell) {
     options.stepping = tell.stepping;
+    // A reader of the story that goes away (`forklab trace ... 2>&1 | head`) ends the story, not
+    // the run: the program goes on as it would untraced, and the export is still written. From
+    // before the sandbox starts, which may already say something (a swept cgroup). The launcher
+    // gives the program SIGPIPE's default action again.
+    struct PipeIgnored {
+        struct sigaction old {};
+        PipeIgnored() {
+            struct sigaction ignore {};
+            ignore.sa_handler = SIG_IGN;
+            sigaction(SIGPIPE, &ignore, &old);
+        }
+        ~PipeIgnored() { sigaction(SIGPIPE, &old, nullptr); }
+    } pipeIgnored;
     Sandbox sandbox(options, trace);
     sandbox.start();
     struct sigaction sa {
@@ -48,7 +61,8 @@ int tellRun(SandboxOptions options, Trace& trace, std::ostream& out, const TellO
             continue;
         }
         out.flush();
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        // The story is told every 20 ms; the end of the run ends the wait at once.
+        sandbox.waitFor(std::chrono::milliseconds(20));
     }
     int code = sandbox.wait();
     // Said on stderr in every mode: a refused namespace, a sandbox step that failed.

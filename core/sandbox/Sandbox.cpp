@@ -71,6 +71,11 @@ bool Sandbox::finished() const {
     return s_->control.done;
 }
 
+bool Sandbox::waitFor(std::chrono::milliseconds most) {
+    std::unique_lock lock(s_->control.doneMutex);
+    return s_->control.doneCv.wait_for(lock, most, [this] { return s_->control.done.load(); });
+}
+
 void Sandbox::stop() {
     s_->control.stopRequested = true;
     if (!s_->control.done) WakeTimer::poke(s_->control.tracerTid);

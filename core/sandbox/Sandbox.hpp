@@ -4,6 +4,7 @@
 // thread that attached, so it lives exactly as long as the run.
 #include "core/trace/Trace.hpp"
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -34,7 +35,7 @@ struct SandboxOptions {
     std::vector<RlimitSetting> rlimits; // else the program inherits forklab's limits
     bool stepping = false;              // hold the whole sandbox at each marker until step()
     bool inheritStdio = false; // else stdin/out/err are /dev/null: output is captured by trap
-    bool snapshots = true;     // fd/thread snapshots at fork/exec/exit stops
+    bool snapshots = true;     // fd/thread snapshots at fork/exec/exit stops (not the probe's)
     // Bytes of output text the trace keeps per run; beyond them writes are only counted.
     uint64_t outputCap = 4 << 20;
 };
@@ -61,6 +62,8 @@ class Sandbox {
     // 128+N if signal N killed it).
     int wait();
     bool finished() const;
+    // Waits until the run has ended or `most` has passed; true if it has ended.
+    bool waitFor(std::chrono::milliseconds most);
 
     // Thread-safe controls.
     void stop();                   // teardown now

@@ -421,7 +421,11 @@ int runTracer(const SandboxOptions& options, const std::string& programPath, Tra
     tracer::Tracer tracer(options, programPath, trace, control);
     int code = tracer.run();
     control.exitCode = code;
-    control.done = true;
+    {
+        std::lock_guard lock(control.doneMutex);
+        control.done = true;
+    }
+    control.doneCv.notify_all();
     return code;
 }
 

@@ -3,6 +3,8 @@
 #include "Sandbox.hpp"
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <sys/types.h>
 
@@ -18,6 +20,8 @@ struct TracerControl {
     std::atomic<bool> done{false};
     std::atomic<int> exitCode{-1};
     std::string launchProblem; // written before done is set
+    std::mutex doneMutex;      // done is set under it and doneCv told: Sandbox::waitFor
+    std::condition_variable doneCv;
 };
 
 // Runs the whole recording on the calling thread; returns forklab's exit code.
