@@ -83,10 +83,12 @@ struct Workload {
 enum Contender { Untraced, Forklab, Strace };
 const char* const kContender[] = {"untraced", "forklab", "strace"};
 
-// strace with --seccomp-bpf stops only at the syscalls it traces, as forklab's filter does.
+// strace with --seccomp-bpf stops only at the syscalls it traces, as forklab's filter does, and
+// only with `-e trace=`: without one it traces every syscall (and says the filter is useless).
 std::string straceUnavailable() {
     if (system("command -v strace >/dev/null 2>&1") != 0) return "strace is not installed";
-    if (system("strace -f --seccomp-bpf -qq -o /dev/null /bin/true >/dev/null 2>&1") != 0)
+    if (system("strace -f --seccomp-bpf -e trace=process -qq -o /dev/null /bin/true >/dev/null "
+               "2>&1") != 0)
         return "this strace has no working --seccomp-bpf (strace >= 5.3 and seccomp needed)";
     return {};
 }
@@ -152,7 +154,8 @@ int benchPrograms(const ProgramsBenchOptions& o) {
            "wall-clock seconds per run, median (fastest - slowest)\n",
            o.rounds, o.rounds == 1 ? "" : "s");
     if (py) printf("CPython %s: %s\n", py->version.c_str(), py->path.c_str());
-    printf("forklab = `forklab trace -q`; strace = `strace -f --seccomp-bpf -o /dev/null`%s\n\n",
+    printf("forklab = `forklab trace -q`; strace = `strace -f --seccomp-bpf -e trace=process -o "
+           "/dev/null`%s\n\n",
            noStrace.empty() ? "" : (" (not measured: " + noStrace + ")").c_str());
     fflush(stdout);
 
@@ -170,7 +173,8 @@ int benchPrograms(const ProgramsBenchOptions& o) {
                 std::vector<std::string> argv;
                 if (c == Forklab) argv = {self, "trace", "-q", "--"};
                 if (c == Strace)
-                    argv = {"strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", "--"};
+                    argv = {"strace", "-f", "--seccomp-bpf", "-e", "trace=process",
+                            "-qq",    "-o", "/dev/null",     "--"};
                 argv.insert(argv.end(), wl.argv.begin(), wl.argv.end());
                 Outcome out = runTimed(argv, wl.make ? build : "");
                 if (out.status != 0)
