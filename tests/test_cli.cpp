@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <fcntl.h>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sys/stat.h>
@@ -164,4 +165,31 @@ TEST_CASE("trace leaves the program's stdio alone and tells its story on stderr"
     auto quiet = runShellSplit("FORKLAB trace --quiet-program -- sh -c 'echo hidden'");
     CHECK(quiet.out.empty());
     CHECK(quiet.err.find("wrote to stdout: \"hidden\\n\"") != std::string::npos);
+}
+
+TEST_CASE("trace --no-stop-snapshots says so in the story and in the exported run_start",
+          "[cli][sandbox]") {
+    std::string jsonl = "/tmp/forklab-test-nosnap-" + std::to_string(getpid()) + ".forklab.jsonl";
+    auto r = runShellSplit("FORKLAB trace --no-stop-snapshots --export " + jsonl +
+                           " -- sh -c 'cat /etc/hostname >/dev/null'");
+    INFO(r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(r.err.find("no fd tables read at fork/exec/exit stops") != std::string::npos);
+    auto runStartLine = [&] { // the line after the header
+        std::ifstream in(jsonl);
+        std::string line;
+        while (std::getline(in, line))
+            if (line.find("\"kind\":\"run_start\"") != std::string::npos) return line;
+        return std::string();
+    };
+    std::string first = runStartLine();
+    CHECK(first.find("\"stop_snapshots\":false") != std::string::npos);
+    unlink(jsonl.c_str());
+    // The default run reads them, and its run_start carries no such field.
+    auto d = runShellSplit("FORKLAB trace --export " + jsonl + " -- true");
+    CHECK(d.err.find("no fd tables") == std::string::npos);
+    first = runStartLine();
+    CHECK(!first.empty());
+    CHECK(first.find("stop_snapshots") == std::string::npos);
+    unlink(jsonl.c_str());
 }

@@ -297,3 +297,51 @@ TEST_CASE("output is what reaches the run's stdout or stderr, not the program's 
     CHECK(byName["wc"] == "1:100000\n");
     CHECK(byName["sh"] == "2:err\n");
 }
+
+TEST_CASE("without stop snapshots the same events are recorded, the run says so, and the idle "
+          "probe still finds a deadlock",
+          "[sandbox][fds]") {
+    auto stopReasons = [](const Run& r) {
+        std::set<SnapReason> out;
+        for (auto* e : r.events(EventKind::Snapshot)) {
+            SnapReason why = e->as<ev::Snapshot>().reason;
+            if (why == SnapReason::Fork || why == SnapReason::PreExec || why == SnapReason::Exec ||
+                why == SnapReason::Exit)
+                out.insert(why);
+        }
+        return out;
+    };
+    auto execPaths = [](const Run& r) {
+        std::vector<std::string> out;
+        for (auto* e : r.events(EventKind::Exec))
+            out.emplace_back(r.trace->str(e->as<ev::Exec>().path));
+        return out;
+    };
+    SandboxOptions o;
+    o.argv = {fixture("cloexec_exec")};
+    Run with = runInSandbox(o);
+    o.snapshots = false;
+    Run without = runInSandbox(o);
+    CHECK(with.exitCode == 0);
+    CHECK(without.exitCode == 0);
+    CHECK((*with.trace)[0].as<ev::RunStart>().stopSnapshots);
+    CHECK_FALSE((*without.trace)[0].as<ev::RunStart>().stopSnapshots);
+    CHECK(stopReasons(with).size() == 4); // the default reads at all four stops ...
+    CHECK(stopReasons(without).empty());  // ... and this one at none
+    for (auto* e : without.events(EventKind::Exec)) {
+        CHECK(e->as<ev::Exec>().before == kNoSnap);
+        CHECK(e->as<ev::Exec>().after == kNoSnap);
+    }
+    CHECK(execPaths(with) == execPaths(without));
+    CHECK(with.events(EventKind::Fork).size() == without.events(EventKind::Fork).size());
+    CHECK(with.events(EventKind::Exit).size() == without.events(EventKind::Exit).size());
+
+    // The probe reads when the program is quiet, stop snapshots or not.
+    SandboxOptions m;
+    m.argv = {fixture("mutex_fork")};
+    m.snapshots = false;
+    Run deadlock = runInSandbox(m);
+    auto verdicts = deadlock.events(EventKind::Deadlock);
+    REQUIRE(verdicts.size() == 1);
+    CHECK(verdicts[0]->as<ev::Deadlock>().rule == uint8_t(DeadlockRule::OrphanedMutex));
+}

@@ -163,8 +163,9 @@ void buildEveryKind(Trace& t) {
         t.append(Event{now, pid, k, std::move(p)});
         if (now < INT64_MAX) now += 1000;
     };
-    add(0, EventKind::RunStart,
-        ev::RunStart{t.intern("sh -c 'echo \"hi\"'"), 63, INT32_MAX, INT32_MIN, 0});
+    ev::RunStart start{t.intern("sh -c 'echo \"hi\"'"), 63, INT32_MAX, INT32_MIN, 0};
+    start.stopSnapshots = false; // written only when false (--no-stop-snapshots)
+    add(0, EventKind::RunStart, start);
     add(100, EventKind::Proc,
         ev::Proc{1, 0, Role::Sandbox, ForkKind::Fork, t.intern("forklab-sandbox")});
     add(100, EventKind::Fork, ev::Fork{101, ForkKind::Fork});

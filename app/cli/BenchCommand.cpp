@@ -88,17 +88,17 @@ int benchTracer(int rounds, const std::string& jsonPath) {
     nlohmann::json report = nlohmann::json::object();
     printf("forklab bench tracer: %d rounds, interleaved; median per-iteration time\n\n", rounds);
     printf("%-28s %10s %10s %7s %10s %7s %12s %7s %10s %7s\n", "loop", "untraced", "traced",
-           "ratio", "events-only", "ratio", "strace bpf", "ratio", "strace -f", "ratio");
+           "ratio", "no snaps", "ratio", "strace bpf", "ratio", "strace -f", "ratio");
     for (auto& l : loops) {
         std::vector<std::string> argv = {self, "bench-loop", l.kind, std::to_string(l.n)};
-        std::vector<double> plain, traced, eventsOnly, strace, straceBpf;
+        std::vector<double> plain, traced, noSnaps, strace, straceBpf;
         double eventsPerSec = 0;
         for (int r = 0; r < rounds; ++r) {
             plain.push_back(perIterationUs(captureStdout(argv)));
             Traced t = runTraced(argv, true);
             traced.push_back(t.us);
             if (t.seconds > 0) eventsPerSec = std::max(eventsPerSec, double(t.events) / t.seconds);
-            eventsOnly.push_back(runTraced(argv, false).us);
+            noSnaps.push_back(runTraced(argv, false).us);
             for (bool bpf : {true, false}) {
                 if (!(bpf ? haveBpf : haveStrace)) continue;
                 std::vector<std::string> s = {"strace",        "-f", "-qq",      "-e",
@@ -108,7 +108,7 @@ int benchTracer(int rounds, const std::string& jsonPath) {
                 (bpf ? straceBpf : strace).push_back(perIterationUs(captureStdout(s)));
             }
         }
-        double u = median(plain), t = median(traced), e = median(eventsOnly), s = median(strace),
+        double u = median(plain), t = median(traced), e = median(noSnaps), s = median(strace),
                b = median(straceBpf);
         char straceCol[32] = "n/a", straceRatio[16] = "", bpfCol[32] = "n/a", bpfRatio[16] = "";
         if (haveStrace) {
@@ -126,21 +126,25 @@ int benchTracer(int rounds, const std::string& jsonPath) {
             {"untraced_us", u},
             {"traced_us", t},
             {"traced_ratio", t / u},
-            {"events_only_us", e},
-            {"events_only_ratio", e / u},
+            {"no_stop_snapshots_us", e},
+            {"no_stop_snapshots_ratio", e / u},
             {"strace_us", haveStrace ? nlohmann::json(s) : nlohmann::json(nullptr)},
             {"strace_seccomp_bpf_us", haveBpf ? nlohmann::json(b) : nlohmann::json(nullptr)},
             {"traced_vs_strace_seccomp_bpf",
              haveBpf ? nlohmann::json(t / b) : nlohmann::json(nullptr)},
+            {"no_stop_snapshots_vs_strace_seccomp_bpf",
+             haveBpf ? nlohmann::json(e / b) : nlohmann::json(nullptr)},
             {"events_per_second", eventsPerSec}};
+        if (haveBpf)
+            printf("%-28s vs strace bpf: traced %.2fx, no snaps %.2fx\n", "", t / b, e / b);
         printf("%-28s events recorded per second (with snapshots): %.0f\n", "", eventsPerSec);
     }
-    printf(
-        "\ntraced = a snapshot (fd table, thread ids) at every fork/exec/exit stop; events-only = "
-        "no snapshots.\nstrace bpf = strace -f --seccomp-bpf -e trace=process; strace -f = the "
-        "same "
-        "without --seccomp-bpf.%s\n",
-        haveStrace && !haveBpf ? " (this strace has no working --seccomp-bpf)" : "");
+    printf("\ntraced = a snapshot (fd table, thread ids) at every fork/exec/exit stop, as `forklab "
+           "trace` takes them; no snaps = `forklab trace --no-stop-snapshots`.\nstrace bpf = "
+           "strace -f --seccomp-bpf -e trace=process; strace -f = the "
+           "same "
+           "without --seccomp-bpf.%s\n",
+           haveStrace && !haveBpf ? " (this strace has no working --seccomp-bpf)" : "");
     if (!jsonPath.empty()) {
         std::ofstream(jsonPath) << report.dump(2) << '\n';
         printf("wrote %s\n", jsonPath.c_str());

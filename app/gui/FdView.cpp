@@ -110,7 +110,10 @@ void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
     ImGui::PopFont();
     if (!t.known) {
         ImGui::SameLine();
-        ImGui::TextDisabled("no snapshot of its table yet");
+        ImGui::TextDisabled(t.stopSnapshots
+                                ? "no snapshot of its table yet"
+                                : "no table: recorded with --no-stop-snapshots, which reads one "
+                                  "only when the program is idle");
         return;
     }
     ImGui::SameLine();

@@ -139,10 +139,11 @@ struct FdRow {
 struct FdTable {
     pid_t pid = 0;
     pid_t parent = 0;
-    bool known = false;     // a snapshot of this process exists at the cursor
-    std::string when;       // "at its fork stop", "at its exec", "idle probe"...
-    int inheritedCount = 0; // fds it received at fork (the first process: forklab set up)
-    bool setUp = false;     // the run's first process: its starting table is forklab's
+    bool known = false;        // a snapshot of this process exists at the cursor
+    bool stopSnapshots = true; // the run read tables at fork/exec/exit stops (run_start says)
+    std::string when;          // "at its fork stop", "at its exec", "idle probe"...
+    int inheritedCount = 0;    // fds it received at fork (the first process: forklab set up)
+    bool setUp = false;        // the run's first process: its starting table is forklab's
     bool execed = false;
     int closedByExec = 0;
     std::vector<FdRow> rows; // open fds by number, then what exec closed, then other closings

@@ -17,7 +17,7 @@ int Tracer::run() {
         emit(0, EventKind::RunStart,
              ev::RunStart{trace_.intern(shellQuote(opt_.argv)), 0, opt_.maxProcs, opt_.deadlineMs,
                           opt_.graceMs, ids_.uid, ids_.gid,
-                          trace_.intern(rlimitText(opt_.rlimits, maxTasks_))});
+                          trace_.intern(rlimitText(opt_.rlimits, maxTasks_)), opt_.snapshots});
         emit(0, EventKind::RunEnd, ev::RunEnd{EndReason::LaunchFailed, WaitStatus(), 125});
         return 125;
     }
@@ -58,7 +58,8 @@ void Tracer::loop() {
                 markerStop();
                 continue;
             }
-            if (opt_.snapshots && eventsSinceProbe_ && root_ &&
+            // The idle probe (deadlocks, blocked threads) runs with or without stop snapshots.
+            if (eventsSinceProbe_ && root_ &&
                 t - lastEvent_ > int64_t(opt_.idleProbeMs) * 1'000'000) {
                 probe(SnapReason::Probe);
                 eventsSinceProbe_ = false;

@@ -249,7 +249,7 @@ void Tracer::announceRun(bool programCreated) {
     emit(0, EventKind::RunStart,
          ev::RunStart{trace_.intern(shellQuote(opt_.argv)), isolation_, opt_.maxProcs,
                       opt_.deadlineMs, opt_.graceMs, ids_.uid, ids_.gid,
-                      trace_.intern(rlimitText(opt_.rlimits, maxTasks_))});
+                      trace_.intern(rlimitText(opt_.rlimits, maxTasks_)), opt_.snapshots});
     emit(launcher_, EventKind::Proc,
          ev::Proc{namespaces_ ? 1 : launcher_, 0, Role::Sandbox, ForkKind::Fork,
                   trace_.intern("forklab-sandbox")});

@@ -78,6 +78,9 @@ struct RunStart {
     uint32_t uid = kNoId; // the program's ids on the host
     uint32_t gid = kNoId;
     StrId rlimits = 0; // "nofile=SOFT:HARD as=… cpu=… nproc=…" as the program got them
+    // Each process's fd table and threads were read at its fork, exec and exit stops (false:
+    // `trace --no-stop-snapshots`, whose tables are only the idle probe's).
+    bool stopSnapshots = true;
 };
 struct Proc { // a process first seen
     pid_t nspid;

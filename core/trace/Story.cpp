@@ -117,6 +117,7 @@ void Story::feed(size_t upto, std::ostream& out) {
                                                      : " (enforced at fork)") +
                      (d.deadlineMs > 0 ? "; deadline " + std::to_string(d.deadlineMs / 1000) + " s"
                                        : std::string("; no deadline")) +
+                     (d.stopSnapshots ? "" : "; no fd tables read at fork/exec/exit stops") +
                      idsText(d));
             break;
         }

@@ -103,6 +103,7 @@ json eventToJson(const Trace& t, const Event& e) {
                 if (d.uid != kNoId) j["uid"] = d.uid;
                 if (d.gid != kNoId) j["gid"] = d.gid;
                 if (d.rlimits) j["rlimits"] = str(t, d.rlimits);
+                if (!d.stopSnapshots) j["stop_snapshots"] = false;
             } else if constexpr (std::is_same_v<T, ev::Proc>) {
                 j["nspid"] = d.nspid;
                 j["parent"] = d.parent;
@@ -251,6 +252,7 @@ class LineWriter {
         kind(e);
         w_.field("max_procs", d.maxProcs);
         if (d.rlimits) w_.field("rlimits", str(d.rlimits));
+        if (!d.stopSnapshots) w_.field("stop_snapshots", false);
         t(e);
         if (d.uid != kNoId) w_.field("uid", d.uid);
     }

@@ -132,6 +132,7 @@ class Reader {
             if (o.has("uid")) d.uid = uint32_t(o.integer("uid", 0, kNoId - 1));
             if (o.has("gid")) d.gid = uint32_t(o.integer("gid", 0, kNoId - 1));
             if (o.has("rlimits")) d.rlimits = str(o, "rlimits");
+            if (o.has("stop_snapshots")) d.stopSnapshots = o.boolean("stop_snapshots");
             e.kind = EventKind::RunStart;
             e.data = d;
         } else if (kind == "proc") {

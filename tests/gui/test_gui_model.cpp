@@ -32,11 +32,12 @@ std::string fixture(const std::string& name) {
     return std::string(FORKLAB_FIXTURE_DIR) + "/" + name;
 }
 
-std::unique_ptr<Trace> record(std::vector<std::string> argv) {
+std::unique_ptr<Trace> record(std::vector<std::string> argv, bool stopSnapshots = true) {
     auto trace = std::make_unique<Trace>();
     SandboxOptions o;
     o.argv = std::move(argv);
     o.graceMs = 300;
+    o.snapshots = stopSnapshots;
     runSandbox(o, *trace);
     return trace;
 }
@@ -295,6 +296,20 @@ TEST_CASE("the fd view shows what exec closed and what survived it", "[gui][fd]"
     CHECK_FALSE(kept->inherited); // the program opened it itself, after it was started
     CHECK(row(t, 0));
     CHECK(t.closedByExec >= 1);
+    CHECK(t.stopSnapshots);
+    // Recorded with --no-stop-snapshots: no table at that exec, and the view can say why.
+    auto bare = record({fixture("cloexec_exec")}, false);
+    WorldCache bareCache;
+    bareCache.extend(*bare, bare->size());
+    const CursorWorld& end = bareCache.at(*bare, bare->size());
+    REQUIRE(end.world.procs.size() >= 2);
+    // Only the idle probe could have read one (a machine slow enough to leave it 100 ms idle).
+    const bool probed = bare->snapshotCount() > 0;
+    for (const auto& [pid, p] : end.world.procs) {
+        const FdTable none = fdTable(*bare, end, pid);
+        CHECK_FALSE(none.stopSnapshots);
+        if (!probed) CHECK_FALSE(none.known);
+    }
 }
 
 TEST_CASE("the semaphore ledger names a leaked semaphore and its creator", "[gui][sync]") {
