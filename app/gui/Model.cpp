@@ -451,7 +451,7 @@ std::string describeEvent(const Trace& trace, const CursorWorld& w, size_t i) {
     case EventKind::Fork: {
         auto& d = e.as<ev::Fork>();
         if (d.how == ForkKind::Thread) return actor + " started thread " + std::to_string(d.child);
-        return actor + (d.how == ForkKind::Vfork ? " vforked (posix_spawn) " : " forked ") +
+        return actor + (d.how == ForkKind::Vfork ? " vforked (or posix_spawned) " : " forked ") +
                std::to_string(d.child);
     }
     case EventKind::Exec:

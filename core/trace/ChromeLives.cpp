@@ -104,7 +104,8 @@ void ChromeWriter::putLifeItem(const LifeItem& it) {
                 if (child) w.field("child_name", child->name);
                 w.field("how", how);
                 if (f.how == ForkKind::Vfork)
-                    w.field("note", "vfork (posix_spawn): the parent waits until the child execs");
+                    w.field("note", "vfork, as posix_spawn does: the parent waits until the child "
+                                    "execs or exits");
             };
             slice(s, std::string(how) + " → " + std::to_string(f.child), "fork", it.ns, it.dur,
                   l.pid, l.pid, fargs);
