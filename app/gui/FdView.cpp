@@ -108,12 +108,16 @@ void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
     ImGui::PushFont(app.fonts.bold);
     ImGui::Text("%s", who(w, p->pid).c_str());
     ImGui::PopFont();
-    if (!t.known) {
+    if (!t.known && t.stopSnapshots) {
         ImGui::SameLine();
-        ImGui::TextDisabled(t.stopSnapshots
-                                ? "no snapshot of its table yet"
-                                : "no table: recorded with --no-stop-snapshots, which reads one "
-                                  "only when the program is idle");
+        ImGui::TextDisabled("no snapshot of its table yet");
+        return;
+    }
+    if (!t.known) { // a sentence: wrapped under the name, not cut at the panel's edge
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::TextWrapped("No table: this run was recorded with --no-stop-snapshots, which reads "
+                           "one only when the program is idle.");
+        ImGui::PopStyleColor();
         return;
     }
     ImGui::SameLine();
