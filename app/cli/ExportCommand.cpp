@@ -49,24 +49,21 @@ struct Recorded {
     std::optional<StartMethod> method;
 };
 std::optional<Recorded> lessonOf(const Trace& trace) {
-    for (size_t i = 0; i < trace.size(); ++i) {
-        auto* r = trace[i].get<ev::RunStart>();
-        if (!r) continue;
-        std::istringstream words{std::string(trace.str(r->command))};
-        std::string program, lesson, word;
-        words >> program >> lesson;
-        auto slash = program.rfind('/');
-        if (program.substr(slash == std::string::npos ? 0 : slash + 1) != "forklab-lessons" ||
-            !findLesson(lesson))
-            return std::nullopt;
-        auto n = loadNarration(lesson);
-        if (!n) return std::nullopt;
-        Recorded out{*n, std::nullopt};
-        while (words >> word)
-            if (word == "--method" && words >> word) out.method = parseStartMethod(word);
-        return out;
-    }
-    return std::nullopt;
+    const auto* start = trace.runStart();
+    if (!start) return std::nullopt;
+    std::istringstream words{std::string(trace.str(start->command))};
+    std::string program, lesson, word;
+    words >> program >> lesson;
+    auto slash = program.rfind('/');
+    if (program.substr(slash == std::string::npos ? 0 : slash + 1) != "forklab-lessons" ||
+        !findLesson(lesson))
+        return std::nullopt;
+    auto n = loadNarration(lesson);
+    if (!n) return std::nullopt;
+    Recorded out{*n, std::nullopt};
+    while (words >> word)
+        if (word == "--method" && words >> word) out.method = parseStartMethod(word);
+    return out;
 }
 
 int replayText(const std::string& path, bool quiet) {

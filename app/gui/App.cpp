@@ -198,11 +198,8 @@ bool App::openTrace(const std::string& path) {
     // A lesson's recording replays as the lesson (narration, question, steps); any other
     // program's fills the command field, so Run records it again.
     std::vector<std::string> argv;
-    for (size_t i = 0; i < trace->size(); ++i)
-        if ((*trace)[i].kind == EventKind::RunStart) {
-            argv = splitCommand(std::string(trace->str((*trace)[i].as<ev::RunStart>().command)));
-            break;
-        }
+    if (const auto* start = trace->runStart())
+        argv = splitCommand(std::string(trace->str(start->command)));
     const auto recorded = lessonOfCommand(argv);
     narration.reset();
     narrationError.clear();

@@ -66,25 +66,20 @@ bool parseExportFormat(const std::string& name, ExportFormat* out) {
 }
 
 std::string fileStem(const Trace& trace) {
-    for (size_t i = 0; i < trace.size(); ++i) {
-        const auto* r = trace[i].get<ev::RunStart>();
-        if (!r) continue;
-        const auto argv = splitCommand(std::string(trace.str(r->command)));
-        if (argv.empty()) break;
-        std::string stem = fileSafe(baseName(argv[0]));
-        const std::string& lessons = lessonProgramName();
-        const bool lesson = argv.size() > 1 && (baseName(argv[0]) == "forklab-lessons" ||
-                                                (!lessons.empty() && baseName(argv[0]) == lessons));
-        if (lesson) {
-            stem = fileSafe(argv[1]);
-            for (size_t a = 2; a + 1 < argv.size(); ++a)
-                if (argv[a] == "--method" || argv[a] == "--variant")
-                    stem += "-" + fileSafe(argv[++a]);
-        }
-        if (!stem.empty()) return stem;
-        break;
+    const auto* start = trace.runStart();
+    const auto argv =
+        start ? splitCommand(std::string(trace.str(start->command))) : std::vector<std::string>();
+    if (argv.empty()) return "forklab";
+    std::string stem = fileSafe(baseName(argv[0]));
+    const std::string& lessons = lessonProgramName();
+    const bool lesson = argv.size() > 1 && (baseName(argv[0]) == "forklab-lessons" ||
+                                            (!lessons.empty() && baseName(argv[0]) == lessons));
+    if (lesson) {
+        stem = fileSafe(argv[1]);
+        for (size_t a = 2; a + 1 < argv.size(); ++a)
+            if (argv[a] == "--method" || argv[a] == "--variant") stem += "-" + fileSafe(argv[++a]);
     }
-    return "forklab";
+    return stem.empty() ? "forklab" : stem;
 }
 
 std::string stepTag(const Session& s) {

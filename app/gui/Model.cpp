@@ -230,8 +230,7 @@ FdTable fdTable(const Trace& trace, const CursorWorld& w, pid_t pid,
                 const std::vector<size_t>& annotations) {
     FdTable t;
     t.pid = pid;
-    if (const auto* start = trace.size() ? trace[0].get<ev::RunStart>() : nullptr)
-        t.stopSnapshots = start->stopSnapshots;
+    if (const auto* start = trace.runStart()) t.stopSnapshots = start->stopSnapshots;
     const ProcessView* p = w.world.find(pid);
     if (!p || p->snap == kNoSnap) return t;
     t.known = true;

@@ -151,12 +151,8 @@ std::optional<DotStep> resolveDotStep(const Trace& trace, const std::string& spe
 }
 
 void writeDot(const Trace& trace, const World& w, const std::string& title, std::ostream& out) {
-    std::string command;
-    for (size_t i = 0; i < trace.size(); ++i)
-        if (auto* r = trace[i].get<ev::RunStart>()) {
-            command = std::string(trace.str(r->command));
-            break;
-        }
+    const auto* start = trace.runStart();
+    const std::string command = start ? std::string(trace.str(start->command)) : std::string();
     out << "digraph forklab {\n";
     // The title, the command and a legend of the colours, as one HTML-like table.
     out << "  graph [rankdir=TB, labelloc=t, fontname=\"Helvetica\", label=<<TABLE BORDER=\"0\" "

@@ -28,6 +28,10 @@ SnapId Trace::addPooledSnapshot(ProcessSnapshot s) {
     return SnapId(snapshots_.push_back(std::move(s)));
 }
 
+const ev::RunStart* Trace::runStart() const {
+    return size() > 0 ? events_[0].get<ev::RunStart>() : nullptr;
+}
+
 bool Trace::finished() const {
     size_t n = size();
     return n > 0 && events_[n - 1].kind == EventKind::RunEnd;

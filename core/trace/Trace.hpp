@@ -38,6 +38,8 @@ class Trace {
     size_t snapshotCount() const { return snapshots_.size(); }
     // True once the RunEnd event is in (nothing more will be appended).
     bool finished() const;
+    // The run_start event, which every trace has first; null while there is none yet.
+    const ev::RunStart* runStart() const;
 
   private:
     AppendOnly<Event> events_;
