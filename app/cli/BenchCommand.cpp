@@ -140,10 +140,9 @@ int benchTracer(int rounds, const std::string& jsonPath) {
         printf("%-28s events recorded per second (with snapshots): %.0f\n", "", eventsPerSec);
     }
     printf("\ntraced = a snapshot (fd table, thread ids) at every fork/exec/exit stop, as `forklab "
-           "trace` takes them; no snaps = `forklab trace --no-stop-snapshots`.\nstrace bpf = "
-           "strace -f --seccomp-bpf -e trace=process; strace -f = the "
-           "same "
-           "without --seccomp-bpf.%s\n",
+           "trace` takes them; no snaps = `forklab trace --no-stop-snapshots`.\n"
+           "strace bpf = strace -f --seccomp-bpf -e trace=process; strace -f = the same without "
+           "--seccomp-bpf.%s\n",
            haveStrace && !haveBpf ? " (this strace has no working --seccomp-bpf)" : "");
     if (!jsonPath.empty()) {
         std::ofstream(jsonPath) << report.dump(2) << '\n';
