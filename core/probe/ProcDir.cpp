@@ -28,6 +28,22 @@ int openDir(const std::string& path) {
     return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+// Appends what is left of fd to out; false on an error (ESRCH: the task went away between the
+// open and the read).
+bool readToEnd(int fd, std::string& out) {
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) {
+            out.append(buf, size_t(n));
+        } else if (n == 0) {
+            return true;
+        } else if (errno != EINTR) {
+            return false;
+        }
+    }
+}
+
 } // namespace
 
 std::optional<ProcDir> ProcDir::open(pid_t pid) {
@@ -48,17 +64,7 @@ std::optional<std::string> ProcDir::readFile(const char* rel) const {
     ScopedFd f(::openat(fd(), rel, O_RDONLY | O_CLOEXEC));
     if (!f) return std::nullopt;
     std::string out;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(f.get(), buf, sizeof buf);
-        if (n > 0) {
-            out.append(buf, size_t(n));
-        } else if (n == 0) {
-            return out;
-        } else if (errno != EINTR) {
-            return std::nullopt; // ESRCH: the task went away between open and read
-        }
-    }
+    return readToEnd(f.get(), out) ? std::optional(std::move(out)) : std::nullopt;
 }
 
 std::optional<std::string> ProcDir::readShown(const char* rel) const {
@@ -71,16 +77,8 @@ std::optional<std::string> ProcDir::readShown(const char* rel) const {
     if (n < 0) return std::nullopt; // ESRCH: the task went away between open and read
     std::string out(buf, size_t(n));
     if (size_t(n) < sizeof buf) return out; // one show(), all of it
-    for (;;) {                              // longer than the buffer: read on to the end
-        n = ::read(f.get(), buf, sizeof buf);
-        if (n > 0) {
-            out.append(buf, size_t(n));
-        } else if (n == 0) {
-            return out;
-        } else if (errno != EINTR) {
-            return std::nullopt;
-        }
-    }
+    // Longer than the buffer: read on to the end.
+    return readToEnd(f.get(), out) ? std::optional(std::move(out)) : std::nullopt;
 }
 
 std::optional<std::string> ProcDir::readLink(const char* rel) const {
