@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/sched.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include <map>
@@ -75,7 +76,15 @@ TEST_CASE("a trap is the recorder's only for a syscall its own filter traps", "[
     CHECK(call(int(kMarkerSyscall), {0, 0, 0, 0}) == Trap::Marker);
     CHECK(call(SYS_execve, {}) == Trap::Exec);
     CHECK(call(SYS_kill, {1, 15}) == Trap::Kill);
-    // i386 numbers mean other syscalls: only its execve (11) and execveat (358) are trapped.
+    // A filter of the program's own, which may take its execs from ours; nothing else of either.
+    CHECK(call(SYS_seccomp, {SECCOMP_SET_MODE_FILTER, 0, 0}) == Trap::Seccomp);
+    CHECK(call(SYS_seccomp, {SECCOMP_GET_ACTION_AVAIL, 0, 0}) == std::nullopt);
+    CHECK(call(SYS_prctl, {PR_SET_SECCOMP, SECCOMP_MODE_FILTER}) == Trap::Seccomp);
+    CHECK(call(SYS_prctl, {PR_SET_NAME, 0}) == std::nullopt);
+    CHECK(call(0x40000000 | SYS_seccomp, {SECCOMP_SET_MODE_FILTER}) == Trap::Seccomp);
+    CHECK(call(354, {SECCOMP_SET_MODE_FILTER}, AUDIT_ARCH_I386) == Trap::Seccomp);
+    CHECK(call(172, {PR_SET_SECCOMP}, AUDIT_ARCH_I386) == Trap::Seccomp);
+    // i386 numbers mean other syscalls: its execve (11) and execveat (358) are trapped.
     CHECK(call(11, {}, AUDIT_ARCH_I386) == Trap::Exec);
     CHECK(call(358, {}, AUDIT_ARCH_I386) == Trap::Exec);
     CHECK(call(SYS_kill, {1, 15}, AUDIT_ARCH_I386) == std::nullopt);
@@ -111,7 +120,7 @@ TEST_CASE("a program's own seccomp filter cannot forge the recorder's traps", "[
             auto after = valuesOf(out, "getpid");
             REQUIRE(before.size() == 1);
             CHECK(before[0] == w.procs.at(root).nspid);
-            CHECK(after.size() == 8);
+            CHECK(after.size() == 10);
             for (long v : after) CHECK(v == before[0]);
             // Nothing forged: no marker, kill, /dev/shm event, exec snapshot or output that the
             // program did not really make. Its one exec (the launcher's) has its one pre-exec

@@ -9,6 +9,7 @@
 #include <linux/audit.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 namespace forklab {
@@ -53,6 +54,19 @@ struct Builder {
         trapIfArgHas(clone, 0, CLONE_UNTRACED, Trap::Clone);
         retIf(clone3, refuse(ENOSYS));
     }
+    // if (nr == n && args[i] == value) return trace(t); leaves nr reloaded either way
+    void trapIfArgIs(unsigned n, int i, unsigned value, Trap t) {
+        jump(BPF_JMP | BPF_JEQ | BPF_K, n, 0, 4);
+        loadArgLow(i);
+        jump(BPF_JMP | BPF_JEQ | BPF_K, value, 0, 1);
+        ret(trace(t));
+        loadNr();
+    }
+    // A filter of the program's own: seccomp(SECCOMP_SET_MODE_FILTER), prctl(PR_SET_SECCOMP).
+    void trapOwnFilters(unsigned seccomp, unsigned prctl) {
+        trapIfArgIs(seccomp, 0, SECCOMP_SET_MODE_FILTER, Trap::Seccomp);
+        trapIfArgIs(prctl, 0, PR_SET_SECCOMP, Trap::Seccomp);
+    }
     // if (nr == n && (args[0] == 1 || args[0] == 2)) return trace(t)
     void trapIfStdout(unsigned n, Trap t) {
         jump(BPF_JMP | BPF_JEQ | BPF_K, n, 0, 5);
@@ -74,6 +88,7 @@ std::vector<sock_filter> buildSeccompFilter() {
     i386.trapIf(11, Trap::Exec);
     i386.trapIf(358, Trap::Exec);
     i386.guardClones(120, 435);
+    i386.trapOwnFilters(354, 172);
     i386.ret(SECCOMP_RET_ALLOW);
 
     Builder b;
@@ -102,6 +117,8 @@ std::vector<sock_filter> buildSeccompFilter() {
     b.trapIf(SYS_tgkill, Trap::Kill);
     b.guardClones(SYS_clone, SYS_clone3);
     b.guardClones(kX32Bit | SYS_clone, kX32Bit | SYS_clone3);
+    b.trapOwnFilters(SYS_seccomp, SYS_prctl);
+    b.trapOwnFilters(kX32Bit | SYS_seccomp, kX32Bit | SYS_prctl);
     b.ret(SECCOMP_RET_ALLOW);
     return b.prog;
 }
@@ -149,7 +166,7 @@ std::optional<Trap> forklabTrap(const seccomp_data& data) {
     uint32_t r = runSeccompFilter(ours, data);
     if ((r & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_TRACE) return std::nullopt;
     unsigned t = r & SECCOMP_RET_DATA;
-    if (t < unsigned(Trap::Exec) || t > unsigned(Trap::Clone)) return std::nullopt;
+    if (t < unsigned(Trap::Exec) || t > unsigned(kLastTrap)) return std::nullopt;
     return Trap(t);
 }
 

@@ -20,7 +20,11 @@ enum class Trap : unsigned short {
     Write = 6,  // write / writev on fd 1 or 2
     Marker = 7, // kMarkerSyscall
     Clone = 8,  // clone with CLONE_UNTRACED: the tracer clears the flag
+    // seccomp(SECCOMP_SET_MODE_FILTER) / prctl(PR_SET_SECCOMP): the program installs a filter
+    // of its own, which may take its execs from ours (ExecStops.cpp)
+    Seccomp = 9,
 };
+constexpr Trap kLastTrap = Trap::Seccomp;
 
 std::vector<sock_filter> buildSeccompFilter();
 

@@ -239,6 +239,7 @@ void Tracer::onNewChild(Task& parent, pid_t child, int event) {
     Task& c = task(child);
     if (c.announced) return;
     announceChild(c, parent.tgid, how);
+    if (!c.isThread) noteSharedFiles(parent.tid, parent.tgid, child);
     watchTaskLimit(); // before the child's first resume, so it starts watched when near
     if (stoppedAlready) childReady(c);
 }
@@ -257,6 +258,7 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
     p.parent = parentTgid;
     // Children of the sandbox's launcher are the program; a forkserver's are its workers.
     p.role = pp ? roleAtFork(pp->role) : Role::Program;
+    p.ownSeccomp = pp && pp->ownSeccomp; // filters are inherited
     p.nspid = c.tid;
     dropProcDir(p); // a former process with this number had one until its death
     std::string name;
@@ -301,10 +303,26 @@ void Tracer::dropProcDir(Proc& p) {
     --heldProcDirs_;
 }
 
+// A process made by clone(CLONE_FILES) without CLONE_THREAD shares its creator's fd table:
+// either may change the other's. kcmp compares the two tables; an error counts as shared.
+void Tracer::noteSharedFiles(pid_t creatorTid, pid_t parentTgid, pid_t child) {
+    long order = syscall(SYS_kcmp, creatorTid, child, KCMP_FILES, 0, 0);
+    if (order == 1 || order == 2) return; // two different tables
+    for (pid_t pid : {parentTgid, child})
+        if (Proc* p = proc(pid)) p->filesShared = true;
+}
+
 SnapId Tracer::snapshot(pid_t pid, SnapReason why, const std::vector<std::string>& execArgv) {
     auto dir = procDir(pid);
-    SnapId id = trace_.addSnapshot(dir ? snapshotProcess(*dir, SnapshotDepth::Stop)
-                                       : snapshotProcess(pid, SnapshotDepth::Stop));
+    return record(pid, why,
+                  dir ? snapshotProcess(*dir, SnapshotDepth::Stop)
+                      : snapshotProcess(pid, SnapshotDepth::Stop),
+                  execArgv);
+}
+
+SnapId Tracer::record(pid_t pid, SnapReason why, ProcessSnapshot s,
+                      const std::vector<std::string>& execArgv) {
+    SnapId id = trace_.addSnapshot(std::move(s));
     emit(pid, EventKind::Snapshot, ev::Snapshot{id, why});
     learnCPython(pid, why, id, execArgv);
     nameCPythonFds(pid, id);
@@ -358,7 +376,8 @@ void Tracer::onExec(Task& t, pid_t formerTid) {
     if (p->role != Role::Sandbox) p->role = roleFromCommandLine(exe, args);
     p->name = processName(args.empty() ? std::string_view() : args[0],
                           p->execPath.empty() ? exe : p->execPath);
-    SnapId after = opt_.snapshots ? snapshot(pid, SnapReason::Exec, args) : kNoSnap;
+    if (t.pending.kind == PendingSyscall::Exec) t.pending = {}; // it did not fail
+    SnapId after = opt_.snapshots ? snapshotAfterExec(*p, args) : kNoSnap;
     std::string path = p->execPath.empty() ? exe : p->execPath;
     emit(pid, EventKind::Exec,
          ev::Exec{trace_.intern(path), trace_.intern(exe), trace_.intern(argv), p->preExec, after,

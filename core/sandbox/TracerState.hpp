@@ -4,6 +4,7 @@
 //   Tracer.cpp          the main loop: ptrace stops and the events they become
 //   TracerLaunch.cpp    starting the sandbox and the run's first facts
 //   TrappedSyscalls.cpp the seccomp traps, checked against the syscall really made
+//   ExecStops.cpp       the tables before and after an exec
 //   SandboxStops.cpp    freezing the whole sandbox: the idle probe, markers, step gates
 //   Teardown.cpp        the end of the run: killing the rest, unrecorded processes, the sweep
 //   DataPipeCapture.cpp the bytes a CPython parent pickles into its child's data pipe
@@ -23,6 +24,7 @@
 #include "WakeTimer.hpp"
 #include "core/base/Clock.hpp"
 #include "core/probe/Deadlock.hpp"
+#include "core/probe/ExecTable.hpp"
 #include "core/probe/ProcStatus.hpp"
 #include "core/probe/ProcessProbe.hpp"
 #include "core/trace/Names.hpp"
@@ -35,6 +37,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/kcmp.h>
 #include <linux/nsfs.h>
 #include <linux/seccomp.h>
 #include <map>
@@ -67,7 +70,7 @@ std::string rlimitText(const std::vector<RlimitSetting>& overrides, rlim_t maxTa
 
 // A syscall we let run to its exit stop because only its result tells what happened.
 struct PendingSyscall {
-    enum Kind { None, Create, Link, Unlink } kind = None;
+    enum Kind { None, Create, Link, Unlink, Exec } kind = None;
     std::string name;  // relative to /dev/shm
     std::string other; // link: the old name (relative to /dev/shm, or empty)
     bool existed = false;
@@ -102,7 +105,13 @@ struct Proc {
     pid_t parent = 0;
     Role role = Role::Program;
     bool alive = true;
-    SnapId preExec = kNoSnap;
+    SnapId preExec = kNoSnap; // read at the stop of an execve not yet known to have failed
+    // Its fd table may be shared with another process (clone with CLONE_FILES, seen with kcmp at
+    // a fork): another process could change it, so the table after an exec is read, not derived.
+    bool filesShared = false;
+    // It (or an ancestor, before forking it) installed a seccomp filter of its own, which may
+    // take an execve from forklab's trap (ExecStops.cpp).
+    bool ownSeccomp = false;
     std::string execPath; // the filename execve was given, read at its stop
     std::string name;     // what it calls itself (Names.hpp): its children start with it
     bool exitSnapTaken = false;
@@ -176,6 +185,13 @@ class Tracer {
         eventsSinceProbe_ = true;
     }
     SnapId snapshot(pid_t pid, SnapReason why, const std::vector<std::string>& execArgv = {});
+    SnapId record(pid_t pid, SnapReason why, ProcessSnapshot s,
+                  const std::vector<std::string>& execArgv = {});
+    // --- the stops around an exec (ExecStops.cpp) ---
+    void beforeExec(Task& t, Proc& p);
+    void onOwnSeccomp(Proc& p);
+    SnapId snapshotAfterExec(Proc& p, const std::vector<std::string>& execArgv);
+    void noteSharedFiles(pid_t creatorTid, pid_t parentTgid, pid_t child);
     void learnCPython(pid_t pid, SnapReason why, SnapId id,
                       const std::vector<std::string>& execArgv = {});
     void nameCPythonFds(pid_t pid, SnapId id);

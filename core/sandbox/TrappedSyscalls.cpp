@@ -105,7 +105,7 @@ void Tracer::onSeccomp(Task& t) {
         bool at = native ? nr == SYS_execveat || nr == (0x40000000 | 545) : nr == 358;
         p->execPath = mem.readString(at ? arg[1] : arg[0], PATH_MAX);
         watchDataPipe(t, *sc);
-        if (opt_.snapshots) p->preExec = snapshot(pid, SnapReason::PreExec);
+        beforeExec(t, *p);
         break;
     }
     case Trap::Create: {
@@ -155,6 +155,9 @@ void Tracer::onSeccomp(Task& t) {
         t.resumeToSyscallExit = true;
         break;
     }
+    case Trap::Seccomp:
+        if (Proc* p = proc(pid)) onOwnSeccomp(*p);
+        break;
     case Trap::Kill: {
         long target = long(int(arg[0]));
         int sig = int(arg[1]);
@@ -248,8 +251,15 @@ void Tracer::onSyscallExit(Task& t) {
     user_regs_struct regs{};
     if (ptrace(PTRACE_GETREGS, t.tid, 0, &regs) != 0) return;
     long result = long(regs.rax);
-    if (result < 0) return; // the kernel refused: nothing changed
     const pid_t pid = t.tgid;
+    if (p.kind == PendingSyscall::Exec) { // unwatched, only a failed exec has this stop
+        if (Proc* failed = result < 0 ? proc(pid) : nullptr) { // not about the next exec
+            failed->preExec = kNoSnap;
+            failed->execPath.clear();
+        }
+        return;
+    }
+    if (result < 0) return; // the kernel refused: nothing changed
     switch (p.kind) {
     case PendingSyscall::Create: {
         if (p.existed) return;
@@ -274,6 +284,7 @@ void Tracer::onSyscallExit(Task& t) {
         emit(pid, EventKind::ShmUnlink, ev::Shm{trace_.intern(p.name), p.inode});
         return;
     case PendingSyscall::None:
+    case PendingSyscall::Exec:
         return;
     }
 }
