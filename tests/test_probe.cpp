@@ -88,6 +88,24 @@ TEST_CASE("parseStatState takes the letter after the last ')'", "[probe]") {
     CHECK(parseStatState("garbage") == '?');
 }
 
+TEST_CASE("parseProcStat reads the fields after the last ')', all or none", "[probe]") {
+    // comm "a) b (c" : spaces and parentheses of its own.
+    const std::string line = "42 (a) b (c) t 41 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 3 0 "
+                             "987654 12345 67 18446744073709551615";
+    auto st = parseProcStat(line);
+    REQUIRE(st);
+    CHECK(st->state == 't');
+    CHECK(st->ppid == 41);
+    CHECK(st->threads == 3);
+    CHECK(st->startTime == 987654);
+    CHECK_FALSE(parseProcStat("42 (x) S 1 42 42"));            // cut short
+    CHECK_FALSE(parseProcStat("garbage"));                     // no comm
+    CHECK_FALSE(parseProcStat("42 (x) SS" + line.substr(13))); // a state of two letters
+    std::string bad = line;
+    bad.replace(bad.find(" 3 0 "), 5, " x 0 ");
+    CHECK_FALSE(parseProcStat(bad)); // num_threads not a number
+}
+
 TEST_CASE("parseProcStatus reads NSpid, PPid, State and Threads", "[probe]") {
     const std::string text = "Name:\ttgt\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t8160\n"
                              "Ngid:\t0\nPid:\t8160\nPPid:\t8159\nTracerPid:\t8150\n"

@@ -424,3 +424,25 @@ TEST_CASE("a held /proc/PID handle reads nothing once its process is reaped", "[
     CHECK(after.fds.empty());
     CHECK(after.threads.empty());
 }
+
+TEST_CASE("a stop snapshot given the inner pid reads stat and says what status says",
+          "[probe][live]") {
+    for (int threads : {1, 3}) {
+        INFO(threads << " threads");
+        ChildGuard child(stoppedChild(threads));
+        auto dir = ProcDir::open(child.pid());
+        REQUIRE(dir);
+        ProcessSnapshot viaStatus = snapshotProcess(*dir, SnapshotDepth::Stop);
+        REQUIRE_FALSE(viaStatus.partial);
+        CHECK(viaStatus.threads.size() == size_t(threads));
+        CHECK(snapshotProcess(*dir, SnapshotDepth::Stop, viaStatus.nspid) == viaStatus);
+    }
+    // Reaped: nothing to read either way.
+    ChildGuard gone(stoppedChild(1));
+    auto dir = ProcDir::open(gone.pid());
+    REQUIRE(dir);
+    gone.killAndReap();
+    ProcessSnapshot s = snapshotProcess(*dir, SnapshotDepth::Stop, 7);
+    CHECK(s.partial);
+    CHECK(s.fds.empty());
+}

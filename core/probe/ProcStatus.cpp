@@ -74,17 +74,30 @@ std::optional<ProcStatus> readProcStatus(const ProcDir& dir) {
     return parseProcStatus(*text);
 }
 
-std::optional<uint64_t> readStartTime(const ProcDir& dir) {
+std::optional<ProcStat> parseProcStat(std::string_view text) {
+    // comm may contain spaces and ')': the fields start after the last ')'.
+    size_t paren = text.rfind(')');
+    if (paren == std::string_view::npos) return std::nullopt;
+    auto f = fields(text.substr(paren + 1));
+    auto at = [&](int field) { return f[size_t(field - 3)]; }; // field 3 is the first after ')'
+    ProcStat st;
+    if (f.size() < 22 - 2 || at(3).size() != 1 || !parseInt(at(4), &st.ppid) ||
+        !parseInt(at(20), &st.threads) || !parseInt(at(22), &st.startTime))
+        return std::nullopt;
+    st.state = at(3)[0];
+    return st;
+}
+
+std::optional<ProcStat> readProcStat(const ProcDir& dir) {
     auto text = dir.readShown("stat");
     if (!text) return std::nullopt;
-    // comm may contain spaces and ')': the fields start after the last ')'.
-    size_t paren = text->rfind(')');
-    if (paren == std::string::npos) return std::nullopt;
-    auto f = fields(std::string_view(*text).substr(paren + 1));
-    constexpr size_t kStartTime = 22 - 3; // field 3 (state) is the first after ')'
-    uint64_t v = 0;
-    if (f.size() <= kStartTime || !parseInt(f[kStartTime], &v)) return std::nullopt;
-    return v;
+    return parseProcStat(*text);
+}
+
+std::optional<uint64_t> readStartTime(const ProcDir& dir) {
+    auto st = readProcStat(dir);
+    if (!st) return std::nullopt;
+    return st->startTime;
 }
 
 std::vector<std::string> readCmdline(const ProcDir& dir) {

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace forklab {
@@ -22,8 +23,21 @@ struct ProcStatus {
 std::optional<ProcStatus> parseProcStatus(const std::string& text);
 std::optional<ProcStatus> readProcStatus(const ProcDir&);
 
-// /proc/PID/stat field 22 (starttime, clock ticks since boot): with the pid it names one
-// process for good, so "is pid P still the process we recorded?" has an exact answer.
+// Fields of /proc/PID/stat. Cheaper to make than status (about 5 µs against 8 here), so a stop
+// snapshot reads it once the pid inside the namespace, which only status has, is known.
+struct ProcStat {
+    char state = '?';       // field 3
+    pid_t ppid = 0;         // field 4
+    int threads = 0;        // field 20, num_threads
+    uint64_t startTime = 0; // field 22: clock ticks since boot
+};
+
+// nullopt unless every one of those fields parses (comm, field 2, may hold any bytes but NUL).
+std::optional<ProcStat> parseProcStat(std::string_view text);
+std::optional<ProcStat> readProcStat(const ProcDir&);
+
+// starttime: with the pid it names one process for good, so "is pid P still the process we
+// recorded?" has an exact answer.
 std::optional<uint64_t> readStartTime(const ProcDir&);
 
 // argv from /proc/PID/cmdline.

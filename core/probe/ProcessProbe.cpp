@@ -22,16 +22,24 @@ ProcessSnapshot snapshotProcess(pid_t pid, SnapshotDepth depth) {
     return snap;
 }
 
-ProcessSnapshot snapshotProcess(const ProcDir& handle, SnapshotDepth depth) {
+ProcessSnapshot snapshotProcess(const ProcDir& handle, SnapshotDepth depth, pid_t nspid) {
     const pid_t pid = handle.pid();
     const ProcDir* dir = &handle;
     ProcessSnapshot snap;
     snap.pid = pid;
     snap.full = depth == SnapshotDepth::Full;
     bool partial = false;
-    int threads = 0; // status's Threads: 1 spares the listing of task/ below
-    auto st = readProcStatus(*dir);
-    if (st) {
+    int threads = 0; // Threads: 1 spares the listing of task/ below
+    if (!snap.full && nspid > 0) {
+        if (auto st = readProcStat(*dir)) {
+            snap.nspid = nspid;
+            snap.ppid = st->ppid;
+            snap.state = st->state;
+            threads = st->threads;
+        } else {
+            partial = true;
+        }
+    } else if (auto st = readProcStatus(*dir)) {
         snap.nspid = st->innermostPid();
         snap.ppid = st->ppid;
         snap.state = st->state;

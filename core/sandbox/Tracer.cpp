@@ -254,13 +254,16 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
 
     Proc* pp = proc(parentTgid);
     Proc& p = procs_[c.tid];
+    // Pids wrap (pid_max is 32,768 by default): a former process with this number left its
+    // record here, dead, with its exit snapshot taken. Nothing of it belongs to the new one.
+    dropProcDir(p);
+    p = Proc{};
     p.pid = c.tid;
     p.parent = parentTgid;
     // Children of the sandbox's launcher are the program; a forkserver's are its workers.
     p.role = pp ? roleAtFork(pp->role) : Role::Program;
     p.ownSeccomp = pp && pp->ownSeccomp; // filters are inherited
     p.nspid = c.tid;
-    dropProcDir(p); // a former process with this number had one until its death
     std::string name;
     if (auto opened = ProcDir::open(c.tid)) {
         auto dir = std::make_shared<const ProcDir>(std::move(*opened));
@@ -270,6 +273,7 @@ void Tracer::announceChild(Task& c, pid_t parentTgid, ForkKind how) {
         }
         if (auto st = readProcStatus(*dir)) {
             p.nspid = st->innermostPid();
+            p.nspidRead = true;
             name = st->name;
         }
     }
@@ -314,8 +318,9 @@ void Tracer::noteSharedFiles(pid_t creatorTid, pid_t parentTgid, pid_t child) {
 
 SnapId Tracer::snapshot(pid_t pid, SnapReason why, const std::vector<std::string>& execArgv) {
     auto dir = procDir(pid);
+    const Proc* p = proc(pid);
     return record(pid, why,
-                  dir ? snapshotProcess(*dir, SnapshotDepth::Stop)
+                  dir ? snapshotProcess(*dir, SnapshotDepth::Stop, p && p->nspidRead ? p->nspid : 0)
                       : snapshotProcess(pid, SnapshotDepth::Stop),
                   execArgv);
 }

@@ -102,6 +102,7 @@ inline bool isJobControlStop(int sig) {
 struct Proc {
     pid_t pid = 0;
     pid_t nspid = 0;
+    bool nspidRead = false; // from its status (stop snapshots then read the cheaper stat)
     pid_t parent = 0;
     Role role = Role::Program;
     bool alive = true;

@@ -25,6 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 1: {
         char c = parseStatState(text);
         if (c != '?' && text.find(c) == std::string::npos) std::abort(); // a letter of the text
+        // Both read the state after the last ')': where parseProcStat reads one, it is that one.
+        if (auto st = parseProcStat(text); st && st->state != c) std::abort();
         break;
     }
     case 2:
