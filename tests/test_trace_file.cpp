@@ -199,10 +199,6 @@ void buildEveryKind(Trace& t) {
     stop.partial = true;
     SnapId s1 = t.addSnapshot(stop);
     add(101, EventKind::Snapshot, ev::Snapshot{s1, SnapReason::PreExec});
-    ProcessSnapshot derived = stop; // the table after an exec, derived from the one before
-    derived.partial = false;
-    derived.derived = true;
-    add(101, EventKind::Snapshot, ev::Snapshot{t.addSnapshot(derived), SnapReason::Exec});
     // argv with an empty argument, and an empty argv.
     add(101, EventKind::Exec,
         ev::Exec{t.intern("/bin/sh"), t.intern("/usr/bin/dash"),

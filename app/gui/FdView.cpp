@@ -121,15 +121,7 @@ void drawFdView(const App& app, Pane& pane, const CursorWorld& w) {
         return;
     }
     ImGui::SameLine();
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    if (t.derived)
-        ImGui::TextWrapped("table just after its exec, derived from the one before");
-    else
-        ImGui::TextWrapped("table read %s", t.when.c_str());
-    ImGui::PopStyleColor();
-    if (t.derived && ImGui::IsItemHovered())
-        ImGui::SetTooltip("Read at its execve, less the fds marked close-on-exec: exec closes "
-                          "exactly those.\nThe fd numbers were checked after the exec.");
+    ImGui::TextDisabled("table read %s", t.when.c_str());
 
     // The diff in words, before the rows.
     int inherited = 0, opened = 0, closedAfterFork = 0;

@@ -250,7 +250,6 @@ FdTable fdTable(const Trace& trace, const CursorWorld& w, pid_t pid,
             break;
         case SnapReason::Exec:
             t.when = "just after its exec";
-            t.derived = cur.derived;
             break;
         case SnapReason::Exit:
             t.when = "as it exited";

@@ -142,7 +142,6 @@ struct FdTable {
     bool known = false;        // a snapshot of this process exists at the cursor
     bool stopSnapshots = true; // the run read tables at fork/exec/exit stops (run_start says)
     std::string when;          // "at its fork stop", "at its exec", "idle probe"...
-    bool derived = false;      // the table after an exec, derived from the one read before it
     int inheritedCount = 0;    // fds it received at fork (the first process: forklab set up)
     bool setUp = false;        // the run's first process: its starting table is forklab's
     bool execed = false;

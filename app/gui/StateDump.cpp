@@ -257,7 +257,6 @@ json paneState(App& app, Pane& pane) {
                 {"pid", t.pid},
                 {"known", t.known},
                 {"when", t.when},
-                {"derived", t.derived},
                 {"inherited_at_fork", t.inheritedCount},
                 {"closed_by_exec", t.closedByExec},
                 {"rows", fds}};

@@ -77,9 +77,6 @@ struct ProcessSnapshot {
     // A stop snapshot (fork/exec/exit) has fds and thread ids only: no per-thread state, no
     // maps, no inodes of plain files; the idle probe and markers take full ones.
     bool full = true;
-    // Not read at its own stop: the table after an exec, derived from the one read at the execve
-    // stop by the kernel's close-on-exec rule and checked against the fd numbers (ExecTable.hpp).
-    bool derived = false;
 
     const FdEntry* findFd(int fd) const;
     friend bool operator==(const ProcessSnapshot&, const ProcessSnapshot&) = default;

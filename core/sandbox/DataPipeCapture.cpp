@@ -100,11 +100,12 @@ void Tracer::childExecOrDeath(pid_t pid, pid_t parent, const seccomp_data* sc, p
     if (!pipes_.expects(parent, pid)) return;
     DataPipeWatch::Exec what = DataPipeWatch::Exec::Other;
     std::string dataPipe;
-    Proc* p = proc(pid);
-    if (sc && p && sc->arch == AUDIT_ARCH_X86_64 &&
-        (sc->nr == SYS_execve || sc->nr == SYS_execveat) && isCPythonExecutable(p->execPath)) {
+    auto caller = tasks_.find(tid);
+    const std::string path = caller == tasks_.end() ? "" : caller->second.exec.path;
+    if (sc && sc->arch == AUDIT_ARCH_X86_64 && (sc->nr == SYS_execve || sc->nr == SYS_execveat) &&
+        isCPythonExecutable(path)) {
         auto argv = readArgv(TraceeMemory(tid), sc->nr == SYS_execveat ? sc->args[2] : sc->args[1]);
-        const CPythonLaunch l = recogniseCPythonLaunch(p->execPath, argv);
+        const CPythonLaunch l = recogniseCPythonLaunch(path, argv);
         if (l.kind == CPythonLaunchKind::SpawnChild) {
             dataPipe = fdTarget(pid, uint64_t(l.fds[1]));
             if (isPipe(dataPipe)) what = DataPipeWatch::Exec::SpawnChild;

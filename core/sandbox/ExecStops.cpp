@@ -1,19 +1,32 @@
-// The stops around an exec. The table before it is read at its execve stop; the one after is
-// derived from it where that is exact (ExecTable.hpp), else read at the exec stop.
+// An execve's seccomp stop: the filename it was given and the fd table just before it, kept per
+// thread until its exec stop (a failed exec is followed by another attempt, or by nothing).
 //
 // Every exec of a process with only forklab's seccomp filter stops at our trap first, so the
-// table read there is the one before it (failed attempts in between are replaced by the next).
-// A filter of the program's own can take an execve from ours (SECCOMP_RET_USER_NOTIF outranks
-// RET_TRACE, and its supervisor may let the call go on): from the moment it installs one
-// (Trap::Seccomp), a failed attempt drops its table and the table after an exec is read.
+// thread's latest attempt is the one that succeeded. A filter of the program's own can take an
+// execve from ours (SECCOMP_RET_USER_NOTIF outranks RET_TRACE, and its supervisor may let the
+// call go on): from the moment it installs one (Trap::Seccomp), a failed attempt is dropped at
+// its exit stop, so it never passes for a later exec's.
 #include "TracerState.hpp"
+
+#include "core/probe/FdTable.hpp"
 
 namespace forklab::tracer {
 
-// At an execve's seccomp stop.
+// At an execve's seccomp stop; t.exec.path is read.
 void Tracer::beforeExec(Task& t, Proc& p) {
     if (!opt_.snapshots) return;
-    p.preExec = snapshot(p.pid, SnapReason::PreExec);
+    auto dir = procDir(p.pid);
+    ProcessSnapshot s = dir ? snapshotProcess(*dir, SnapshotDepth::Stop, p.nspidRead ? p.nspid : 0)
+                            : snapshotProcess(p.pid, SnapshotDepth::Stop);
+    // A thread that called unshare(CLONE_FILES) has a table of its own, and exec keeps that one:
+    // /proc/PID/fd is the leader's.
+    if (t.tid != p.pid) {
+        auto own = ProcDir::openTask(p.pid, t.tid);
+        bool partial = !own;
+        s.fds = own ? readFdTable(*own, &partial, false) : std::vector<FdEntry>{};
+        s.partial |= partial;
+    }
+    t.exec.before = record(p.pid, SnapReason::PreExec, std::move(s));
     if (!p.ownSeccomp) return;
     // Its exit stop comes only if the exec fails: a successful one is resumed from its exec
     // stop, without syscall stops.
@@ -25,20 +38,8 @@ void Tracer::beforeExec(Task& t, Proc& p) {
 // A program installs a seccomp filter (or tries to): from now on its execs may bypass our trap.
 void Tracer::onOwnSeccomp(Proc& p) {
     p.ownSeccomp = true;
-    // Read at an earlier execve stop: not known to be about the next exec.
-    p.preExec = kNoSnap;
-    p.execPath.clear();
-}
-
-SnapId Tracer::snapshotAfterExec(Proc& p, const std::vector<std::string>& execArgv) {
-    std::optional<ProcessSnapshot> derived;
-    if (opt_.deriveExecTables && p.preExec != kNoSnap && !p.filesShared && !p.ownSeccomp)
-        if (auto dir = procDir(p.pid))
-            if (auto fds = dir->listNumbers("fd"))
-                derived = tableAfterExec(trace_.snapshot(p.preExec), *fds);
-    p.filesShared = false; // exec gave it a table of its own (unshare_files)
-    if (!derived) return snapshot(p.pid, SnapReason::Exec, execArgv);
-    return record(p.pid, SnapReason::Exec, std::move(*derived), execArgv);
+    for (auto& [tid, t] : tasks_) // read at earlier stops: not known to be about the next exec
+        if (t.tgid == p.pid) t.exec = {};
 }
 
 } // namespace forklab::tracer

@@ -36,9 +36,6 @@ struct SandboxOptions {
     bool stepping = false;              // hold the whole sandbox at each marker until step()
     bool inheritStdio = false; // else stdin/out/err are /dev/null: output is captured by trap
     bool snapshots = true;     // fd/thread snapshots at fork/exec/exit stops (not the probe's)
-    // The table after an exec derived from the one before when that is exact (ExecTable.hpp);
-    // false reads it at the exec stop (tests compare the two).
-    bool deriveExecTables = true;
     // Bytes of output text the trace keeps per run; beyond them writes are only counted.
     uint64_t outputCap = 4 << 20;
 };

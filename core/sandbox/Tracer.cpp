@@ -239,7 +239,6 @@ void Tracer::onNewChild(Task& parent, pid_t child, int event) {
     Task& c = task(child);
     if (c.announced) return;
     announceChild(c, parent.tgid, how);
-    if (!c.isThread) noteSharedFiles(parent.tid, parent.tgid, child);
     watchTaskLimit(); // before the child's first resume, so it starts watched when near
     if (stoppedAlready) childReady(c);
 }
@@ -307,15 +306,6 @@ void Tracer::dropProcDir(Proc& p) {
     --heldProcDirs_;
 }
 
-// A process made by clone(CLONE_FILES) without CLONE_THREAD shares its creator's fd table:
-// either may change the other's. kcmp compares the two tables; an error counts as shared.
-void Tracer::noteSharedFiles(pid_t creatorTid, pid_t parentTgid, pid_t child) {
-    long order = syscall(SYS_kcmp, creatorTid, child, KCMP_FILES, 0, 0);
-    if (order == 1 || order == 2) return; // two different tables
-    for (pid_t pid : {parentTgid, child})
-        if (Proc* p = proc(pid)) p->filesShared = true;
-}
-
 SnapId Tracer::snapshot(pid_t pid, SnapReason why, const std::vector<std::string>& execArgv) {
     auto dir = procDir(pid);
     const Proc* p = proc(pid);
@@ -362,9 +352,13 @@ void Tracer::nameCPythonFds(pid_t pid, SnapId id) {
 }
 
 void Tracer::onExec(Task& t, pid_t formerTid) {
-    if (formerTid != t.tid) tasks_.erase(formerTid); // exec from a non-leader thread: re-key
+    // What the exec'ing thread's stop read (a non-leader's task is re-keyed to the leader's tid).
+    ExecAttempt attempt;
+    if (auto it = tasks_.find(formerTid); it != tasks_.end()) attempt = std::move(it->second.exec);
+    if (formerTid != t.tid) tasks_.erase(formerTid);
     Task& leader = task(t.tgid == 0 ? t.tid : t.tgid);
     leader.isThread = false;
+    leader.exec = {};
     pid_t pid = leader.tid;
     Proc* p = proc(pid);
     if (!p) return;
@@ -379,16 +373,13 @@ void Tracer::onExec(Task& t, pid_t formerTid) {
         }
     }
     if (p->role != Role::Sandbox) p->role = roleFromCommandLine(exe, args);
-    p->name = processName(args.empty() ? std::string_view() : args[0],
-                          p->execPath.empty() ? exe : p->execPath);
+    const std::string path = attempt.path.empty() ? exe : attempt.path;
+    p->name = processName(args.empty() ? std::string_view() : args[0], path);
     if (t.pending.kind == PendingSyscall::Exec) t.pending = {}; // it did not fail
-    SnapId after = opt_.snapshots ? snapshotAfterExec(*p, args) : kNoSnap;
-    std::string path = p->execPath.empty() ? exe : p->execPath;
+    SnapId after = opt_.snapshots ? snapshot(pid, SnapReason::Exec, args) : kNoSnap;
     emit(pid, EventKind::Exec,
-         ev::Exec{trace_.intern(path), trace_.intern(exe), trace_.intern(argv), p->preExec, after,
-                  p->role});
-    p->preExec = kNoSnap;
-    p->execPath.clear();
+         ev::Exec{trace_.intern(path), trace_.intern(exe), trace_.intern(argv), attempt.before,
+                  after, p->role});
 }
 
 void Tracer::onExitStop(Task& t) {

@@ -4,7 +4,7 @@
 //   Tracer.cpp          the main loop: ptrace stops and the events they become
 //   TracerLaunch.cpp    starting the sandbox and the run's first facts
 //   TrappedSyscalls.cpp the seccomp traps, checked against the syscall really made
-//   ExecStops.cpp       the tables before and after an exec
+//   ExecStops.cpp       an execve's stop: its path and the table before it
 //   SandboxStops.cpp    freezing the whole sandbox: the idle probe, markers, step gates
 //   Teardown.cpp        the end of the run: killing the rest, unrecorded processes, the sweep
 //   DataPipeCapture.cpp the bytes a CPython parent pickles into its child's data pipe
@@ -24,7 +24,6 @@
 #include "WakeTimer.hpp"
 #include "core/base/Clock.hpp"
 #include "core/probe/Deadlock.hpp"
-#include "core/probe/ExecTable.hpp"
 #include "core/probe/ProcStatus.hpp"
 #include "core/probe/ProcessProbe.hpp"
 #include "core/trace/Names.hpp"
@@ -37,7 +36,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/audit.h>
-#include <linux/kcmp.h>
 #include <linux/nsfs.h>
 #include <linux/seccomp.h>
 #include <map>
@@ -78,6 +76,13 @@ struct PendingSyscall {
     uint64_t inode = 0;
 };
 
+// An execve a thread made, as read at its seccomp stop: per thread, since another thread of the
+// process may make (and fail) execs of its own meanwhile.
+struct ExecAttempt {
+    std::string path;        // the filename it was given (tracee memory, read at the stop)
+    SnapId before = kNoSnap; // the thread's fd table then
+};
+
 struct Task {
     pid_t tid = 0;
     pid_t tgid = 0;
@@ -91,6 +96,7 @@ struct Task {
     int resumeSig = 0;
     bool resumeToSyscallExit = false;
     PendingSyscall pending;
+    ExecAttempt exec;        // its last execve not known to have failed (ExecStops.cpp)
     bool cloneAsked = false; // at a clone's entry stop, watching the task limit (RefusedClone)
     ForkKind cloneHow = ForkKind::Fork;
 };
@@ -106,15 +112,10 @@ struct Proc {
     pid_t parent = 0;
     Role role = Role::Program;
     bool alive = true;
-    SnapId preExec = kNoSnap; // read at the stop of an execve not yet known to have failed
-    // Its fd table may be shared with another process (clone with CLONE_FILES, seen with kcmp at
-    // a fork): another process could change it, so the table after an exec is read, not derived.
-    bool filesShared = false;
     // It (or an ancestor, before forking it) installed a seccomp filter of its own, which may
     // take an execve from forklab's trap (ExecStops.cpp).
     bool ownSeccomp = false;
-    std::string execPath; // the filename execve was given, read at its stop
-    std::string name;     // what it calls itself (Names.hpp): its children start with it
+    std::string name; // what it calls itself (Names.hpp): its children start with it
     bool exitSnapTaken = false;
     // /proc/PID opened at the announcement and held until the death is reported, so each stop
     // snapshot reads through it instead of opening and closing the directory (2 syscalls per
@@ -191,8 +192,6 @@ class Tracer {
     // --- the stops around an exec (ExecStops.cpp) ---
     void beforeExec(Task& t, Proc& p);
     void onOwnSeccomp(Proc& p);
-    SnapId snapshotAfterExec(Proc& p, const std::vector<std::string>& execArgv);
-    void noteSharedFiles(pid_t creatorTid, pid_t parentTgid, pid_t child);
     void learnCPython(pid_t pid, SnapReason why, SnapId id,
                       const std::vector<std::string>& execArgv = {});
     void nameCPythonFds(pid_t pid, SnapId id);

@@ -103,7 +103,7 @@ void Tracer::onSeccomp(Task& t) {
         Proc* p = proc(pid);
         if (!p) break;
         bool at = native ? nr == SYS_execveat || nr == (0x40000000 | 545) : nr == 358;
-        p->execPath = mem.readString(at ? arg[1] : arg[0], PATH_MAX);
+        t.exec = {mem.readString(at ? arg[1] : arg[0], PATH_MAX), kNoSnap};
         watchDataPipe(t, *sc);
         beforeExec(t, *p);
         break;
@@ -253,10 +253,7 @@ void Tracer::onSyscallExit(Task& t) {
     long result = long(regs.rax);
     const pid_t pid = t.tgid;
     if (p.kind == PendingSyscall::Exec) { // unwatched, only a failed exec has this stop
-        if (Proc* failed = result < 0 ? proc(pid) : nullptr) { // not about the next exec
-            failed->preExec = kNoSnap;
-            failed->execPath.clear();
-        }
+        if (result < 0) t.exec = {};      // not about the next exec
         return;
     }
     if (result < 0) return; // the kernel refused: nothing changed

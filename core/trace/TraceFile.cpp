@@ -82,11 +82,9 @@ json snapshotToJson(const ProcessSnapshot& s) {
     for (auto& m : s.shm)
         shm.push_back(
             json{{"path", m.path}, {"dev", m.dev}, {"inode", m.inode}, {"start", m.start}});
-    json j{{"nspid", s.nspid},   {"ppid", s.ppid},       {"state", std::string(1, s.state)},
-           {"threads", threads}, {"fds", fds},           {"thread_states", states},
-           {"shm_maps", shm},    {"partial", s.partial}, {"depth", s.full ? "full" : "stop"}};
-    if (s.derived) j["derived"] = true;
-    return j;
+    return json{{"nspid", s.nspid},   {"ppid", s.ppid},       {"state", std::string(1, s.state)},
+                {"threads", threads}, {"fds", fds},           {"thread_states", states},
+                {"shm_maps", shm},    {"partial", s.partial}, {"depth", s.full ? "full" : "stop"}};
 }
 
 json eventToJson(const Trace& t, const Event& e) {
@@ -312,7 +310,6 @@ class LineWriter {
     void fields(const Event& e, const ev::Snapshot& d) {
         const ProcessSnapshot& s = t_.snapshot(d.snap);
         w_.field("depth", s.full ? "full" : "stop");
-        if (s.derived) w_.field("derived", true);
         writeTable(w_.key("fds"), s.fds);
         kind(e);
         w_.field("nspid", s.nspid);

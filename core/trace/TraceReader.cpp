@@ -169,11 +169,8 @@ class Reader {
         } else if (kind == "snapshot") {
             e.kind = EventKind::Snapshot;
             fileSnapId = uint32_t(o.integer("snap", 0, int64_t(kNoSnap) - 1));
-            SnapReason why = o.choice<SnapReason>("reason");
-            e.data = ev::Snapshot{kNoSnap, why};
+            e.data = ev::Snapshot{kNoSnap, o.choice<SnapReason>("reason")};
             snap = snapshotBody(o);
-            if (snap->derived && why != SnapReason::Exec)
-                fail(o.name("derived") + " is only for a table after an exec (reason \"exec\")");
         } else if (kind == "output") {
             e.kind = EventKind::Output;
             e.data = ev::Output{i32(o, "fd"), str(o, "text"), o.boolean("truncated"),
@@ -317,7 +314,6 @@ class Reader {
             fail(o.name("depth") + " must be one of \"full\", \"stop\" (got " + quoted(depth) +
                  ")");
         s.full = depth == "full";
-        if (o.has("derived")) s.derived = o.boolean("derived");
         s.fds = table(o, "fds", fds_, [&] {
             size_t n = 0;
             o.objects("fds", [&](const Obj& f) {
