@@ -69,3 +69,21 @@ TEST_CASE("an exec's path and table before it are its own thread's, at its own s
         }
     }
 }
+
+TEST_CASE("with no tables read, a failed exec's path still does not pass for a later exec's",
+          "[sandbox][exec][trust]") {
+    SandboxOptions o;
+    o.argv = {fixture("exec_races"), "notif"};
+    o.snapshots = false;
+    Run r = runInSandbox(o);
+    INFO(r.story());
+    if (r.exitCode == 3) {
+        WARN("exec_races notif: the kernel refused the setup; skipped");
+        return;
+    }
+    CHECK(r.exitCode == 0);
+    const ExecSeen x = secondExec(r);
+    CHECK(x.path == "/usr/bin/true"); // not /nonexistent/forklab-exec-races-2
+    CHECK(x.before == nullptr);
+    CHECK(x.after == nullptr);
+}

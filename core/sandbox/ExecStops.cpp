@@ -14,6 +14,13 @@ namespace forklab::tracer {
 
 // At an execve's seccomp stop; t.exec.path is read.
 void Tracer::beforeExec(Task& t, Proc& p) {
+    if (p.ownSeccomp) {
+        // Its exit stop comes only if the exec fails (a successful one is resumed from its exec
+        // stop, without syscall stops), and drops what was read here.
+        t.pending = PendingSyscall{};
+        t.pending.kind = PendingSyscall::Exec;
+        t.resumeToSyscallExit = true;
+    }
     if (!opt_.snapshots) return;
     auto dir = procDir(p.pid);
     ProcessSnapshot s = dir ? snapshotProcess(*dir, SnapshotDepth::Stop, p.nspidRead ? p.nspid : 0)
@@ -27,12 +34,6 @@ void Tracer::beforeExec(Task& t, Proc& p) {
         s.partial |= partial;
     }
     t.exec.before = record(p.pid, SnapReason::PreExec, std::move(s));
-    if (!p.ownSeccomp) return;
-    // Its exit stop comes only if the exec fails: a successful one is resumed from its exec
-    // stop, without syscall stops.
-    t.pending = PendingSyscall{};
-    t.pending.kind = PendingSyscall::Exec;
-    t.resumeToSyscallExit = true;
 }
 
 // A program installs a seccomp filter (or tries to): from now on its execs may bypass our trap.
