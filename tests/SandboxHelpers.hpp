@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
@@ -14,6 +15,16 @@
 #include <vector>
 
 namespace forklab::test {
+
+// Removes a path of the test's own under /tmp (a file, or a directory with all in it) when the
+// test leaves the scope, also when a REQUIRE ends it: a failing test leaves nothing either.
+struct RemovedAtEnd {
+    std::string path;
+    ~RemovedAtEnd() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+};
 
 inline std::string fixture(const std::string& name) {
     return std::string(FORKLAB_FIXTURE_DIR) + "/" + name;

@@ -2,6 +2,7 @@
 // 0, and nothing of it stays: no process, no temporary entry, no build output in the sources.
 // (Its timings are not checked: speed is the bench's output, not a test's.)
 #include "CliRunner.hpp"
+#include "SandboxHelpers.hpp"
 
 #include <catch2/catch.hpp>
 #include <dirent.h>
@@ -52,6 +53,7 @@ TEST_CASE("bench programs --quick runs each workload and leaves nothing behind",
     REQUIRE(mkdtemp(tmpl));
     const std::string tmp = tmpl, tag = "FORKLAB_TEST_BENCH_TAG=" + tmp;
     const std::string json = tmp + ".json";
+    RemovedAtEnd removedDir{tmp}, removedJson{json};
     setenv("TMPDIR", tmp.c_str(), 1);
     setenv("FORKLAB_TEST_BENCH_TAG", tmp.c_str(), 1);
     CliResult r = runForklab({"bench", "programs", "--quick", "--rounds", "1", "--json", json});

@@ -352,6 +352,7 @@ TEST_CASE("a story reader that goes away ends the story, not the run: the progra
     HostCanaries canaries;
     const std::string dir = "/tmp/forklab-pipe-test-" + std::to_string(getpid());
     REQUIRE(mkdir(dir.c_str(), 0700) == 0);
+    RemovedAtEnd removed{dir};
     const std::string marker = dir + "/done", jsonl = dir + "/run.forklab.jsonl";
     int p[2];
     REQUIRE(pipe2(p, O_CLOEXEC) == 0);
@@ -385,8 +386,5 @@ TEST_CASE("a story reader that goes away ends the story, not the run: the progra
     REQUIRE(trace.size() > 0);
     CHECK(trace[trace.size() - 1].as<ev::RunEnd>().reason == EndReason::AllExited);
     CHECK(cgroupsOf(forklab).empty());
-    unlink(marker.c_str());
-    unlink(jsonl.c_str());
-    rmdir(dir.c_str());
     canaries.requireIntact();
 }

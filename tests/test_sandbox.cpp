@@ -54,6 +54,7 @@ TEST_CASE("a shell pipeline's tree matches strace -f and the daemon is killed at
         REQUIRE(fd >= 0);
         close(fd);
         std::string out = tmpl;
+        RemovedAtEnd removed{out};
         // strace keeps the backgrounded sleep 30 as its own tracee; -I... it would wait 30 s, so
         // the daemon's sleep is made short for strace only: the shape stays the same.
         std::string scmd = "strace -f -qq -z -e trace=process -o " + out +
@@ -73,7 +74,6 @@ TEST_CASE("a shell pipeline's tree matches strace -f and the daemon is killed at
             else if (std::regex_search(line, m, execRe)) // -z: successful calls only
                 sexecs[std::stoi(m[1])].push_back(m[2]);
         }
-        unlink(out.c_str());
         // Compare as multisets of (fork count, exec list), independent of the pid numbers.
         auto shape = [](const std::map<pid_t, int>& f,
                         const std::map<pid_t, std::vector<std::string>>& x) {

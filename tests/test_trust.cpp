@@ -262,11 +262,11 @@ TEST_CASE("output past the run's cap is counted, not kept", "[sandbox][trust]") 
 
     // The count survives the trace file.
     std::string path = "/tmp/forklab-cap-" + std::to_string(getpid()) + ".forklab.jsonl";
+    RemovedAtEnd removed{path};
     std::string err;
     REQUIRE(writeJsonlFile(*r.trace, path, &err));
     Trace back;
     auto problem = readJsonlFile(path, back);
-    unlink(path.c_str());
     REQUIRE_FALSE(problem);
     uint64_t readBack = 0;
     for (size_t i = 0; i < back.size(); ++i)
