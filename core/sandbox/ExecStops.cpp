@@ -22,9 +22,7 @@ void Tracer::beforeExec(Task& t, Proc& p) {
         t.resumeToSyscallExit = true;
     }
     if (!opt_.snapshots) return;
-    auto dir = procDir(p.pid);
-    ProcessSnapshot s = dir ? snapshotProcess(*dir, SnapshotDepth::Stop, p.nspidRead ? p.nspid : 0)
-                            : snapshotProcess(p.pid, SnapshotDepth::Stop);
+    ProcessSnapshot s = readStop(p.pid);
     // A thread that called unshare(CLONE_FILES) has a table of its own, and exec keeps that one:
     // /proc/PID/fd is the leader's.
     if (t.tid != p.pid) {

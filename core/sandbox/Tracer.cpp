@@ -306,13 +306,16 @@ void Tracer::dropProcDir(Proc& p) {
     --heldProcDirs_;
 }
 
-SnapId Tracer::snapshot(pid_t pid, SnapReason why, const std::vector<std::string>& execArgv) {
+// A stop snapshot, through the held /proc/PID handle; stat instead of status once nspid is known.
+ProcessSnapshot Tracer::readStop(pid_t pid) {
     auto dir = procDir(pid);
     const Proc* p = proc(pid);
-    return record(pid, why,
-                  dir ? snapshotProcess(*dir, SnapshotDepth::Stop, p && p->nspidRead ? p->nspid : 0)
-                      : snapshotProcess(pid, SnapshotDepth::Stop),
-                  execArgv);
+    return dir ? snapshotProcess(*dir, SnapshotDepth::Stop, p && p->nspidRead ? p->nspid : 0)
+               : snapshotProcess(pid, SnapshotDepth::Stop);
+}
+
+SnapId Tracer::snapshot(pid_t pid, SnapReason why, const std::vector<std::string>& execArgv) {
+    return record(pid, why, readStop(pid), execArgv);
 }
 
 SnapId Tracer::record(pid_t pid, SnapReason why, ProcessSnapshot s,

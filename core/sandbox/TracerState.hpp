@@ -186,10 +186,11 @@ class Tracer {
         lastEvent_ = monotonicNs();
         eventsSinceProbe_ = true;
     }
+    ProcessSnapshot readStop(pid_t pid);
     SnapId snapshot(pid_t pid, SnapReason why, const std::vector<std::string>& execArgv = {});
     SnapId record(pid_t pid, SnapReason why, ProcessSnapshot s,
                   const std::vector<std::string>& execArgv = {});
-    // --- the stops around an exec (ExecStops.cpp) ---
+    // --- an execve's stop (ExecStops.cpp) ---
     void beforeExec(Task& t, Proc& p);
     void onOwnSeccomp(Proc& p);
     void learnCPython(pid_t pid, SnapReason why, SnapId id,
